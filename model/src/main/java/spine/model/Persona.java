@@ -1,0 +1,17 @@
+package spine.model;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/** A user's podman container: {@code kind: Persona}, named {@code p://<label>}. */
+public record Persona(ResourceId id, String image, List<String> command, SortedMap<String, String> env,
+                      RunState state, Optional<String> envelope, boolean umbilical, boolean autostart,
+                      NetworkMode network) implements Spec {
+    public Persona {
+        if (id.kind() != Kind.PERSONA) throw new IllegalArgumentException("not a persona name: " + id);
+        command = List.copyOf(command);
+        env = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(env));
+    }
+}

@@ -1,0 +1,193 @@
+package spine.model.spec;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.SequencedSet;
+import java.util.SortedMap;
+import java.util.regex.Pattern;
+
+import spine.model.Envelope;
+import spine.model.Kind;
+import spine.model.NetworkMode;
+import spine.model.Persona;
+import spine.model.ResourceId;
+import spine.model.RunState;
+import spine.model.Spec;
+import spine.model.Tenant;
+
+/**
+ * Strict parser for {@code apiVersion: spine/v1} documents. Unknown fields, wrong types, bad names and
+ * out-of-range values are all errors; nothing is guessed. Pure: it takes text and a file name for messages.
+ */
+public final class SpecParser {
+    public static final String API_VERSION = "spine/v1";
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+    private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,254}");
+    private static final Pattern SOCKET = Pattern.compile("/run/spine/[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*");
+    /** podman refuses memory limits below 6 MiB. */
+    private static final long MIN_MEMORY = 6L << 20;
+
+    /** A parsed spec and where its document starts. */
+    public record Located(Spec spec, Mark mark) {}
+
+    public record Result(List<Located> specs, List<SpecError> errors) {
+        public boolean ok() { return errors.isEmpty(); }
+    }
+
+    private SpecParser() {}
+
+    public static Result parse(String file, String text) {
+        YamlReader.Result yaml = new YamlReader().read(file, text);
+        var errors = new ArrayList<>(yaml.errors());
+        var specs = new ArrayList<Located>();
+        for (YamlReader.Document doc : yaml.documents()) {
+            int before = errors.size();
+            Optional<Spec> spec = document(doc.root(), errors);
+            if (spec.isPresent() && errors.size() == before) specs.add(new Located(spec.get(), doc.start()));
+        }
+        errors.sort(null);
+        return new Result(specs, errors);
+    }
+
+    private static Optional<Spec> document(Node root, List<SpecError> errors) {
+        var top = new Fields(root, "the document", set("apiVersion", "kind", "metadata", "spec"), errors);
+        Optional<String> api = top.string("apiVersion", true, API_VERSION);
+        if (api.isPresent() && !api.get().equals(API_VERSION)) {
+            top.error("apiVersion", "apiVersion \"" + api.get() + "\" is not supported; use apiVersion: " + API_VERSION);
+        }
+        Optional<String> kindWord = top.string("kind", true, "Persona");
+        if (kindWord.isEmpty()) return Optional.empty();
+        Optional<Kind> kind = Kind.fromYaml(kindWord.get());
+        if (kind.isEmpty()) {
+            top.error("kind", "kind \"" + kindWord.get() + "\" is unknown; "
+                    + Hints.suggest(kindWord.get(), List.of("Persona", "Tenant", "Envelope")));
+            return Optional.empty();
+        }
+        Optional<Node> metaNode = top.node("metadata");
+        if (metaNode.isEmpty()) {
+            errors.add(top.mark().error("missing field \"metadata\"; add metadata: {name: " + exampleName(kind.get()) + "}"));
+            return Optional.empty();
+        }
+        var meta = new Fields(metaNode.get(), "metadata", set("name"), errors);
+        Optional<ResourceId> id = meta.string("name", true, exampleName(kind.get())).flatMap(n -> {
+            ResourceId.Result r = ResourceId.parse(kind.get(), n);
+            if (!r.ok()) meta.error("name", r.error());
+            return Optional.ofNullable(r.id());
+        });
+        Optional<Node> specNode = top.node("spec");
+        if (specNode.isEmpty() && kind.get() != Kind.ENVELOPE) {
+            errors.add(top.mark().error("missing field \"spec\" in " + kind.get().yamlKind() + "; add spec: with at least image:"));
+            return Optional.empty();
+        }
+        Node spec = specNode.orElse(new Node.MapNode(top.mark(), java.util.Map.of()));
+        // With a bad name, still check the body under a stand-in name so one pass reports every error.
+        ResourceId checked = id.orElse(new ResourceId(kind.get(), "invalid"));
+        Optional<Spec> parsed = switch (kind.get()) {
+            case PERSONA -> persona(checked, spec, errors);
+            case TENANT -> tenant(checked, spec, errors);
+            case ENVELOPE -> envelope(checked, spec, errors);
+        };
+        return id.isPresent() ? parsed : Optional.empty();
+    }
+
+    private static Optional<Spec> persona(ResourceId id, Node node, List<SpecError> errors) {
+        var f = new Fields(node, "Persona spec",
+                set("image", "command", "env", "state", "envelope", "umbilical", "autostart", "network"), errors);
+        Optional<String> image = image(f);
+        List<String> command = f.stringList("command");
+        SortedMap<String, String> env = env(f);
+        RunState state = f.choice("state", RunState.class).orElse(RunState.STOPPED);
+        Optional<String> envelope = envelopeRef(f);
+        boolean umbilical = f.bool("umbilical").orElse(false);
+        boolean autostart = f.bool("autostart").orElse(false);
+        NetworkMode network = f.choice("network", NetworkMode.class).orElse(NetworkMode.NONE);
+        return image.map(i -> new Persona(id, i, command, env, state, envelope, umbilical, autostart, network));
+    }
+
+    private static Optional<Spec> tenant(ResourceId id, Node node, List<SpecError> errors) {
+        var f = new Fields(node, "Tenant spec",
+                set("image", "command", "env", "envelope", "socket", "state", "network"), errors);
+        Optional<String> image = image(f);
+        List<String> command = f.stringList("command");
+        SortedMap<String, String> env = env(f);
+        Optional<String> envelope = envelopeRef(f);
+        Optional<String> socket = f.string("socket", true, "/run/spine/" + id.label() + ".sock");
+        if (socket.isPresent() && (!SOCKET.matcher(socket.get()).matches() || socket.get().contains("/../")
+                || socket.get().endsWith("/..") || socket.get().contains("/./"))) {
+            f.error("socket", "socket \"" + socket.get() + "\" must be a plain path under /run/spine/, e.g. /run/spine/"
+                    + id.label() + ".sock");
+            socket = Optional.empty();
+        }
+        RunState state = f.choice("state", RunState.class).orElse(RunState.RUNNING);
+        Optional<NetworkMode> network = f.choice("network", NetworkMode.class);
+        if (network.isPresent() && network.get() != NetworkMode.NONE) {
+            f.error("network", "tenants must use network none: there is no network in the spine; remove the field or write network: none");
+        }
+        if (image.isEmpty() || socket.isEmpty()) return Optional.empty();
+        return Optional.of(new Tenant(id, image.get(), command, env, envelope, socket.get(), state));
+    }
+
+    private static Optional<Spec> envelope(ResourceId id, Node node, List<SpecError> errors) {
+        var f = new Fields(node, "Envelope spec",
+                set("cpu", "memory", "oomScoreAdj", "pidsMax", "noNewPrivileges"), errors);
+        Optional<BigDecimal> cpuMax = Optional.empty();
+        Optional<Long> weight = Optional.empty();
+        if (f.node("cpu").isPresent()) {
+            var cpu = new Fields(f.node("cpu").get(), "spec.cpu", set("max", "weight"), errors);
+            cpuMax = cpu.decimal("max", new BigDecimal("0.01"), new BigDecimal("1024"), "0.5");
+            weight = cpu.integer("weight", 1, 10_000, "100");
+        }
+        Optional<Long> memMax = Optional.empty();
+        Optional<Long> swapMax = Optional.empty();
+        if (f.node("memory").isPresent()) {
+            var mem = new Fields(f.node("memory").get(), "spec.memory", set("max", "swapMax"), errors);
+            memMax = mem.bytes("max", MIN_MEMORY, "512Mi");
+            swapMax = mem.bytes("swapMax", 0, "0");
+            if (mem.node("swapMax").isPresent() && mem.node("max").isEmpty()) {
+                mem.error("swapMax", "memory.swapMax needs memory.max as well; podman limits swap only beside memory");
+            }
+        }
+        Optional<Long> oom = f.integer("oomScoreAdj", -1000, 1000, "500");
+        Optional<Long> pids = f.integer("pidsMax", 1, 4_194_304, "256");
+        boolean nnp = f.bool("noNewPrivileges").orElse(true);
+        return Optional.of(new Envelope(id, cpuMax, weight.map(Long::intValue), memMax, swapMax,
+                oom.map(Long::intValue), pids.map(Long::intValue), nnp));
+    }
+
+    private static Optional<String> image(Fields f) {
+        Optional<String> image = f.string("image", true, "localhost/spine/busybox:1");
+        if (image.isPresent() && !IMAGE.matcher(image.get()).matches()) {
+            f.error("image", "image \"" + image.get() + "\" is not an image reference; e.g. image: localhost/spine/busybox:1");
+            return Optional.empty();
+        }
+        return image;
+    }
+
+    private static SortedMap<String, String> env(Fields f) {
+        return f.stringMap("env", ENV_NAME, "names are letters, digits and _, not starting with a digit");
+    }
+
+    private static Optional<String> envelopeRef(Fields f) {
+        Optional<String> name = f.string("envelope", false, "small");
+        if (name.isPresent() && !ResourceId.isLabel(name.get())) {
+            f.error("envelope", "envelope \"" + name.get() + "\" is not an envelope name; " + ResourceId.LABEL_RULE);
+            return Optional.empty();
+        }
+        return name;
+    }
+
+    private static String exampleName(Kind kind) {
+        return switch (kind) {
+            case PERSONA -> "p://work";
+            case TENANT -> "sys://ai";
+            case ENVELOPE -> "small";
+        };
+    }
+
+    private static SequencedSet<String> set(String... keys) {
+        return new LinkedHashSet<>(List.of(keys));
+    }
+}
