@@ -1,0 +1,113 @@
+package spine.drivers.exec;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs real processes. Every command logs a line before and after, captures stdout and stderr, and is
+ * killed with its whole process tree when its timeout passes, so a hung podman never hangs Spine.
+ */
+public final class ProcessCommandRunner implements CommandRunner {
+    private static final Logger LOG = System.getLogger("exec");
+    private static final int MAX_CAPTURE = 16 << 20;
+    private static final Duration DRAIN = Duration.ofSeconds(2);
+
+    private final Map<String, String> environment;
+
+    public ProcessCommandRunner(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
+
+    @Override
+    public CommandResult run(List<String> argv, Duration timeout) {
+        String cmd = String.join(" ", argv);
+        LOG.log(Level.INFO, "command starting argv=\"{0}\" timeout_ms={1}", cmd, timeout.toMillis());
+        long start = System.nanoTime();
+        Process p;
+        try {
+            var pb = new ProcessBuilder(argv);
+            pb.environment().putAll(environment);
+            p = pb.redirectInput(ProcessBuilder.Redirect.PIPE).start();
+            p.getOutputStream().close();
+        } catch (IOException e) {
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            LOG.log(Level.WARNING, "command failed to start argv=\"{0}\" error=\"{1}\"", cmd, e.getMessage());
+            return new CommandResult(127, "", e.getMessage(), took, false);
+        }
+        var out = new Capture(p.getInputStream());
+        var err = new Capture(p.getErrorStream());
+        boolean finished;
+        try {
+            finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            finished = false;
+        }
+        if (!finished) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            try {
+                p.waitFor(DRAIN.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        var result = new CommandResult(finished ? p.exitValue() : -1, out.text(), err.text(), took, !finished);
+        if (result.timedOut()) {
+            LOG.log(Level.WARNING, "command timed out argv=\"{0}\" ms={1} stderr=\"{2}\"", cmd, took.toMillis(), oneLine(result.stderr()));
+        } else if (result.exit() != 0) {
+            LOG.log(Level.WARNING, "command finished argv=\"{0}\" exit={1} ms={2} stderr=\"{3}\"", cmd, result.exit(),
+                    took.toMillis(), oneLine(result.stderr()));
+        } else {
+            LOG.log(Level.INFO, "command finished argv=\"{0}\" exit=0 ms={1}", cmd, took.toMillis());
+        }
+        return result;
+    }
+
+    private static String oneLine(String s) {
+        String t = s.strip().replace('\n', '|').replace("\"", "'");
+        return t.length() > 400 ? t.substring(0, 400) + "..." : t;
+    }
+
+    /** Reads one stream on a virtual thread; a grandchild holding the pipe open cannot block the caller. */
+    private static final class Capture {
+        private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        private final Thread thread;
+
+        Capture(InputStream in) {
+            thread = Thread.ofVirtual().name("capture").start(() -> {
+                byte[] chunk = new byte[8192];
+                try (in) {
+                    int n;
+                    while ((n = in.read(chunk)) >= 0) {
+                        synchronized (buf) {
+                            if (buf.size() < MAX_CAPTURE) buf.write(chunk, 0, Math.min(n, MAX_CAPTURE - buf.size()));
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // the process died or was killed; what was read so far is what we report
+                }
+            });
+        }
+
+        String text() {
+            try {
+                thread.join(DRAIN);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            synchronized (buf) {
+                return buf.toString(StandardCharsets.UTF_8);
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package spine.drivers.podman;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import spine.drivers.exec.CommandResult;
+import spine.drivers.exec.CommandRunner;
+import spine.model.ContainerSpec;
+import spine.model.ContainerState;
+import spine.model.Envelope;
+import spine.model.Labels;
+import spine.model.NetworkMode;
+import spine.model.ObservedContainer;
+import spine.model.ObservedState;
+import spine.model.Step;
+import spine.model.StepResult;
+
+/**
+ * The only component that changes containers. Observes with a single {@code podman ps -a --format json};
+ * what exists is read from podman's labels, never from the database.
+ */
+public final class PodmanDriver {
+    /** Per-call bounds. A stop also gets its grace period on top of {@code change}. */
+    public record Timeouts(Duration observe, Duration run, Duration change, Duration remove) {
+        public static Timeouts defaults() {
+            return new Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(120), Duration.ofSeconds(30), Duration.ofSeconds(60));
+        }
+    }
+
+    /** The world as podman reports it, or why it could not be read. */
+    public record Observation(ObservedState state, String error) {
+        public boolean ok() { return error == null; }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final CommandRunner runner;
+    private final List<String> podman;
+    private final Timeouts timeouts;
+
+    public PodmanDriver(CommandRunner runner, List<String> podman, Timeouts timeouts) {
+        this.runner = runner;
+        this.podman = List.copyOf(podman);
+        this.timeouts = timeouts;
+    }
+
+    public Observation observe() {
+        CommandResult r = runner.run(argv("ps", "-a", "--format", "json"), timeouts.observe());
+        if (!r.ok()) return new Observation(null, "podman ps failed: " + r.summary());
+        try {
+            return new Observation(parsePs(r.stdout()), null);
+        } catch (IOException | RuntimeException e) {
+            return new Observation(null, "podman ps printed JSON Spine cannot read: " + e.getMessage());
+        }
+    }
+
+    public StepResult apply(Step step) {
+        String name = step.target().containerName();
+        return switch (step) {
+            case Step.RunContainer s -> result(runner.run(runArgs(s.container(), s.generation()), timeouts.run()));
+            case Step.StartContainer s -> result(runner.run(argv("start", name), timeouts.change()));
+            case Step.StopContainer s -> result(runner.run(argv("stop", "-t", Long.toString(s.grace().toSeconds()), name),
+                    timeouts.change().plus(s.grace())));
+            case Step.PauseContainer s -> result(runner.run(argv("pause", name), timeouts.change()));
+            case Step.UnpauseContainer s -> result(runner.run(argv("unpause", name), timeouts.change()));
+            case Step.RemoveContainer s -> result(runner.run(argv("rm", "-f", "-t", "5", name), timeouts.remove()));
+        };
+    }
+
+    /** {@code podman run -d} with Spine's labels and the envelope's flags. */
+    public List<String> runArgs(ContainerSpec spec, long generation) {
+        var a = argv("run", "-d", "--name", spec.id().containerName());
+        label(a, Labels.NAME, spec.id().toString());
+        label(a, Labels.KIND, spec.id().kind().cliName());
+        label(a, Labels.SPEC_HASH, spec.specHash());
+        label(a, Labels.GENERATION, Long.toString(generation));
+        a.add("--network");
+        a.add(spec.network() == NetworkMode.PRIVATE ? "private" : "none");
+        Envelope e = spec.limits();
+        e.cpuMax().ifPresent(c -> { a.add("--cpus"); a.add(c.toPlainString()); });
+        e.cpuWeight().ifPresent(w -> { a.add("--cpu-shares"); a.add(Long.toString(cpuShares(w))); });
+        e.memoryMax().ifPresent(m -> { a.add("--memory"); a.add(Long.toString(m)); });
+        if (e.memoryMax().isPresent() && e.swapMax().isPresent()) {
+            // podman's --memory-swap is memory plus swap, not swap alone
+            a.add("--memory-swap");
+            a.add(Long.toString(e.memoryMax().get() + e.swapMax().get()));
+        }
+        e.oomScoreAdj().ifPresent(o -> { a.add("--oom-score-adj"); a.add(Integer.toString(o)); });
+        e.pidsMax().ifPresent(p -> { a.add("--pids-limit"); a.add(Integer.toString(p)); });
+        if (e.noNewPrivileges()) { a.add("--security-opt"); a.add("no-new-privileges"); }
+        spec.env().forEach((k, v) -> { a.add("--env"); a.add(k + "=" + v); });
+        a.add(spec.image());
+        a.addAll(spec.command());
+        return a;
+    }
+
+    /**
+     * cgroup v2 cpu.weight (1..10000) to the cpu.shares podman takes (2..262144). Rounded up so that runc's
+     * own conversion back, 1 + (shares - 2) * 9999 / 262142, gives exactly the weight asked for.
+     */
+    static long cpuShares(int weight) {
+        return 2 + Math.ceilDiv((long) (weight - 1) * 262142, 9999);
+    }
+
+    public static ObservedState parsePs(String json) throws IOException {
+        JsonNode root = JSON.readTree(json.isBlank() ? "[]" : json);
+        if (!root.isArray()) throw new IOException("expected a JSON array from podman ps");
+        var out = new ArrayList<ObservedContainer>();
+        for (JsonNode c : root) {
+            JsonNode names = c.path("Names");
+            String name = names.isArray() && !names.isEmpty() ? names.get(0).asText() : names.asText();
+            var labels = new TreeMap<String, String>();
+            Iterator<Map.Entry<String, JsonNode>> it = c.path("Labels").fields();
+            while (it.hasNext()) {
+                var e = it.next();
+                labels.put(e.getKey(), e.getValue().asText());
+            }
+            out.add(new ObservedContainer(c.path("Id").asText(), name, ContainerState.fromPodman(c.path("State").asText()),
+                    c.path("Image").asText(), labels));
+        }
+        return ObservedState.of(out);
+    }
+
+    private static StepResult result(CommandResult r) {
+        if (r.ok()) {
+            String id = r.stdout().strip();
+            return new StepResult.Ok(id.length() > 12 ? id.substring(0, 12) : id);
+        }
+        String why = r.summary();
+        boolean permanent = why.contains("image not known") || why.contains("no such image")
+                || why.contains("invalid reference format");
+        return new StepResult.Failed(why, !permanent);
+    }
+
+    private List<String> argv(String... args) {
+        var a = new ArrayList<>(podman);
+        a.addAll(List.of(args));
+        return a;
+    }
+
+    private static void label(List<String> a, String k, String v) {
+        a.add("--label");
+        a.add(k + "=" + v);
+    }
+}

@@ -1,0 +1,111 @@
+package spine.drivers.podman;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import org.junit.jupiter.api.Test;
+
+import spine.drivers.exec.CommandResult;
+import spine.model.ContainerSpec;
+import spine.model.ContainerState;
+import spine.model.Envelope;
+import spine.model.NetworkMode;
+import spine.model.ObservedState;
+import spine.model.Persona;
+import spine.model.ResourceId;
+import spine.model.RunState;
+import spine.model.Step;
+import spine.model.StepResult;
+
+class PodmanDriverTest {
+    private final List<List<String>> calls = new ArrayList<>();
+
+    private PodmanDriver driver(CommandResult reply) {
+        return new PodmanDriver((argv, timeout) -> {
+            calls.add(argv);
+            return reply;
+        }, List.of("podman"), PodmanDriver.Timeouts.defaults());
+    }
+
+    private static String fixture() throws IOException {
+        try (InputStream in = PodmanDriverTest.class.getResourceAsStream("/podman-ps-a.json")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void observesRecordedPodmanOutputWithOneCall() throws IOException {
+        var d = driver(new CommandResult(0, fixture(), "", Duration.ofMillis(40), false));
+        PodmanDriver.Observation o = d.observe();
+        assertThat(o.ok()).isTrue();
+        assertThat(calls).containsExactly(List.of("podman", "ps", "-a", "--format", "json"));
+        ObservedState s = o.state();
+        assertThat(s.containers().keySet()).containsExactly("foreign", "p__done", "p__idle", "p__work", "sys__ai");
+        assertThat(s.spine().keySet()).extracting(Object::toString)
+                .containsExactly("sys://ai", "p://done", "p://idle", "p://work");
+        assertThat(s.containers().get("p__work").state()).isEqualTo(ContainerState.RUNNING);
+        assertThat(s.containers().get("p__work").specHash()).isEqualTo("18edcb7845421e6a");
+        assertThat(s.containers().get("p__work").generation()).isEqualTo(3);
+        assertThat(s.containers().get("sys__ai").state()).isEqualTo(ContainerState.PAUSED);
+        assertThat(s.containers().get("p__idle").state()).isEqualTo(ContainerState.CREATED);
+        assertThat(s.containers().get("p__done").state()).isEqualTo(ContainerState.EXITED);
+        assertThat(s.containers().get("foreign").spineId()).isEmpty();
+    }
+
+    @Test
+    void observeFailureIsAValue() {
+        var d = driver(new CommandResult(125, "", "Error: something broke\n", Duration.ofMillis(5), false));
+        assertThat(d.observe().error()).isEqualTo("podman ps failed: Error: something broke");
+        var garbled = driver(new CommandResult(0, "{not json", "", Duration.ofMillis(5), false));
+        assertThat(garbled.observe().error()).startsWith("podman ps printed JSON Spine cannot read");
+    }
+
+    @Test
+    void runCarriesLabelsAndEnvelopeFlags() {
+        var env = new Envelope(ResourceId.envelope("small"), Optional.of(new BigDecimal("0.5")), Optional.of(100),
+                Optional.of(512L << 20), Optional.of(0L), Optional.of(500), Optional.of(256), true);
+        var env2 = new TreeMap<String, String>();
+        env2.put("LANG", "C");
+        var p = new Persona(ResourceId.persona("work"), "localhost/spine/busybox:1", List.of("sleep", "60"), env2,
+                RunState.RUNNING, Optional.of("small"), false, false, NetworkMode.NONE);
+        ContainerSpec spec = ContainerSpec.of(p, env);
+        List<String> args = driver(null).runArgs(spec, 7);
+        assertThat(String.join(" ", args)).isEqualTo("podman run -d --name p__work"
+                + " --label io.spine.name=p://work --label io.spine.kind=persona"
+                + " --label io.spine.spec-hash=" + spec.specHash() + " --label io.spine.generation=7"
+                + " --network none --cpus 0.5 --cpu-shares 2598 --memory 536870912 --memory-swap 536870912"
+                + " --oom-score-adj 500 --pids-limit 256 --security-opt no-new-privileges --env LANG=C"
+                + " localhost/spine/busybox:1 sleep 60");
+    }
+
+    @Test
+    void cpuWeightMapsOntoSharesAtBothEnds() {
+        assertThat(PodmanDriver.cpuShares(1)).isEqualTo(2);
+        for (int w = 1; w <= 10_000; w++) {
+            long shares = PodmanDriver.cpuShares(w);
+            assertThat(1 + (shares - 2) * 9999 / 262142).as("runc maps shares for weight %d back", w).isEqualTo(w);
+        }
+        assertThat(PodmanDriver.cpuShares(10_000)).isEqualTo(262144);
+    }
+
+    @Test
+    void stepFailuresSayWhetherToRetry() {
+        var missingImage = driver(new CommandResult(125, "",
+                "Error: localhost/nope:1: image not known\n", Duration.ofMillis(5), false));
+        StepResult r = missingImage.apply(new Step.StartContainer(ResourceId.persona("work"), "test"));
+        assertThat(r).isEqualTo(new StepResult.Failed("Error: localhost/nope:1: image not known", false));
+        var hung = driver(new CommandResult(-1, "", "", Duration.ofSeconds(30), true));
+        assertThat(hung.apply(new Step.PauseContainer(ResourceId.persona("work"), "test")))
+                .isEqualTo(new StepResult.Failed("timed out after 30000 ms", true));
+        assertThat(calls.getLast()).containsExactly("podman", "pause", "p__work");
+    }
+}
