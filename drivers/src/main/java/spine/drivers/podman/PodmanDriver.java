@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import spine.drivers.ContainerRuntime;
 import spine.drivers.exec.CommandResult;
 import spine.drivers.exec.CommandRunner;
 import spine.model.ContainerSpec;
@@ -27,17 +28,12 @@ import spine.model.StepResult;
  * The only component that changes containers. Observes with a single {@code podman ps -a --format json};
  * what exists is read from podman's labels, never from the database.
  */
-public final class PodmanDriver {
+public final class PodmanDriver implements ContainerRuntime {
     /** Per-call bounds. A stop also gets its grace period on top of {@code change}. */
     public record Timeouts(Duration observe, Duration run, Duration change, Duration remove) {
         public static Timeouts defaults() {
             return new Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(120), Duration.ofSeconds(30), Duration.ofSeconds(60));
         }
-    }
-
-    /** The world as podman reports it, or why it could not be read. */
-    public record Observation(ObservedState state, String error) {
-        public boolean ok() { return error == null; }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -52,6 +48,7 @@ public final class PodmanDriver {
         this.timeouts = timeouts;
     }
 
+    @Override
     public Observation observe() {
         CommandResult r = runner.run(argv("ps", "-a", "--format", "json"), timeouts.observe());
         if (!r.ok()) return new Observation(null, "podman ps failed: " + r.summary());
@@ -62,6 +59,7 @@ public final class PodmanDriver {
         }
     }
 
+    @Override
     public StepResult apply(Step step) {
         String name = step.target().containerName();
         return switch (step) {

@@ -45,7 +45,7 @@ class ProcessCommandRunnerTest {
                 Duration.ofMillis(700));
         var driver = new PodmanDriver(runner, List.of(fake.toString()), timeouts);
         long start = System.nanoTime();
-        PodmanDriver.Observation o = driver.observe();
+        spine.drivers.ContainerRuntime.Observation o = driver.observe();
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         assertThat(o.ok()).isFalse();
         assertThat(o.error()).startsWith("podman ps failed: timed out after");

@@ -45,7 +45,7 @@ class PodmanDriverTest {
     @Test
     void observesRecordedPodmanOutputWithOneCall() throws IOException {
         var d = driver(new CommandResult(0, fixture(), "", Duration.ofMillis(40), false));
-        PodmanDriver.Observation o = d.observe();
+        spine.drivers.ContainerRuntime.Observation o = d.observe();
         assertThat(o.ok()).isTrue();
         assertThat(calls).containsExactly(List.of("podman", "ps", "-a", "--format", "json"));
         ObservedState s = o.state();

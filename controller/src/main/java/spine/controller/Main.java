@@ -1,0 +1,25 @@
+package spine.controller;
+
+import java.time.Clock;
+import java.util.List;
+
+import spine.controller.cli.Cli;
+
+/** One binary: {@code spine ...} on the command line, and bay0 when it runs as PID 1 (the boot issue). */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) {
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING); // Flyway's chatter
+        int code;
+        try {
+            code = new Cli(System.getenv(), Clock.systemUTC(), System.out, System.err).run(List.of(args));
+        } catch (RuntimeException | Error e) {
+            System.getLogger("main").log(System.Logger.Level.ERROR, "internal error: a bug", e);
+            System.err.println("spine: internal error (a bug): " + e + "; spine.log has the stack trace");
+            code = 4;
+        }
+        System.out.flush();
+        System.exit(code);
+    }
+}

@@ -1,0 +1,32 @@
+package spine.controller.cli;
+
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+import spine.controller.loop.BackoffTracker;
+import spine.controller.loop.Executor;
+import spine.controller.loop.Metrics;
+import spine.controller.loop.Reconciler;
+import spine.controller.state.IntentStore;
+import spine.controller.state.SpineRoot;
+import spine.drivers.ContainerRuntime;
+import spine.drivers.exec.ProcessCommandRunner;
+import spine.drivers.podman.PodmanDriver;
+
+/** What a command runs against: the root, podman, the clock and the terminal. Built once per process. */
+record Machine(SpineRoot root, Clock clock, Map<String, String> env, PrintStream out, PrintStream err, int parallelism) {
+    static final String PODMAN_ENV = "SPINE_PODMAN";
+
+    ContainerRuntime runtime() {
+        String podman = env.getOrDefault(PODMAN_ENV, "podman");
+        return new PodmanDriver(new ProcessCommandRunner(Map.of()), List.of(podman), PodmanDriver.Timeouts.defaults());
+    }
+
+    Reconciler reconciler(IntentStore store, Metrics metrics) {
+        ContainerRuntime runtime = runtime();
+        return new Reconciler(store, runtime, new Executor(runtime, store, metrics, parallelism), new BackoffTracker(),
+                metrics, clock);
+    }
+}

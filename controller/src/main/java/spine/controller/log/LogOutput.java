@@ -1,0 +1,45 @@
+package spine.controller.log;
+
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.util.function.Consumer;
+
+/**
+ * Where log lines go: stderr from a threshold up, and every line to the root's spine.log once the state
+ * package has opened it. The JDK's System.Logger is the one logging API in Spine, and its backend is
+ * necessarily process-wide, so this is the single piece of global mutable state; Main configures it once.
+ */
+public final class LogOutput {
+    private static volatile Level stderrThreshold = Level.INFO;
+    private static volatile Consumer<String> file = line -> { };
+    private static volatile Clock clock = Clock.systemUTC();
+
+    private LogOutput() {}
+
+    public static void stderrFrom(Level threshold) {
+        stderrThreshold = threshold;
+    }
+
+    public static void toFile(Consumer<String> sink) {
+        file = sink;
+    }
+
+    static void write(Level level, String component, String message) {
+        String line = clock.instant() + " " + word(level) + " " + component + " " + message;
+        if (level.getSeverity() >= stderrThreshold.getSeverity()) System.err.println(line);
+        file.accept(line);
+    }
+
+    static boolean enabled(Level level) {
+        return level.getSeverity() >= Level.DEBUG.getSeverity();
+    }
+
+    private static String word(Level level) {
+        return switch (level) {
+            case ALL, TRACE, DEBUG -> "DEBUG";
+            case INFO -> "INFO";
+            case WARNING -> "WARN";
+            case ERROR, OFF -> "ERROR";
+        };
+    }
+}

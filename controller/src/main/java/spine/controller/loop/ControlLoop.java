@@ -1,0 +1,117 @@
+package spine.controller.loop;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code spine run}: a pass on every wake-up and every resync period. Wake-ups (an apply over the control
+ * socket, later podman events and timers) only poke a one-slot trigger, so any number of them coalesce
+ * into one pass. Waiters get an answer after the first pass that converges, or at their deadline.
+ */
+public final class ControlLoop {
+    private static final System.Logger LOG = System.getLogger("loop");
+
+    /** {@code afterPass}: only a pass that started after the request can answer it (it must see the new intent). */
+    private record Waiter(CompletableFuture<Boolean> result, Instant deadline, long afterPass) {}
+
+    private final Reconciler reconciler;
+    private final Duration resync;
+    private final Clock clock;
+    private final ArrayBlockingQueue<Boolean> trigger = new ArrayBlockingQueue<>(1);
+    private final List<Waiter> waiters = new ArrayList<>();
+    private volatile boolean stopping;
+    private long passesStarted; // guarded by waiters
+
+    public ControlLoop(Reconciler reconciler, Duration resync, Clock clock) {
+        this.reconciler = reconciler;
+        this.resync = resync;
+        this.clock = clock;
+    }
+
+    public void wake() {
+        trigger.offer(Boolean.TRUE); // a full slot means a pass is already due: the pokes coalesce
+    }
+
+    /** Asks for convergence and returns a future that says whether it happened by the deadline. */
+    public CompletableFuture<Boolean> awaitConverged(Duration timeout) {
+        Waiter w;
+        synchronized (waiters) {
+            w = new Waiter(new CompletableFuture<>(), clock.instant().plus(timeout), passesStarted);
+            waiters.add(w);
+        }
+        wake();
+        return w.result();
+    }
+
+    public void stop() {
+        stopping = true;
+        wake();
+    }
+
+    public void run() {
+        LOG.log(System.Logger.Level.INFO, "loop started resync_s={0}", resync.toSeconds());
+        while (!stopping) {
+            long pass;
+            synchronized (waiters) {
+                pass = ++passesStarted;
+            }
+            Reconciler.PassResult r = reconciler.pass();
+            settleWaiters(r, pass);
+            if (stopping) break;
+            if (r.progressed()) continue; // level-triggered: look again at once after a change
+            Duration wait = resync;
+            var retry = reconciler.backoff().nextRetry();
+            if (retry.isPresent()) {
+                Duration untilRetry = Duration.between(clock.instant(), retry.get());
+                if (untilRetry.compareTo(wait) < 0) wait = untilRetry.isNegative() ? Duration.ofMillis(50) : untilRetry;
+            }
+            wait = min(wait, untilNextDeadline());
+            try {
+                trigger.poll(Math.max(50, wait.toMillis()), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        settleAll(false);
+        LOG.log(System.Logger.Level.INFO, "loop stopped");
+    }
+
+    private Duration untilNextDeadline() {
+        synchronized (waiters) {
+            Instant now = clock.instant();
+            return waiters.stream().map(w -> Duration.between(now, w.deadline())).min(Duration::compareTo).orElse(resync);
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private void settleWaiters(Reconciler.PassResult r, long pass) {
+        Instant now = clock.instant();
+        synchronized (waiters) {
+            var it = waiters.iterator();
+            while (it.hasNext()) {
+                Waiter w = it.next();
+                if (pass <= w.afterPass()) continue;
+                if (r.converged()) w.result().complete(true);
+                else if (r.stuck() || !now.isBefore(w.deadline())) w.result().complete(false);
+                if (w.result().isDone()) it.remove();
+            }
+        }
+    }
+
+    private void settleAll(boolean value) {
+        synchronized (waiters) {
+            waiters.forEach(w -> w.result().complete(value));
+            waiters.clear();
+        }
+    }
+}

@@ -1,0 +1,354 @@
+package spine.controller.state;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+import org.flywaydb.core.Flyway;
+import org.sqlite.SQLiteConfig;
+
+import spine.model.DesiredState;
+import spine.model.Kind;
+import spine.model.Phase;
+import spine.model.ResourceId;
+import spine.model.Spec;
+import spine.model.spec.SpecCodec;
+import spine.model.spec.SpecError;
+import spine.model.spec.SpecParser;
+
+/**
+ * The intent store: SQLite at {@code <root>/spine/intent.db} in WAL mode with synchronous=NORMAL.
+ * Flyway migrates from classpath resources; {@code PRAGMA user_version} mirrors the schema version so a
+ * current database skips Flyway entirely (it costs about a second of start-up).
+ */
+public final class IntentStore implements AutoCloseable {
+    /** The version of the newest migration under db/migration; a test keeps the two in step. */
+    public static final int SCHEMA_VERSION = 1;
+    private static final System.Logger LOG = System.getLogger("state");
+    private static final int BUSY_TIMEOUT_MS = 10_000;
+
+    private final Connection db;
+    private final Clock clock;
+    private final String path;
+
+    private IntentStore(Connection db, Clock clock, String path) {
+        this.db = db;
+        this.clock = clock;
+        this.path = path;
+    }
+
+    /** Opens the store for writing, creating and migrating it as needed. */
+    public static IntentStore open(SpineRoot root, Clock clock) throws StateException {
+        root.ensureDir();
+        String url = "jdbc:sqlite:" + root.database();
+        try {
+            Connection c = config(false).createConnection(url);
+            int version = userVersion(c);
+            if (version != SCHEMA_VERSION) {
+                if (version > SCHEMA_VERSION) {
+                    c.close();
+                    throw new StateException(root.database() + " has schema " + version + " but this spine knows only "
+                            + SCHEMA_VERSION + "; run a newer spine");
+                }
+                long t0 = System.nanoTime();
+                Flyway.configure().dataSource(url, null, null).locations("classpath:db/migration")
+                        .load().migrate();
+                try (Statement s = c.createStatement()) {
+                    s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+                }
+                LOG.log(System.Logger.Level.INFO, "state db migrated path={0} from={1} to={2} ms={3}", root.database(),
+                        version, SCHEMA_VERSION, (System.nanoTime() - t0) / 1_000_000);
+            }
+            return new IntentStore(c, clock, root.database().toString());
+        } catch (SQLException | RuntimeException e) {
+            throw new StateException("cannot open " + root.database() + ": " + e.getMessage()
+                    + "; check the disk, or move the file aside to start afresh", e);
+        }
+    }
+
+    /** Opens an existing store read-only; empty when there is none yet (nothing was ever applied). */
+    public static Optional<IntentStore> openReadOnly(SpineRoot root, Clock clock) throws StateException {
+        if (!root.hasDatabase()) return Optional.empty();
+        try {
+            Connection c = config(true).createConnection("jdbc:sqlite:" + root.database());
+            if (userVersion(c) != SCHEMA_VERSION) {
+                c.close();
+                // An old schema is migrated by the next writer; until then, read it as a writer would.
+                return Optional.of(open(root, clock));
+            }
+            return Optional.of(new IntentStore(c, clock, root.database().toString()));
+        } catch (SQLException e) {
+            throw new StateException("cannot read " + root.database() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static SQLiteConfig config(boolean readOnly) {
+        SQLiteConfig cfg = new SQLiteConfig();
+        cfg.setReadOnly(readOnly);
+        if (!readOnly) {
+            cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
+            cfg.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+        }
+        cfg.setBusyTimeout(BUSY_TIMEOUT_MS);
+        cfg.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        return cfg;
+    }
+
+    private static int userVersion(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+            return rs.next() ? rs.getInt(1) : 0;
+        }
+    }
+
+    /** What an apply did to one resource's intent. */
+    public enum Change { CREATED, UPDATED, UNCHANGED }
+
+    public record Applied(ResourceId id, Change change, long generation) {}
+
+    /** Stored intent as specs, plus any rows that no longer parse (a hand-edited database). */
+    public record Loaded(DesiredState desired, List<SpecError> errors) {}
+
+    public synchronized Loaded load() throws StateException {
+        var specs = new TreeMap<ResourceId, Spec>();
+        var gens = new TreeMap<ResourceId, Long>();
+        var errors = new ArrayList<SpecError>();
+        try (Statement s = db.createStatement();
+             ResultSet rs = s.executeQuery("SELECT kind, name, spec, generation FROM intent ORDER BY kind, name")) {
+            while (rs.next()) {
+                String where = "intent:" + rs.getString(1) + "/" + rs.getString(2);
+                SpecParser.Result r = SpecParser.parse(where, rs.getString(3));
+                errors.addAll(r.errors());
+                for (SpecParser.Located l : r.specs()) {
+                    specs.put(l.spec().id(), l.spec());
+                    gens.put(l.spec().id(), rs.getLong(4));
+                }
+            }
+        } catch (SQLException e) {
+            throw new StateException("cannot read intent from " + path + ": " + e.getMessage(), e);
+        }
+        return new Loaded(new DesiredState(specs, gens), errors);
+    }
+
+    /** Stores every spec in one transaction: the apply lands whole or not at all. */
+    public synchronized List<Applied> apply(List<Spec> specs) throws StateException {
+        String now = clock.instant().toString();
+        var out = new ArrayList<Applied>();
+        return inTransaction(() -> {
+            for (Spec spec : specs) {
+                String kind = spec.id().kind().cliName();
+                String name = spec.id().toString();
+                String json = SpecCodec.toJson(spec);
+                String hash = sha256(json);
+                long generation = 0;
+                String oldHash = null;
+                try (PreparedStatement q = db.prepareStatement("SELECT generation, spec_hash FROM intent WHERE kind = ? AND name = ?")) {
+                    q.setString(1, kind);
+                    q.setString(2, name);
+                    try (ResultSet rs = q.executeQuery()) {
+                        if (rs.next()) {
+                            generation = rs.getLong(1);
+                            oldHash = rs.getString(2);
+                        }
+                    }
+                }
+                if (hash.equals(oldHash)) {
+                    out.add(new Applied(spec.id(), Change.UNCHANGED, generation));
+                    continue;
+                }
+                long next = generation + 1;
+                try (PreparedStatement u = db.prepareStatement("""
+                        INSERT INTO intent (kind, name, spec, spec_hash, generation, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (kind, name) DO UPDATE SET spec = excluded.spec, spec_hash = excluded.spec_hash,
+                            generation = excluded.generation, updated_at = excluded.updated_at""")) {
+                    u.setString(1, kind);
+                    u.setString(2, name);
+                    u.setString(3, json);
+                    u.setString(4, hash);
+                    u.setLong(5, next);
+                    u.setString(6, now);
+                    u.executeUpdate();
+                }
+                history(now, kind, name, oldHash == null ? "create" : "update", next, json, hash);
+                if (spec.id().kind().runsAsContainer()) {
+                    try (PreparedStatement st = db.prepareStatement("""
+                            INSERT INTO status (kind, name, phase, observed_generation, phase_since, updated_at)
+                            VALUES (?, ?, 'stopped', 0, ?, ?) ON CONFLICT (kind, name) DO NOTHING""")) {
+                        st.setString(1, kind);
+                        st.setString(2, name);
+                        st.setString(3, now);
+                        st.setString(4, now);
+                        st.executeUpdate();
+                    }
+                }
+                out.add(new Applied(spec.id(), oldHash == null ? Change.CREATED : Change.UPDATED, next));
+            }
+            return out;
+        });
+    }
+
+    /** Removes one intent (its status goes with it); false when there was none. */
+    public synchronized boolean delete(ResourceId id) throws StateException {
+        String now = clock.instant().toString();
+        return inTransaction(() -> {
+            long generation;
+            try (PreparedStatement q = db.prepareStatement("SELECT generation FROM intent WHERE kind = ? AND name = ?")) {
+                q.setString(1, id.kind().cliName());
+                q.setString(2, id.toString());
+                try (ResultSet rs = q.executeQuery()) {
+                    if (!rs.next()) return false;
+                    generation = rs.getLong(1);
+                }
+            }
+            for (String table : List.of("intent", "status")) {
+                try (PreparedStatement d = db.prepareStatement("DELETE FROM " + table + " WHERE kind = ? AND name = ?")) {
+                    d.setString(1, id.kind().cliName());
+                    d.setString(2, id.toString());
+                    d.executeUpdate();
+                }
+            }
+            history(now, id.kind().cliName(), id.toString(), "delete", generation, null, null);
+            return true;
+        });
+    }
+
+    public synchronized SortedMap<ResourceId, Status> statuses() throws StateException {
+        var out = new TreeMap<ResourceId, Status>();
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT kind, name, phase, observed_generation, last_error, phase_since, updated_at FROM status")) {
+            while (rs.next()) {
+                Optional<Kind> kind = Kind.fromCli(rs.getString(1));
+                if (kind.isEmpty()) continue;
+                ResourceId.Result id = ResourceId.parse(kind.get(), rs.getString(2));
+                if (!id.ok()) continue;
+                out.put(id.id(), new Status(Phase.fromWord(rs.getString(3)), rs.getLong(4),
+                        Optional.ofNullable(rs.getString(5)), rs.getString(6), rs.getString(7)));
+            }
+        } catch (SQLException e) {
+            throw new StateException("cannot read status from " + path + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /**
+     * Records a phase. Committed on its own, before and after each podman call, so that a crash leaves a
+     * detectable half state. {@code observedGeneration} below zero leaves the stored value as it is.
+     */
+    public synchronized void setStatus(ResourceId id, Phase phase, long observedGeneration, Optional<String> lastError)
+            throws StateException {
+        String now = clock.instant().toString();
+        // Only resources with intent have a status: a pruned container's row must not come back.
+        try (PreparedStatement u = db.prepareStatement("""
+                INSERT INTO status (kind, name, phase, observed_generation, last_error, phase_since, updated_at)
+                SELECT ?1, ?2, ?3, max(?4, 0), ?5, ?6, ?6
+                WHERE EXISTS (SELECT 1 FROM intent WHERE intent.kind = ?1 AND intent.name = ?2)
+                ON CONFLICT (kind, name) DO UPDATE SET
+                    phase_since = CASE WHEN status.phase = excluded.phase THEN status.phase_since ELSE excluded.phase_since END,
+                    phase = excluded.phase,
+                    observed_generation = CASE WHEN ?4 < 0 THEN status.observed_generation ELSE excluded.observed_generation END,
+                    last_error = excluded.last_error,
+                    updated_at = excluded.updated_at""")) {
+            u.setString(1, id.kind().cliName());
+            u.setString(2, id.toString());
+            u.setString(3, phase.word());
+            u.setLong(4, observedGeneration);
+            u.setString(5, lastError.orElse(null));
+            u.setString(6, now);
+            u.executeUpdate();
+        } catch (SQLException e) {
+            throw new StateException("cannot record status of " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Rows of the history table, oldest first, as "action kind name generation". */
+    public synchronized List<String> history() throws StateException {
+        var out = new ArrayList<String>();
+        try (Statement s = db.createStatement();
+             ResultSet rs = s.executeQuery("SELECT action, kind, name, generation FROM history ORDER BY id")) {
+            while (rs.next()) out.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3) + " " + rs.getLong(4));
+        } catch (SQLException e) {
+            throw new StateException("cannot read history: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** {@code PRAGMA integrity_check}: "ok" when the file is sound. */
+    public synchronized String integrityCheck() throws StateException {
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
+            return rs.next() ? rs.getString(1) : "no answer";
+        } catch (SQLException e) {
+            throw new StateException("integrity check failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void history(String at, String kind, String name, String action, long generation, String spec, String hash)
+            throws SQLException {
+        try (PreparedStatement h = db.prepareStatement(
+                "INSERT INTO history (at, kind, name, action, generation, spec, spec_hash) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            h.setString(1, at);
+            h.setString(2, kind);
+            h.setString(3, name);
+            h.setString(4, action);
+            h.setLong(5, generation);
+            h.setString(6, spec);
+            h.setString(7, hash);
+            h.executeUpdate();
+        }
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    private <T> T inTransaction(Work<T> work) throws StateException {
+        try {
+            db.setAutoCommit(false);
+            try {
+                T result = work.run();
+                db.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StateException("write to " + path + " failed and was rolled back: " + e.getMessage(), e);
+        }
+    }
+
+    static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try (Statement s = db.createStatement()) {
+            if (!db.isReadOnly()) s.execute("PRAGMA wal_checkpoint(PASSIVE)");
+        } catch (SQLException e) {
+            LOG.log(System.Logger.Level.WARNING, "wal checkpoint failed path={0} error=\"{1}\"", path, e.getMessage());
+        }
+        try {
+            db.close();
+        } catch (SQLException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing state db failed path={0} error=\"{1}\"", path, e.getMessage());
+        }
+    }
+}

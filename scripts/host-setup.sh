@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what host mode needs from Debian (podman, runc, catatonit for kube play, maven) if it is missing,
+# and checks for a JDK >= 25. Idempotent; needs root for apt-get.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+need=()
+for pair in podman:podman runc:runc catatonit:catatonit mvn:maven curl:curl; do
+  cmd=${pair%%:*}; pkg=${pair#*:}
+  command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "host-setup: installing ${need[*]} from Debian" >&2
+  if [ "$(id -u)" -ne 0 ]; then echo "host-setup: need root to apt-get install ${need[*]}" >&2; exit 3; fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+fi
+. "$here/scripts/jdk.sh"
+spine_find_jdk
+echo "host-setup: podman $(podman --version | awk '{print $3}'), java $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)" >&2
