@@ -21,7 +21,12 @@ record Machine(SpineRoot root, Clock clock, Map<String, String> env, PrintStream
 
     ContainerRuntime runtime() {
         String podman = env.getOrDefault(PODMAN_ENV, "podman");
-        return new PodmanDriver(new ProcessCommandRunner(Map.of()), List.of(podman), PodmanDriver.Timeouts.defaults());
+        // podman's own configuration variables follow the command's environment (tests select their storage this way)
+        var podmanEnv = new java.util.TreeMap<String, String>();
+        env.forEach((k, v) -> {
+            if (k.startsWith("CONTAINERS_")) podmanEnv.put(k, v);
+        });
+        return new PodmanDriver(new ProcessCommandRunner(podmanEnv), List.of(podman), PodmanDriver.Timeouts.defaults());
     }
 
     Reconciler reconciler(IntentStore store, Metrics metrics) {

@@ -1,0 +1,75 @@
+package spine.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassModel;
+import java.lang.classfile.MethodModel;
+import java.lang.classfile.instruction.InvokeInstruction;
+import java.lang.classfile.instruction.NewObjectInstruction;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Only spine.controller.state touches the root. Enforced on the compiled classes of every module: outside
+ * that package, no code may call the file-system or JDBC APIs. (The process runner starts podman, which is
+ * not a file access.) Later drivers that read sysfs through an injected root Path join an explicit list here.
+ */
+class ArchitectureTest {
+    private static final Path REPO = Path.of(System.getProperty("spine.repo", ".."));
+    private static final Set<String> FORBIDDEN_OWNERS = Set.of(
+            "java/nio/file/Files", "java/nio/file/Paths", "java/nio/channels/FileChannel",
+            "java/io/FileInputStream", "java/io/FileOutputStream", "java/io/FileReader", "java/io/FileWriter",
+            "java/io/RandomAccessFile", "java/io/File", "java/sql/DriverManager",
+            "org/sqlite/SQLiteConfig", "org/sqlite/SQLiteDataSource", "org/flywaydb/core/Flyway",
+            "org/newsclub/net/unix/AFUNIXSocket", "org/newsclub/net/unix/AFUNIXServerSocket");
+    private static final String STATE = "spine/controller/state/";
+
+    @Test
+    void onlyTheStatePackageTouchesTheRoot() throws IOException {
+        var violations = new ArrayList<String>();
+        int scanned = 0;
+        for (String module : List.of("model", "drivers", "controller")) {
+            Path classes = REPO.resolve(module).resolve("target/classes");
+            assertThat(classes).as("compiled classes of " + module).isDirectory();
+            try (Stream<Path> files = Files.walk(classes)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".class")).toList()) {
+                    ClassModel cm = ClassFile.of().parse(f);
+                    scanned++;
+                    String owner = cm.thisClass().asInternalName();
+                    if (owner.startsWith(STATE)) continue;
+                    for (MethodModel m : cm.methods()) {
+                        m.code().ifPresent(code -> code.forEach(e -> {
+                            String target = switch (e) {
+                                case InvokeInstruction i -> i.owner().asInternalName();
+                                case NewObjectInstruction n -> n.className().asInternalName();
+                                default -> null;
+                            };
+                            if (target != null && FORBIDDEN_OWNERS.contains(target)) {
+                                violations.add(owner + "." + m.methodName().stringValue() + " uses " + target);
+                            }
+                        }));
+                    }
+                }
+            }
+        }
+        assertThat(scanned).as("classes scanned").isGreaterThan(40);
+        assertThat(violations).as("file or database access outside " + STATE).isEmpty();
+    }
+
+    @Test
+    void theRuleCatchesAViolation() throws IOException {
+        // The scanner must see a Files call when there is one: the state package's own SpineRoot has several.
+        ClassModel cm = ClassFile.of().parse(REPO.resolve("controller/target/classes/spine/controller/state/SpineRoot.class"));
+        boolean seen = cm.methods().stream().flatMap(m -> m.code().stream()).flatMap(c -> c.elementStream())
+                .anyMatch(e -> e instanceof InvokeInstruction i && i.owner().asInternalName().equals("java/nio/file/Files"));
+        assertThat(seen).isTrue();
+    }
+}

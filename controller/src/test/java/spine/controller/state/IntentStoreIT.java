@@ -1,0 +1,171 @@
+package spine.controller.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import spine.model.Persona;
+import spine.model.Phase;
+import spine.model.ResourceId;
+import spine.model.Spec;
+import spine.model.spec.SpecParser;
+
+/** Real SQLite in a temp root. */
+class IntentStoreIT {
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-21T12:00:00Z"), ZoneOffset.UTC);
+
+    private static List<Spec> specs(String yaml) {
+        SpecParser.Result r = SpecParser.parse("t.yaml", yaml);
+        assertThat(r.errors()).isEmpty();
+        return r.specs().stream().map(SpecParser.Located::spec).toList();
+    }
+
+    private static String persona(String name, String state) {
+        return """
+                apiVersion: spine/v1
+                kind: Persona
+                metadata: {name: "p://%s"}
+                spec: {image: localhost/spine/busybox:1, state: %s}
+                """.formatted(name, state);
+    }
+
+    @Test
+    void createsWalDatabaseAndMirrorsSchemaVersion(@TempDir Path dir) throws Exception {
+        var root = new SpineRoot(dir);
+        try (IntentStore s = IntentStore.open(root, CLOCK)) {
+            assertThat(s.integrityCheck()).isEqualTo("ok");
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spine/intent.db"));
+             Statement st = c.createStatement()) {
+            assertThat(scalar(st, "PRAGMA user_version")).isEqualTo(String.valueOf(IntentStore.SCHEMA_VERSION));
+            assertThat(scalar(st, "PRAGMA journal_mode")).isEqualTo("wal");
+            assertThat(scalar(st, "SELECT count(*) FROM flyway_schema_history WHERE success = 1"))
+                    .isEqualTo(String.valueOf(IntentStore.SCHEMA_VERSION));
+        }
+    }
+
+    @Test
+    void schemaVersionMatchesTheNewestMigration() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("src/main/resources/db/migration"))) {
+            int newest = files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.matches("V[0-9]+__.*\\.sql"))
+                    .mapToInt(n -> Integer.parseInt(n.substring(1, n.indexOf("__")))).max().orElse(0);
+            assertThat(newest).isEqualTo(IntentStore.SCHEMA_VERSION);
+        }
+    }
+
+    @Test
+    void currentDatabaseSkipsFlyway(@TempDir Path dir) throws Exception {
+        var root = new SpineRoot(dir);
+        IntentStore.open(root, CLOCK).close();
+        // If Flyway ran again it would notice its history table is gone and fail or re-create it.
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spine/intent.db"));
+             Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE flyway_schema_history RENAME TO flyway_moved_aside");
+        }
+        IntentStore.open(root, CLOCK).close();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spine/intent.db"));
+             Statement st = c.createStatement()) {
+            assertThat(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'flyway_schema_history'")).isEqualTo("0");
+        }
+    }
+
+    @Test
+    void applyBumpsGenerationOnlyOnChangeAndKeepsHistory(@TempDir Path dir) throws Exception {
+        try (IntentStore s = IntentStore.open(new SpineRoot(dir), CLOCK)) {
+            assertThat(s.apply(specs(persona("work", "running")))).extracting(IntentStore.Applied::change)
+                    .containsExactly(IntentStore.Change.CREATED);
+            assertThat(s.apply(specs(persona("work", "running")))).extracting(IntentStore.Applied::change)
+                    .containsExactly(IntentStore.Change.UNCHANGED);
+            assertThat(s.apply(specs(persona("work", "stopped")))).singleElement()
+                    .isEqualTo(new IntentStore.Applied(ResourceId.persona("work"), IntentStore.Change.UPDATED, 2));
+            assertThat(s.load().desired().generation(ResourceId.persona("work"))).isEqualTo(2);
+            assertThat(((Persona) s.load().desired().specs().get(ResourceId.persona("work"))).state().word()).isEqualTo("stopped");
+            assertThat(s.delete(ResourceId.persona("work"))).isTrue();
+            assertThat(s.delete(ResourceId.persona("work"))).isFalse();
+            assertThat(s.history()).containsExactly("create persona p://work 1", "update persona p://work 2",
+                    "delete persona p://work 2");
+        }
+    }
+
+    @Test
+    void historyIsAppendOnly(@TempDir Path dir) throws Exception {
+        try (IntentStore s = IntentStore.open(new SpineRoot(dir), CLOCK)) {
+            s.apply(specs(persona("work", "running")));
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spine/intent.db"));
+             Statement st = c.createStatement()) {
+            assertThatThrownBy(() -> st.execute("UPDATE history SET action = 'delete'")).hasMessageContaining("append-only");
+            assertThatThrownBy(() -> st.execute("DELETE FROM history")).hasMessageContaining("append-only");
+        }
+    }
+
+    @Test
+    void statusRecordsPhasesOnlyForResourcesWithIntent(@TempDir Path dir) throws Exception {
+        try (IntentStore s = IntentStore.open(new SpineRoot(dir), CLOCK)) {
+            s.apply(specs(persona("work", "running")));
+            ResourceId work = ResourceId.persona("work");
+            assertThat(s.statuses().get(work).phase()).isEqualTo(Phase.STOPPED);
+            s.setStatus(work, Phase.STARTING, -1, Optional.empty());
+            assertThat(s.statuses().get(work).phase()).isEqualTo(Phase.STARTING);
+            s.setStatus(work, Phase.RUNNING, 1, Optional.empty());
+            assertThat(s.statuses().get(work).observedGeneration()).isEqualTo(1);
+            s.setStatus(work, Phase.RUNNING, -1, Optional.of("boom"));
+            assertThat(s.statuses().get(work).observedGeneration()).isEqualTo(1);
+            assertThat(s.statuses().get(work).lastError()).contains("boom");
+            s.setStatus(ResourceId.persona("ghost"), Phase.RUNNING, 1, Optional.empty());
+            assertThat(s.statuses()).doesNotContainKey(ResourceId.persona("ghost"));
+        }
+    }
+
+    @Test
+    void aFailedApplyLeavesNothingBehind(@TempDir Path dir) throws Exception {
+        var root = new SpineRoot(dir);
+        try (IntentStore s = IntentStore.open(root, CLOCK)) {
+            s.apply(specs(persona("keep", "running")));
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spine/intent.db"));
+             Statement st = c.createStatement()) {
+            // Make the second row of the next apply fail inside the transaction.
+            st.execute("CREATE TRIGGER refuse BEFORE INSERT ON intent WHEN NEW.name = 'p://bad' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+        }
+        try (IntentStore s = IntentStore.open(root, CLOCK)) {
+            var batch = new java.util.ArrayList<>(specs(persona("fine", "running")));
+            batch.addAll(specs(persona("bad", "running")));
+            assertThatThrownBy(() -> s.apply(batch)).isInstanceOf(StateException.class).hasMessageContaining("rolled back");
+            assertThat(s.load().desired().specs().keySet()).containsExactly(ResourceId.persona("keep"));
+            assertThat(s.history()).containsExactly("create persona p://keep 1");
+        }
+    }
+
+    @Test
+    void unusableRootIsAClearError(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
+        assertThatThrownBy(() -> IntentStore.open(new SpineRoot(file), CLOCK))
+                .isInstanceOf(StateException.class).hasMessageContaining("cannot create").hasMessageContaining("--root");
+    }
+
+    private static String scalar(Statement st, String sql) throws SQLException {
+        try (ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}
