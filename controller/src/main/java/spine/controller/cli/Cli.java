@@ -382,6 +382,10 @@ public final class Cli {
         }
         try (ControlSocket.Client c = daemon.get()) {
             ObjectNode reply = c.request(JsonNodeFactory.instance.objectNode().put("op", "metrics"), Duration.ofSeconds(10));
+            if (reply.has("error")) {
+                err.println("spine: spine run refused: " + reply.path("error").asText());
+                return ExitCode.UNAVAILABLE;
+            }
             out.print(reply.path("text").asText());
             return ExitCode.OK;
         }

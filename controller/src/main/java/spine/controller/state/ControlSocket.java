@@ -75,15 +75,17 @@ public final class ControlSocket {
                 boolean allowed = uid == 0 || uid == ownUid
                         || (spineGid.isPresent() && gids != null && Arrays.stream(gids).anyMatch(g -> g == spineGid.getAsLong()));
                 OutputStream out = peer.getOutputStream();
+                peer.setSoTimeout(10_000);
+                var in = new BufferedReader(new InputStreamReader(peer.getInputStream(), StandardCharsets.UTF_8));
+                String line = in.readLine(); // read before any refusal, so the peer sees the reply, not a broken pipe
                 if (!allowed) {
                     LOG.log(System.Logger.Level.WARNING, "control peer refused uid={0} pid={1}", uid, cred.getPid());
                     reply(out, JSON.createObjectNode().put("error",
                             "permission denied: the control socket takes root or members of group spine"));
                     return;
                 }
-                var in = new BufferedReader(new InputStreamReader(peer.getInputStream(), StandardCharsets.UTF_8));
-                String line = in.readLine();
                 if (line == null) return;
+                peer.setSoTimeout(0); // a converge request may rightly take minutes
                 ObjectNode request = (ObjectNode) JSON.readTree(line);
                 LOG.log(System.Logger.Level.INFO, "control request op={0} uid={1} pid={2}", request.path("op").asText(),
                         uid, cred.getPid());
