@@ -1,0 +1,97 @@
+package spine.controller.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Usage and input errors: exit 2, a located message, and nothing written under the root. */
+class CliTest {
+    @TempDir Path root;
+    @TempDir Path specs;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int spine(String... args) {
+        var argv = new java.util.ArrayList<>(List.of(args));
+        argv.addAll(List.of("--root", root.toString()));
+        return new Cli(Map.of("SPINE_PODMAN", "/nonexistent/podman"), Clock.systemUTC(),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)).run(argv);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void invalidSpecExitsTwoAndWritesNothing() throws IOException {
+        Path f = Files.writeString(specs.resolve("work.yaml"), """
+                apiVersion: spine/v1
+                kind: Persona
+                metadata:
+                  name: p://work
+                spec:
+                  image: localhost/spine/busybox:1
+                  envelop: small
+                """);
+        assertThat(spine("apply", "-f", f.toString())).isEqualTo(ExitCode.INVALID);
+        assertThat(err()).contains(f + ":7:3: unknown field \"envelop\" in Persona spec; did you mean \"envelope\"?")
+                .contains("nothing was applied");
+        try (var s = Files.list(root)) {
+            assertThat(s).isEmpty();
+        }
+    }
+
+    @Test
+    void missingFileAndEmptyDirectoryAreClear() throws IOException {
+        assertThat(spine("diff", "-f", specs.resolve("nope.yaml").toString())).isEqualTo(ExitCode.INVALID);
+        assertThat(err()).contains("nope.yaml:1:1: no such file; check the path given to -f");
+        assertThat(spine("apply", "-f", specs.toString())).isEqualTo(ExitCode.INVALID);
+        assertThat(err()).contains("directory holds no *.yaml or *.yml files");
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        assertThat(spine("apply")).isEqualTo(ExitCode.INVALID);
+        assertThat(err()).contains("apply needs -f PATH");
+        assertThat(spine("frobnicate")).isEqualTo(ExitCode.INVALID);
+        assertThat(spine("delete", "persona", "sys://ai")).isEqualTo(ExitCode.INVALID);
+        assertThat(err()).contains("uses the sys:// scheme");
+        assertThat(spine("get", "widgets")).isEqualTo(ExitCode.INVALID);
+        assertThat(spine("apply", "-f", "x.yaml", "--timeout", "soon")).isEqualTo(ExitCode.INVALID);
+        assertThat(err()).contains("is not a duration");
+        assertThat(spine("reconcile")).isEqualTo(ExitCode.INVALID);
+    }
+
+    @Test
+    void getOnAFreshRootIsEmptyAndCreatesNothing() throws IOException {
+        assertThat(spine("get", "-o", "json")).isEqualTo(ExitCode.OK);
+        assertThat(out.toString(StandardCharsets.UTF_8).strip()).isEqualTo("[ ]");
+        try (var s = Files.list(root)) {
+            assertThat(s).isEmpty();
+        }
+    }
+
+    @Test
+    void unreachablePodmanIsExitThreeForDiff() throws IOException {
+        Path f = Files.writeString(specs.resolve("e.yaml"), "apiVersion: spine/v1\nkind: Envelope\nmetadata: {name: small}\n");
+        assertThat(spine("diff", "-f", f.toString())).isEqualTo(ExitCode.UNAVAILABLE);
+        assertThat(err()).contains("cannot observe podman");
+    }
+
+    @Test
+    void metricsWithoutDaemonSaysSo() {
+        assertThat(spine("metrics")).isEqualTo(ExitCode.UNAVAILABLE);
+        assertThat(err()).contains("spine run is not running");
+    }
+}

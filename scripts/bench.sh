@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Benchmarks for docs/BENCHMARKS.md (not run by CI). Each prints the figures it measured side by side.
+#   scripts/bench.sh planner    Planner on 1,000 and 10,000 personas
+#   scripts/bench.sh apply      cold apply of 20 personas: spine apply vs a podman run -d loop vs podman kube play
+#   scripts/bench.sh noop       no-op apply of 20 converged personas: wall time and podman call count
+#   scripts/bench.sh idle       spine run while idle: CPU share and RSS over 60 s
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$here/scripts/jdk.sh"; spine_find_jdk
+export MAVEN_OPTS="${MAVEN_OPTS:-} --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow"
+export CONTAINERS_CONF="$here/images/host/containers.conf"
+work=/var/tmp/spine-bench
+mkdir -p "$work"
+# Benchmarks use their own podman storage, so they never touch the host's containers.
+cat > "$work/storage.conf" <<CONF
+[storage]
+driver = "overlay"
+graphroot = "$work/graph"
+runroot = "$work/run"
+CONF
+export CONTAINERS_STORAGE_CONF="$work/storage.conf"
+N=20
+ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+reset() { podman rm -a -f -t 0 >/dev/null; podman pod rm -a -f >/dev/null 2>&1 || true; }
+specs() {
+  local dir=$1; rm -rf "$dir"; mkdir -p "$dir"
+  for i in $(seq 1 $N); do cat > "$dir/p$i.yaml" <<YAML
+apiVersion: spine/v1
+kind: Persona
+metadata: {name: "p://bench$i"}
+spec:
+  image: localhost/spine/busybox:1
+  command: ["sleep", "3600"]
+  state: running
+YAML
+  done
+}
+
+case "${1:-}" in
+planner)
+  mvn -B -q -ntp -f "$here/pom.xml" -pl model test-compile dependency:build-classpath -Dmdep.outputFile="$work/cp.txt" >/dev/null
+  "$JAVA_HOME/bin/java" -cp "$here/model/target/classes:$here/model/target/test-classes:$(cat "$work/cp.txt")" spine.model.PlannerBench
+  ;;
+apply)
+  "$here/scripts/example-images.sh"
+  "$here/spine" version >/dev/null
+  specs "$work/specs"
+  kube="$work/kube.yaml"; : > "$kube"
+  for i in $(seq 1 $N); do cat >> "$kube" <<YAML
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: kbench$i}
+spec:
+  containers:
+  - name: main
+    image: localhost/spine/busybox:1
+    command: ["sleep", "3600"]
+YAML
+  done
+  for round in 1 2 3; do
+    reset; rm -rf "$work/root"; t=$(date +%s%N)
+    "$here/spine" apply -f "$work/specs" --root "$work/root" >/dev/null
+    echo "spine $(ms $t)" >> "$work/apply.$$"
+    reset; t=$(date +%s%N)
+    for i in $(seq 1 $N); do
+      podman run -d --name "loop$i" --network none --security-opt no-new-privileges localhost/spine/busybox:1 sleep 3600 >/dev/null
+    done
+    echo "loop $(ms $t)" >> "$work/apply.$$"
+    reset; t=$(date +%s%N)
+    podman kube play --network none "$kube" >/dev/null
+    echo "kube $(ms $t)" >> "$work/apply.$$"
+  done
+  reset
+  for k in spine loop kube; do
+    echo "cold-apply personas=$N $k median_ms=$(grep "^$k " "$work/apply.$$" | cut -d' ' -f2 | median) runs=$(grep -c "^$k " "$work/apply.$$")"
+  done
+  rm -f "$work/apply.$$"
+  ;;
+noop)
+  "$here/scripts/example-images.sh"
+  "$here/spine" version >/dev/null
+  specs "$work/specs"; reset; rm -rf "$work/root"
+  "$here/spine" apply -f "$work/specs" --root "$work/root" >/dev/null
+  cat > "$work/counting-podman" <<SH
+#!/bin/sh
+echo "\$*" >> "$work/podman-calls"
+exec podman "\$@"
+SH
+  chmod +x "$work/counting-podman"
+  for round in 1 2 3 4 5; do
+    : > "$work/podman-calls"; t=$(date +%s%N)
+    SPINE_PODMAN="$work/counting-podman" "$here/spine" apply -f "$work/specs" --root "$work/root" >/dev/null
+    echo "$(ms $t) $(wc -l < "$work/podman-calls")" >> "$work/noop.$$"
+  done
+  echo "noop-apply personas=$N median_ms=$(cut -d' ' -f1 "$work/noop.$$" | median) podman_calls=$(cut -d' ' -f2 "$work/noop.$$" | sort -u | tr '\n' ' ')runs=5"
+  t=$(date +%s%N); podman ps -a --format json >/dev/null; echo "for comparison: one podman ps -a --format json ms=$(ms $t)"
+  t=$(date +%s%N); "$JAVA_HOME/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -version 2>/dev/null; echo "for comparison: bare JVM start ms=$(ms $t)"
+  rm -f "$work/noop.$$"; reset
+  ;;
+idle)
+  "$here/scripts/example-images.sh"
+  "$here/spine" version >/dev/null
+  specs "$work/specs"; reset; rm -rf "$work/root"
+  "$here/spine" apply -f "$work/specs" --root "$work/root" >/dev/null
+  "$here/spine" run --root "$work/root" 2>"$work/run.log" &
+  pid=$!
+  sleep 10
+  jpid=$(pgrep -f "spine.jar run --root $work/root" | head -1)
+  hz=$(getconf CLK_TCK)
+  read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$jpid/stat")
+  sleep 60
+  read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$jpid/stat")
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/$jpid/status")
+  awk -v d=$(( (u1 + s1) - (u0 + s0) )) -v hz="$hz" -v rss="$rss" \
+    'BEGIN { printf "idle spine run window_s=60 cpu_percent_of_one_core=%.2f rss_mb=%.1f\n", 100 * d / hz / 60, rss / 1024 }'
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  reset
+  ;;
+*) sed -n '2,7p' "$0"; exit 2 ;;
+esac
