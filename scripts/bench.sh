@@ -39,7 +39,7 @@ YAML
 
 case "${1:-}" in
 planner)
-  mvn -B -q -ntp -f "$here/pom.xml" -pl model test-compile dependency:build-classpath -Dmdep.outputFile="$work/cp.txt" >/dev/null
+  "$here/scripts/mvn.sh" -q -pl model test-compile dependency:build-classpath -Dmdep.outputFile="$work/cp.txt" >/dev/null
   "$JAVA_HOME/bin/java" -cp "$here/model/target/classes:$here/model/target/test-classes:$(cat "$work/cp.txt")" spine.model.PlannerBench
   ;;
 apply)

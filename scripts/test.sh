@@ -6,7 +6,4 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$here/scripts/host-setup.sh"
 export CONTAINERS_CONF="$here/images/host/containers.conf"
 "$here/scripts/example-images.sh"
-. "$here/scripts/jdk.sh"
-spine_find_jdk
-export MAVEN_OPTS="${MAVEN_OPTS:-} --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow"
-exec mvn -B -ntp -f "$here/pom.xml" verify "$@"
+exec "$here/scripts/mvn.sh" verify "$@"
