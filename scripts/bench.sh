@@ -96,7 +96,7 @@ SH
   done
   echo "noop-apply personas=$N median_ms=$(cut -d' ' -f1 "$work/noop.$$" | median) podman_calls=$(cut -d' ' -f2 "$work/noop.$$" | sort -u | tr '\n' ' ')runs=5"
   t=$(date +%s%N); podman ps -a --format json >/dev/null; echo "for comparison: one podman ps -a --format json ms=$(ms $t)"
-  t=$(date +%s%N); "$JAVA_HOME/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -version 2>/dev/null; echo "for comparison: bare JVM start ms=$(ms $t)"
+  t=$(date +%s%N); "$JAVA_HOME/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -version 2>/dev/null; echo "for comparison: java -version (JVM start and exit) ms=$(ms $t)"
   rm -f "$work/noop.$$"; reset
   ;;
 idle)

@@ -20,7 +20,9 @@ deb="$cache/$(basename "$path")"
 if [ ! -f "$deb" ] || [ "$(sha256sum "$deb" | cut -d' ' -f1)" != "$sha" ]; then
   echo "example-images: downloading $pkg=$version" >&2
   tmp=$(mktemp -d)
-  if ! (cd "$tmp" && apt-get download -qq "$pkg=$version" >&2); then
+  # The pool path from the lock needs no apt state; apt-get download (with fresh lists) is the fallback.
+  if ! curl -fsSL --retry 3 -o "$tmp/$(basename "$path")" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}/$path" \
+     && ! (cd "$tmp" && { apt-get download -qq "$pkg=$version" || { apt-get update -qq && apt-get download -qq "$pkg=$version"; }; } >&2); then
     echo "example-images: cannot download $pkg=$version from Debian; the pin may have left the archive." >&2
     echo "example-images: move it deliberately in images/examples.lock (version and sha256 from apt-cache show $pkg)." >&2
     rm -rf "$tmp"; exit 3

@@ -12,7 +12,9 @@ repo="${SPINE_M2:-${SPINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spine}/m2}"
 lock="$here/images/maven.lock"
 mkdir -p "$repo"
 status=0
-mvn -B -ntp -Dstyle.color=never --strict-checksums -Dmaven.repo.local="$repo" -f "$here/pom.xml" "$@" || status=$?
+# Maven 3.8's console library writes stray "ESC[0m" resets even in batch mode; strip them so output stays clean.
+mvn -B -ntp -Dstyle.color=never --strict-checksums -Dmaven.repo.local="$repo" -f "$here/pom.xml" "$@" 2>&1 \
+  | sed -u 's/\x1b\[0m//g' || status=$?
 
 hashes() { (cd "$repo" && find . -type f \( -name '*.jar' -o -name '*.pom' \) ! -path './dev/spine/*' -print0 \
   | sort -z | xargs -0 -r sha256sum | sed 's#  \./#  #'); }

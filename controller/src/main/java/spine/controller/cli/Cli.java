@@ -175,7 +175,7 @@ public final class Cli {
         for (Spec s : checked.values()) {
             Spec old = stored.specs().get(s.id());
             if (old == null) lines.add("intent " + s.id() + " create -- new " + s.id().kind().cliName());
-            else if (!old.equals(s)) lines.add("intent " + s.id() + " update -- spec differs from the stored one");
+            else if (!old.equals(s)) lines.add("intent " + s.id() + " update -- changed: " + changedFields(old, s));
         }
         DesiredState after = stored.with(checked.values());
         ContainerRuntime.Observation obs = m.runtime().observe();
@@ -187,6 +187,18 @@ public final class Cli {
         lines.addAll(plan.lines());
         lines.forEach(out::println);
         return lines.isEmpty() ? ExitCode.OK : ExitCode.PENDING;
+    }
+
+    /** Top-level spec fields that differ, e.g. "image, state". */
+    private static String changedFields(Spec old, Spec now) {
+        ObjectNode a = SpecCodec.body(old);
+        ObjectNode b = SpecCodec.body(now);
+        var names = new java.util.TreeSet<String>();
+        a.fieldNames().forEachRemaining(names::add);
+        b.fieldNames().forEachRemaining(names::add);
+        var changed = new ArrayList<String>();
+        for (String n : names) if (!java.util.Objects.equals(a.get(n), b.get(n))) changed.add(n);
+        return String.join(", ", changed);
     }
 
     // ---- get ------------------------------------------------------------------------------------------------
@@ -345,7 +357,8 @@ public final class Cli {
             case "converge" -> {
                 Duration timeout = Duration.ofMillis(req.path("timeoutMs").asLong(DEFAULT_TIMEOUT.toMillis()));
                 try {
-                    boolean ok = loop.awaitConverged(timeout).get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+                var answer = req.path("once").asBoolean(false) ? loop.awaitNextPass(timeout) : loop.awaitConverged(timeout);
+                    boolean ok = answer.get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
                     reply.put("converged", ok);
                 } catch (java.util.concurrent.TimeoutException e) {
                     reply.put("converged", false);

@@ -18,7 +18,7 @@ public final class ControlLoop {
     private static final System.Logger LOG = System.getLogger("loop");
 
     /** {@code afterPass}: only a pass that started after the request can answer it (it must see the new intent). */
-    private record Waiter(CompletableFuture<Boolean> result, Instant deadline, long afterPass) {}
+    private record Waiter(CompletableFuture<Boolean> result, Instant deadline, long afterPass, boolean once) {}
 
     private final Reconciler reconciler;
     private final Duration resync;
@@ -40,9 +40,18 @@ public final class ControlLoop {
 
     /** Asks for convergence and returns a future that says whether it happened by the deadline. */
     public CompletableFuture<Boolean> awaitConverged(Duration timeout) {
+        return await(timeout, false);
+    }
+
+    /** Asks for one pass and returns a future that says whether that pass found everything converged. */
+    public CompletableFuture<Boolean> awaitNextPass(Duration timeout) {
+        return await(timeout, true);
+    }
+
+    private CompletableFuture<Boolean> await(Duration timeout, boolean once) {
         Waiter w;
         synchronized (waiters) {
-            w = new Waiter(new CompletableFuture<>(), clock.instant().plus(timeout), passesStarted);
+            w = new Waiter(new CompletableFuture<>(), clock.instant().plus(timeout), passesStarted, once);
             waiters.add(w);
         }
         wake();
@@ -101,7 +110,7 @@ public final class ControlLoop {
             while (it.hasNext()) {
                 Waiter w = it.next();
                 if (pass <= w.afterPass()) continue;
-                if (r.converged()) w.result().complete(true);
+                if (r.converged() || w.once()) w.result().complete(r.converged());
                 else if (r.stuck() || !now.isBefore(w.deadline())) w.result().complete(false);
                 if (w.result().isDone()) it.remove();
             }

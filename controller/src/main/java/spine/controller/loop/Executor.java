@@ -131,8 +131,7 @@ public final class Executor {
 
     private Phase currentPhase(ResourceId id) {
         try {
-            Status s = store.statuses().get(id);
-            return s == null ? Phase.STOPPED : s.phase();
+            return store.status(id).map(Status::phase).orElse(Phase.STOPPED);
         } catch (StateException e) {
             return Phase.STOPPED;
         }

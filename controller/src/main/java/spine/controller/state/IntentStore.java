@@ -241,6 +241,21 @@ public final class IntentStore implements AutoCloseable {
         return out;
     }
 
+    public synchronized Optional<Status> status(ResourceId id) throws StateException {
+        try (PreparedStatement q = db.prepareStatement(
+                "SELECT phase, observed_generation, last_error, phase_since, updated_at FROM status WHERE kind = ? AND name = ?")) {
+            q.setString(1, id.kind().cliName());
+            q.setString(2, id.toString());
+            try (ResultSet rs = q.executeQuery()) {
+                if (!rs.next()) return Optional.empty();
+                return Optional.of(new Status(Phase.fromWord(rs.getString(1)), rs.getLong(2),
+                        Optional.ofNullable(rs.getString(3)), rs.getString(4), rs.getString(5)));
+            }
+        } catch (SQLException e) {
+            throw new StateException("cannot read status of " + id + ": " + e.getMessage(), e);
+        }
+    }
+
     /**
      * Records a phase. Committed on its own, before and after each podman call, so that a crash leaves a
      * detectable half state. {@code observedGeneration} below zero leaves the stored value as it is.

@@ -122,9 +122,12 @@ class ConvergerIT {
         startDaemon();
         Files.setPosixFilePermissions(root.resolve("spine"), PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(root.resolve("spine/control.sock"), PosixFilePermissions.fromString("rw-rw-rw-"));
+        // nobody must be able to read the jar wherever the checkout lives, so it runs a world-readable copy
+        Path jar = Files.copy(JAR, root.resolve("spine.jar"));
+        Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
         var argv = new ArrayList<>(List.of("runuser", "-u", "nobody", "--"));
-        argv.addAll(spine(Map.of(), "metrics").command());
-        String out = run(new ProcessBuilder(argv), ExitCode.UNAVAILABLE);
+        for (String a : spine(Map.of(), "metrics").command()) argv.add(a.equals(JAR.toString()) ? jar.toString() : a);
+        String out = run(new ProcessBuilder(argv).directory(root.toFile()), ExitCode.UNAVAILABLE);
         assertThat(out).contains("permission denied");
         assertThat(Files.readString(root.resolve("spine/spine.log"))).contains("control peer refused uid=65534");
         assertThat(run(spine(Map.of(), "metrics"), 0)).contains("spine_passes_total");

@@ -186,4 +186,20 @@ class LoopIT {
                 .hasValueSatisfying(e -> assertThat(e).contains("nope"));
         assertThat(runtime.log).isNotEmpty().allMatch(l -> l.endsWith("FAILED"));
     }
+
+    @Test
+    void awaitNextPassAnswersAfterOnePass() throws Exception {
+        runtime.failWith = s -> new StepResult.Failed("Error: nope", true);
+        var loop = new ControlLoop(new Reconciler(store, runtime, new Executor(runtime, store, new Metrics(), 4),
+                new BackoffTracker(), new Metrics(), Clock.systemUTC()), Duration.ofHours(1), Clock.systemUTC());
+        Thread t = Thread.ofPlatform().start(loop::run);
+        try {
+            long t0 = System.nanoTime();
+            assertThat(loop.awaitNextPass(Duration.ofSeconds(30)).get(10, TimeUnit.SECONDS)).isFalse();
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+        } finally {
+            loop.stop();
+            t.join(5_000);
+        }
+    }
 }
