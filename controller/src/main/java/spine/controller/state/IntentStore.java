@@ -53,28 +53,46 @@ public final class IntentStore implements AutoCloseable {
     public static IntentStore open(SpineRoot root, Clock clock) throws StateException {
         root.ensureDir();
         String url = "jdbc:sqlite:" + root.database();
+        Connection c = null;
         try {
-            Connection c = config(false).createConnection(url);
-            int version = userVersion(c);
-            if (version != SCHEMA_VERSION) {
-                if (version > SCHEMA_VERSION) {
-                    c.close();
-                    throw new StateException(root.database() + " has schema " + version + " but this spine knows only "
-                            + SCHEMA_VERSION + "; run a newer spine");
+            c = config(false).createConnection(url);
+            if (userVersion(c) != SCHEMA_VERSION) {
+                try (MigrationLock held = MigrationLock.acquire(root)) {
+                    migrate(root, url, c);
                 }
-                long t0 = System.nanoTime();
-                Flyway.configure().dataSource(url, null, null).locations("classpath:db/migration")
-                        .load().migrate();
-                try (Statement s = c.createStatement()) {
-                    s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
-                }
-                LOG.log(System.Logger.Level.INFO, "state db migrated path={0} from={1} to={2} ms={3}", root.database(),
-                        version, SCHEMA_VERSION, (System.nanoTime() - t0) / 1_000_000);
             }
             return new IntentStore(c, clock, root.database().toString());
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException | RuntimeException | StateException e) {
+            closeQuietly(c);
+            if (e instanceof StateException se) throw se;
             throw new StateException("cannot open " + root.database() + ": " + e.getMessage()
                     + "; check the disk, or move the file aside to start afresh", e);
+        }
+    }
+
+    /** Runs under the migration lock, so two processes opening a new database never both migrate it. */
+    private static void migrate(SpineRoot root, String url, Connection c) throws SQLException, StateException {
+        int version = userVersion(c); // again: another process may have migrated while we waited
+        if (version == SCHEMA_VERSION) return;
+        if (version > SCHEMA_VERSION) {
+            throw new StateException(root.database() + " has schema " + version + " but this spine knows only "
+                    + SCHEMA_VERSION + "; run a newer spine");
+        }
+        long t0 = System.nanoTime();
+        Flyway.configure().dataSource(url, null, null).locations("classpath:db/migration").load().migrate();
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+        }
+        LOG.log(System.Logger.Level.INFO, "state db migrated path={0} from={1} to={2} ms={3}", root.database(),
+                version, SCHEMA_VERSION, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c == null) return;
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // already reporting the error that made us close it
         }
     }
 

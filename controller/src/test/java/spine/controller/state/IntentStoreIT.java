@@ -88,6 +88,28 @@ class IntentStoreIT {
     }
 
     @Test
+    void concurrentFirstOpensMigrateOnce(@TempDir Path dir) throws Exception {
+        var root = new SpineRoot(dir);
+        var errors = java.util.Collections.synchronizedList(new java.util.ArrayList<Throwable>());
+        var threads = new java.util.ArrayList<Thread>();
+        for (int i = 0; i < 8; i++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                try (IntentStore s = IntentStore.open(root, CLOCK)) {
+                    s.load();
+                } catch (Exception | Error e) {
+                    errors.add(e);
+                }
+            }));
+        }
+        for (Thread t : threads) t.join(60_000);
+        assertThat(errors).isEmpty();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spine/intent.db"));
+             Statement st = c.createStatement()) {
+            assertThat(scalar(st, "SELECT count(*) FROM flyway_schema_history WHERE success = 1")).isEqualTo("1");
+        }
+    }
+
+    @Test
     void applyBumpsGenerationOnlyOnChangeAndKeepsHistory(@TempDir Path dir) throws Exception {
         try (IntentStore s = IntentStore.open(new SpineRoot(dir), CLOCK)) {
             assertThat(s.apply(specs(persona("work", "running")))).extracting(IntentStore.Applied::change)
