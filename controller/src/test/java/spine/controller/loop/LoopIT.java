@@ -77,6 +77,13 @@ class LoopIT {
         store.close();
     }
 
+    /** A loop on the real clock (backoff has to elapse) and an hour-long resync, so every pass is one we caused. */
+    private ControlLoop realTimeLoop() {
+        var r = new Reconciler(store, runtime, new Executor(runtime, store, new Metrics(), 4), new BackoffTracker(),
+                new Metrics(), Clock.systemUTC());
+        return new ControlLoop(r, Duration.ofHours(1), Clock.systemUTC());
+    }
+
     @Test
     void convergesAndSettlesStatus() throws Exception {
         assertThat(reconciler.convergeUntil(clock.instant().plusSeconds(10))).isTrue();
@@ -154,9 +161,7 @@ class LoopIT {
     @Test
     void aPersistentFailureNeverBusyLoops() throws Exception {
         runtime.failWith = s -> new StepResult.Failed("Error: image not known", false);
-        var real = new Reconciler(store, runtime, new Executor(runtime, store, new Metrics(), 4), new BackoffTracker(),
-                new Metrics(), Clock.systemUTC());
-        var realLoop = new ControlLoop(real, Duration.ofHours(1), Clock.systemUTC());
+        var realLoop = realTimeLoop();
         Thread t = Thread.ofPlatform().start(realLoop::run);
         try {
             Thread.sleep(3_500);
@@ -171,8 +176,7 @@ class LoopIT {
     @Test
     void awaitConvergedReportsFalseAtTheDeadline() throws Exception {
         runtime.failWith = s -> new StepResult.Failed("Error: nope", true);
-        var loop = new ControlLoop(new Reconciler(store, runtime, new Executor(runtime, store, new Metrics(), 4),
-                new BackoffTracker(), new Metrics(), Clock.systemUTC()), Duration.ofHours(1), Clock.systemUTC());
+        var loop = realTimeLoop();
         Thread t = Thread.ofPlatform().start(loop::run);
         try {
             long t0 = System.nanoTime();
@@ -190,8 +194,7 @@ class LoopIT {
     @Test
     void awaitNextPassAnswersAfterOnePass() throws Exception {
         runtime.failWith = s -> new StepResult.Failed("Error: nope", true);
-        var loop = new ControlLoop(new Reconciler(store, runtime, new Executor(runtime, store, new Metrics(), 4),
-                new BackoffTracker(), new Metrics(), Clock.systemUTC()), Duration.ofHours(1), Clock.systemUTC());
+        var loop = realTimeLoop();
         Thread t = Thread.ofPlatform().start(loop::run);
         try {
             long t0 = System.nanoTime();
