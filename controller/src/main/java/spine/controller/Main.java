@@ -11,6 +11,14 @@ public final class Main {
 
     public static void main(String[] args) {
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING); // Flyway's chatter
+        if (args.length > 0 && args[0].equals("bay0")) {
+            if (ProcessHandle.current().pid() != 1) {
+                System.err.println("bay0: runs only as PID 1 (the image's /sbin/init); for commands use spine");
+                System.exit(2);
+            }
+            new spine.controller.pid1.Bay0(new spine.drivers.kernel.Kernel(java.nio.file.Path.of("/")), Clock.systemUTC(),
+                    Cli.version()).run();
+        }
         int code;
         try {
             code = new Cli(System.getenv(), Clock.systemUTC(), System.out, System.err).run(List.of(args));

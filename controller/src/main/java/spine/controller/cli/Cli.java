@@ -78,6 +78,7 @@ public final class Cli {
                 case "run" -> runLoop(m, args);
                 case "reconcile" -> reconcile(m, args);
                 case "metrics" -> metrics(m, args);
+                case "image" -> image(args);
                 case "version" -> {
                     out.println("spine " + version());
                     yield ExitCode.OK;
@@ -94,7 +95,7 @@ public final class Cli {
         }
     }
 
-    static String version() {
+    public static String version() {
         String v = Cli.class.getPackage().getImplementationVersion();
         return v == null ? "0.1.0-dev" : v;
     }
@@ -205,6 +206,20 @@ public final class Cli {
 
     private int get(Machine m, Args args) throws UsageException, StateException {
         args.allowOnly("get", "-o");
+        if (!args.positionals.isEmpty() && args.positionals.getFirst().equals("boot")) {
+            Optional<String> record;
+            try {
+                record = spine.controller.state.StateBridge.readBootRecord(java.nio.file.Path.of("/run/spine"));
+            } catch (java.io.IOException e) {
+                throw new StateException("cannot read /run/spine/boot.json: " + e.getMessage(), e);
+            }
+            if (record.isEmpty()) {
+                err.println("spine: no boot record at /run/spine/boot.json; this machine was not booted by bay0");
+                return ExitCode.UNAVAILABLE;
+            }
+            out.print(record.get());
+            return ExitCode.OK;
+        }
         Optional<Kind> kind = Optional.empty();
         Optional<String> name = Optional.empty();
         if (!args.positionals.isEmpty()) {
@@ -404,6 +419,24 @@ public final class Cli {
         }
     }
 
+    private int image(Args args) throws UsageException {
+        args.allowOnly("image", "--contract");
+        if (args.positionals.size() != 2 || !args.positionals.getFirst().equals("verify")) {
+            throw new UsageException("usage: spine image verify IMG [--contract images/contract.yaml]");
+        }
+        var image = java.nio.file.Path.of(args.positionals.get(1));
+        var contract = java.nio.file.Path.of(args.one("--contract").orElse("images/contract.yaml"));
+        try {
+            var breaches = spine.controller.image.ImageVerifier.verify(image, contract);
+            breaches.forEach(out::println);
+            if (breaches.isEmpty()) out.println("integration ok: " + image + " meets " + contract);
+            return breaches.isEmpty() ? ExitCode.OK : ExitCode.PENDING;
+        } catch (java.io.IOException e) {
+            err.println("spine: cannot verify " + image + ": " + e.getMessage());
+            return ExitCode.INVALID;
+        }
+    }
+
     static final String HELP = """
             spine: declarative reconciler for personas, tenants and envelopes
 
@@ -415,6 +448,8 @@ public final class Cli {
               run [--resync 30s]                    the level-triggered loop (hands-off convergence daemon)
               reconcile --once                      one pass, then exit
               metrics                               Prometheus text from the running spine run
+              get boot                              this boot's record (clean or dirty) when booted by bay0
+              image verify IMG [--contract FILE]    check an image archive against the integration contract
               version
 
             --root DIR (or SPINE_ROOT) stands in for /persist. Exit code 3: the machine cannot do it now.

@@ -21,9 +21,16 @@ public final class ProcessCommandRunner implements CommandRunner {
     private static final Duration DRAIN = Duration.ofSeconds(2);
 
     private final Map<String, String> environment;
+    private final ChildProcesses children;
 
     public ProcessCommandRunner(Map<String, String> environment) {
+        this(environment, new ChildProcesses());
+    }
+
+    /** {@code children} is shared with PID 1's reaper, which must not take the exit status of these processes. */
+    public ProcessCommandRunner(Map<String, String> environment, ChildProcesses children) {
         this.environment = Map.copyOf(environment);
+        this.children = children;
     }
 
     @Override
@@ -35,7 +42,7 @@ public final class ProcessCommandRunner implements CommandRunner {
         try {
             var pb = new ProcessBuilder(argv);
             pb.environment().putAll(environment);
-            p = pb.redirectInput(ProcessBuilder.Redirect.PIPE).start();
+            p = children.start(pb.redirectInput(ProcessBuilder.Redirect.PIPE));
             p.getOutputStream().close();
         } catch (IOException e) {
             Duration took = Duration.ofNanos(System.nanoTime() - start);

@@ -1,0 +1,397 @@
+package spine.controller.pid1;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import spine.controller.log.LogOutput;
+import spine.controller.state.IntentStore;
+import spine.controller.state.LogFile;
+import spine.controller.state.SpineRoot;
+import spine.controller.state.StateBridge;
+import spine.drivers.exec.ChildProcesses;
+import spine.drivers.kernel.Kernel;
+import spine.drivers.kernel.Syscalls;
+
+/**
+ * bay0: Spine as PID 1. Brings the machine up in a fixed order, printing a genesis line at each milestone,
+ * and never hangs on storage: every survival read has a hard timeout, and a dead or absent disk gives a
+ * dirty boot that carries on with a volatile root. PID 1 must never exit, so every path ends in reboot(2).
+ */
+public final class Bay0 {
+    private static final System.Logger LOG = System.getLogger("bay0");
+    static final Path RUN_DIR = Path.of("/run/spine");
+    static final Path PERSIST = Path.of("/persist");
+    static final Path VOLATILE_ROOT = Path.of("/run/spine/volatile");
+    static final String PERSIST_LABEL = "SPINE_PERSIST";
+
+    private final Kernel kernel;
+    private final Clock clock;
+    private final String version;
+    private final ChildProcesses children = new ChildProcesses();
+    private Genesis genesis;
+    private Options options;
+    private volatile StateBridge state;
+    private volatile IntentStore store;
+    private volatile boolean shuttingDown;
+    private volatile Process shell;
+
+    /**
+     * Boot options from the kernel command line. Reads needed to survive get {@code spine.timeout_ms} (200 ms);
+     * writes (fresh seed, last-good time, genesis.log) may take longer, since they fsync, but are bounded too.
+     */
+    record Options(Duration survivalTimeout, Duration writeTimeout, Duration dbTimeout, Duration moduleTimeout,
+                   Duration deviceWait, String persistDevice, String panic) {
+        static Options from(Map<String, String> cmdline) {
+            return new Options(
+                    Duration.ofMillis(Long.parseLong(cmdline.getOrDefault("spine.timeout_ms", "200"))),
+                    Duration.ofMillis(Long.parseLong(cmdline.getOrDefault("spine.write_timeout_ms", "2000"))),
+                    Duration.ofMillis(Long.parseLong(cmdline.getOrDefault("spine.db_timeout_ms", "120000"))),
+                    Duration.ofMillis(Long.parseLong(cmdline.getOrDefault("spine.module_timeout_ms", "10000"))),
+                    Duration.ofMillis(Long.parseLong(cmdline.getOrDefault("spine.device_wait_ms", "3000"))),
+                    cmdline.getOrDefault("spine.persist", "auto"),
+                    cmdline.getOrDefault("spine.panic", "halt"));
+        }
+    }
+
+    public Bay0(Kernel kernel, Clock clock, String version) {
+        this.kernel = kernel;
+        this.clock = clock;
+        this.version = version;
+    }
+
+    /** Runs PID 1. Never returns. */
+    public void run() {
+        PrintStream console = kernel.console();
+        genesis = new Genesis(console, Syscalls::uptime);
+        // The console carries genesis lines and warnings; every log line goes to spine.log once there is a root.
+        LogOutput.stderrFrom(System.Logger.Level.WARNING);
+        try {
+            boot();
+        } catch (Throwable t) {
+            panic(t);
+        }
+        // Later issues run the control loop here; until then PID 1 idles, reaping and serving the shell.
+        while (true) {
+            try {
+                Thread.sleep(Duration.ofHours(1));
+            } catch (InterruptedException ignored) {
+                // PID 1 does not stop for interrupts
+            }
+        }
+    }
+
+    private void boot() throws IOException {
+        genesis.line("starting (" + version + ")");
+        // oom_score_adj comes first, and needs /proc: the kernel must never pick PID 1 to kill
+        mount("proc", "/proc", "proc", Syscalls.MS_NOSUID | Syscalls.MS_NODEV | Syscalls.MS_NOEXEC, null);
+        try {
+            kernel.setOomScoreAdj(-1000);
+        } catch (IOException e) {
+            genesis.line("oom_score_adj -1000 failed: " + e.getMessage());
+        }
+        mountEarly();
+        options = Options.from(kernel.cmdline());
+        genesis.line("mounted proc/sys/dev");
+        installSignals();
+        new Reaper(kernel, children).start();
+        loadModules();
+
+        boolean clean = mountPersist();
+        SpineRoot root = new SpineRoot(clean ? PERSIST : VOLATILE_ROOT);
+        state = new StateBridge(root);
+        Bounded.Outcome<Boolean> prepared = Bounded.call("prepare", options.writeTimeout(), () -> {
+            state.prepare();
+            return true;
+        });
+        if (!prepared.ok() && clean) {
+            genesis.line("persist not writable (" + prepared.failure() + ") -> dirty boot");
+            clean = false;
+            state = new StateBridge(new SpineRoot(VOLATILE_ROOT));
+            Bounded.call("prepare-volatile", Duration.ofSeconds(5), () -> {
+                state.prepare();
+                return true;
+            });
+        }
+        if (clean) restoreEntropyAndClock();
+        startLogFile();
+
+        genesis.line("state db open/migrate (" + state.root().path() + ")");
+        long t0 = System.nanoTime();
+        // Bounded like every persist access; a first-boot migration under emulation takes seconds, not minutes.
+        Bounded.Outcome<IntentStore> db = Bounded.call("db-open", options.dbTimeout(), () -> state.openDatabase(clock));
+        if (db.ok()) {
+            store = db.value().get();
+            genesis.line("state db ready schema=" + IntentStore.SCHEMA_VERSION + " ms=" + (System.nanoTime() - t0) / 1_000_000);
+        } else {
+            genesis.line("state db unavailable (" + db.failure() + ")" + (clean ? " -> dirty boot" : ""));
+            clean = false;
+        }
+        writeBootRecord(clean);
+        genesis.line("init complete" + (clean ? "" : " (dirty boot)"));
+        flushGenesis();
+        startShell();
+    }
+
+    private void mountEarly() {
+        mount("sysfs", "/sys", "sysfs", Syscalls.MS_NOSUID | Syscalls.MS_NODEV | Syscalls.MS_NOEXEC, null);
+        mount("devtmpfs", "/dev", "devtmpfs", Syscalls.MS_NOSUID, "mode=0755");
+        mount("tmpfs", "/run", "tmpfs", Syscalls.MS_NOSUID | Syscalls.MS_NODEV, "mode=0755");
+        mount("tmpfs", "/tmp", "tmpfs", Syscalls.MS_NOSUID | Syscalls.MS_NODEV, "mode=1777");
+        mount("cgroup2", "/sys/fs/cgroup", "cgroup2", Syscalls.MS_NOSUID | Syscalls.MS_NODEV | Syscalls.MS_NOEXEC, null);
+    }
+
+    private void mount(String source, String target, String type, long flags, String data) {
+        try {
+            kernel.mkdirs(target);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "mkdir failed path={0} error=\"{1}\"", target, e.getMessage());
+        }
+        Syscalls.Result r = Syscalls.mount(source, target, type, flags, data);
+        if (!r.ok() && r.errno() != 16) { // EBUSY: already mounted
+            genesis.line("mount " + type + " on " + target + " failed: " + r);
+        }
+    }
+
+    /** finit_module for each wanted module and its dependencies, in modules.dep order (dependencies first). */
+    private void loadModules() {
+        String release;
+        Map<String, List<String>> deps;
+        try {
+            release = kernel.release();
+            deps = kernel.moduleDeps(release);
+        } catch (IOException e) {
+            genesis.line("modules unavailable: " + e.getMessage());
+            return;
+        }
+        Set<String> order = new LinkedHashSet<>();
+        for (String name : kernel.wantedModules()) {
+            Optional<String> path = deps.keySet().stream().filter(p -> moduleName(p).equals(name)).findFirst();
+            if (path.isEmpty()) {
+                genesis.line("module " + name + " not in modules.dep");
+                continue;
+            }
+            // modules.dep lists dependencies so that the last must load first
+            List<String> d = new ArrayList<>(deps.get(path.get()));
+            java.util.Collections.reverse(d);
+            order.addAll(d);
+            order.add(path.get());
+        }
+        for (String rel : order) {
+            long t0 = System.nanoTime();
+            // Bounded too: a driver's probe can block in the kernel on a wedged device (virtio_blk reads the
+            // partition table while loading), and PID 1 must go on without it.
+            Bounded.Outcome<Syscalls.Result> load = Bounded.call("module-" + moduleName(rel), options.moduleTimeout(),
+                    () -> Syscalls.finitModule(kernel.modulePath(release, rel), ""));
+            if (!load.ok()) {
+                genesis.line("module " + moduleName(rel) + " load " + load.failure() + "; continuing without waiting");
+                continue;
+            }
+            Syscalls.Result r = load.value().get();
+            String outcome = r.ok() ? "loaded" : r.errno() == 17 ? "already loaded" : "failed " + r;
+            LOG.log(System.Logger.Level.INFO, "module {0} {1} ms={2}", moduleName(rel), outcome, (System.nanoTime() - t0) / 1_000_000);
+            if (!r.ok() && r.errno() != 17) genesis.line("module " + moduleName(rel) + " " + outcome);
+        }
+        genesis.line("modules loaded count=" + order.size());
+    }
+
+    private static String moduleName(String relPath) {
+        String f = relPath.substring(relPath.lastIndexOf('/') + 1);
+        return f.substring(0, f.indexOf(".ko")).replace('-', '_');
+    }
+
+    /** Finds the persist disk and mounts it within the survival timeout; false means a dirty boot. */
+    private boolean mountPersist() {
+        Optional<String> device = findPersistDevice();
+        genesis.line("persist mount attempt (" + device.map(d -> "/dev/" + d).orElse("no device") + ")");
+        if (device.isEmpty()) {
+            genesis.line("persist timeout -> dirty boot (no virtio-blk or " + PERSIST_LABEL + " device)");
+            return false;
+        }
+        try {
+            kernel.mkdirs(PERSIST.toString());
+        } catch (IOException e) {
+            genesis.line("persist timeout -> dirty boot (cannot create /persist: " + e.getMessage() + ")");
+            return false;
+        }
+        Bounded.Outcome<Syscalls.Result> m = Bounded.call("mount-persist", options.survivalTimeout(),
+                () -> Syscalls.mount("/dev/" + device.get(), PERSIST.toString(), "ext4", Syscalls.MS_NOSUID | Syscalls.MS_NODEV, null));
+        if (!m.ok()) {
+            genesis.line("persist timeout -> dirty boot (" + m.failure() + ")");
+            return false;
+        }
+        if (!m.value().get().ok()) {
+            genesis.line("persist timeout -> dirty boot (mount failed: " + m.value().get() + ")");
+            return false;
+        }
+        genesis.line("persist mounted");
+        return true;
+    }
+
+    private Optional<String> findPersistDevice() {
+        if (options.persistDevice().equals("none")) return Optional.empty();
+        if (!options.persistDevice().equals("auto")) return Optional.of(options.persistDevice().replaceFirst("^/dev/", ""));
+        Instant deadline = clock.instant().plus(options.deviceWait());
+        while (true) {
+            List<String> devs = kernel.blockDevices();
+            // A labelled disk wins; otherwise the first virtio-blk disk. The label read is bounded: it touches the disk.
+            for (String d : devs) {
+                Bounded.Outcome<Optional<String>> label = Bounded.call("label-" + d, options.survivalTimeout(), () -> kernel.extLabel(d));
+                if (label.ok() && label.value().flatMap(x -> x).filter(PERSIST_LABEL::equals).isPresent()) return Optional.of(d);
+            }
+            for (String d : devs) {
+                if (kernel.blockDriver(d).filter("virtio_blk"::equals).isPresent() || d.startsWith("vd")) return Optional.of(d);
+            }
+            if (!clock.instant().isBefore(deadline)) return Optional.empty();
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    private void restoreEntropyAndClock() {
+        Duration t = options.survivalTimeout();
+        Bounded.Outcome<Optional<byte[]>> seed = Bounded.call("read-seed", t, state::readEntropySeed);
+        if (seed.ok() && seed.value().flatMap(x -> x).isPresent()) {
+            byte[] s = seed.value().get().get();
+            Syscalls.Result r = Syscalls.addEntropy(s, s.length * 8);
+            LOG.log(System.Logger.Level.INFO, "entropy seed credited bytes={0} result={1}", s.length, r);
+        } else {
+            LOG.log(System.Logger.Level.INFO, "no entropy seed credited reason={0}", seed.ok() ? "none stored" : seed.failure());
+        }
+        Bounded.Outcome<Boolean> fresh = Bounded.call("write-seed", options.writeTimeout(), () -> {
+            state.writeEntropySeed(kernel.random(StateBridge.seedBytes()));
+            return true;
+        });
+        if (!fresh.ok()) LOG.log(System.Logger.Level.WARNING, "fresh entropy seed not written reason={0}", fresh.failure());
+
+        Bounded.Outcome<Optional<Instant>> lastGood = Bounded.call("read-time", t, state::readLastGoodTime);
+        Instant now = clock.instant();
+        if (lastGood.ok() && lastGood.value().flatMap(x -> x).filter(now::isBefore).isPresent()) {
+            Instant target = lastGood.value().get().get();
+            Syscalls.Result r = Syscalls.setRealtime(target.getEpochSecond(), 0);
+            genesis.line("clock was behind last-good time; set to " + target + " result=" + r);
+        }
+        Bounded.call("write-time", options.writeTimeout(), () -> {
+            state.writeLastGoodTime(clock.instant());
+            return true;
+        });
+    }
+
+    private void startLogFile() {
+        Bounded.Outcome<LogFile> log = Bounded.call("log-open", options.survivalTimeout(), () -> LogFile.open(state.root()));
+        log.value().ifPresent(LogOutput::toFile);
+    }
+
+    private void flushGenesis() {
+        List<String> lines = genesis.drain();
+        Bounded.Outcome<Boolean> r = Bounded.call("genesis-log", options.writeTimeout(), () -> {
+            state.appendGenesisLog(lines);
+            return true;
+        });
+        if (!r.ok()) LOG.log(System.Logger.Level.WARNING, "genesis.log not written reason={0}", r.failure());
+    }
+
+    private void writeBootRecord(boolean clean) {
+        String json = "{\"clean\":" + clean + ",\"root\":\"" + state.root().path() + "\",\"bootedAt\":\"" + clock.instant()
+                + "\",\"version\":\"" + version + "\",\"uptime\":" + Syscalls.uptime() + "}\n";
+        Bounded.call("boot-record", Duration.ofSeconds(2), () -> {
+            StateBridge.writeBootRecord(RUN_DIR, json);
+            return true;
+        });
+    }
+
+    /** A busybox shell on the serial console, respawned when it exits; its processes are reaped by the JDK. */
+    private void startShell() {
+        String tty = kernel.exists("/dev/ttyS0") ? "/dev/ttyS0" : "/dev/console";
+        Thread.ofPlatform().daemon().name("console-shell").start(() -> {
+            while (!shuttingDown) {
+                try {
+                    var pb = new ProcessBuilder("/bin/sh", "-c", "exec /bin/setsid -c /bin/sh -l <" + tty + " >" + tty + " 2>&1");
+                    pb.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+                    pb.environment().put("HOME", "/");
+                    pb.environment().put("TERM", "vt100");
+                    pb.environment().put("PS1", "spine# ");
+                    shell = children.start(pb);
+                    LOG.log(System.Logger.Level.INFO, "console shell started tty={0} pid={1}", tty, shell.pid());
+                    int code = shell.waitFor();
+                    LOG.log(System.Logger.Level.INFO, "console shell exited code={0}; respawning", code);
+                    Thread.sleep(1_000);
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "console shell failed to start error=\"{0}\"", e.getMessage());
+                    try {
+                        Thread.sleep(5_000);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    private void installSignals() {
+        // SIGTERM powers off, SIGINT (ctrl-alt-del) reboots; both flush state first, within a bounded time.
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), s -> shutdown(Syscalls.RB_POWER_OFF, "SIGTERM"));
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> shutdown(Syscalls.RB_AUTOBOOT, "SIGINT"));
+    }
+
+    private synchronized void shutdown(int how, String why) {
+        if (shuttingDown) return;
+        shuttingDown = true;
+        genesis.line("shutdown (" + why + "): flushing state");
+        Process sh = shell;
+        if (sh != null) sh.destroy();
+        StateBridge s = state;
+        if (s != null) {
+            Duration t = Duration.ofSeconds(2);
+            Bounded.call("seed-at-shutdown", t, () -> {
+                s.writeEntropySeed(kernel.random(StateBridge.seedBytes()));
+                return true;
+            });
+            Bounded.call("time-at-shutdown", t, () -> {
+                s.writeLastGoodTime(clock.instant());
+                return true;
+            });
+            IntentStore db = store;
+            if (db != null) Bounded.call("db-checkpoint", Duration.ofSeconds(5), () -> {
+                db.close();
+                return true;
+            });
+            genesis.line("shutdown: state flushed; " + (how == Syscalls.RB_POWER_OFF ? "powering off" : "rebooting"));
+            List<String> lines = genesis.drain();
+            Bounded.call("genesis-at-shutdown", t, () -> {
+                s.appendGenesisLog(lines);
+                return true;
+            });
+        }
+        Syscalls.sync();
+        Syscalls.Result r = Syscalls.reboot(how);
+        LOG.log(System.Logger.Level.ERROR, "reboot(2) failed result={0}", r);
+    }
+
+    private void panic(Throwable t) {
+        LOG.log(System.Logger.Level.ERROR, "PANIC", t);
+        if (genesis != null) genesis.line("PANIC: " + t + " -> " + (options == null ? "halt" : options.panic()));
+        Syscalls.sync();
+        String policy = options == null ? "halt" : options.panic();
+        int how = switch (policy) {
+            case "reboot" -> Syscalls.RB_AUTOBOOT;
+            case "poweroff" -> Syscalls.RB_POWER_OFF;
+            default -> Syscalls.RB_HALT_SYSTEM;
+        };
+        Syscalls.reboot(how);
+    }
+}

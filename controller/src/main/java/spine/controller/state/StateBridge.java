@@ -1,0 +1,100 @@
+package spine.controller.state;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The handoff's state bridge: typed functions for everything PID 1 keeps under the root. Callers bound each
+ * call with a timeout (a dead disk must give a dirty boot, never a hang); these functions just do the I/O,
+ * writing files whole (temp file, fsync, rename) so a power cut leaves the old or the new, never half.
+ */
+public final class StateBridge {
+    private static final int SEED_BYTES = 512;
+
+    private final SpineRoot root;
+
+    public StateBridge(SpineRoot root) {
+        this.root = root;
+    }
+
+    public SpineRoot root() {
+        return root;
+    }
+
+    public void prepare() throws StateException {
+        root.ensureDir();
+    }
+
+    public Optional<byte[]> readEntropySeed() throws IOException {
+        Path f = root.dir().resolve("entropy.seed");
+        if (!Files.exists(f)) return Optional.empty();
+        byte[] b = Files.readAllBytes(f);
+        return b.length == 0 ? Optional.empty() : Optional.of(b);
+    }
+
+    public void writeEntropySeed(byte[] seed) throws IOException {
+        writeWhole(root.dir().resolve("entropy.seed"), seed);
+    }
+
+    public static int seedBytes() {
+        return SEED_BYTES;
+    }
+
+    public Optional<Instant> readLastGoodTime() throws IOException {
+        Path f = root.dir().resolve("last-good-time");
+        if (!Files.exists(f)) return Optional.empty();
+        try {
+            return Optional.of(Instant.ofEpochSecond(Long.parseLong(Files.readString(f).trim())));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    public void writeLastGoodTime(Instant t) throws IOException {
+        writeWhole(root.dir().resolve("last-good-time"), (t.getEpochSecond() + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    public void appendGenesisLog(List<String> lines) throws IOException {
+        var sb = new StringBuilder();
+        for (String l : lines) sb.append(l).append('\n');
+        try (FileChannel ch = FileChannel.open(root.dir().resolve("genesis.log"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            ch.write(java.nio.ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8)));
+            ch.force(false);
+        }
+    }
+
+    public IntentStore openDatabase(Clock clock) throws StateException {
+        return IntentStore.open(root, clock);
+    }
+
+    /** Writes the boot record that {@code spine get boot} and validate read. It lives on tmpfs: it is about this boot. */
+    public static void writeBootRecord(Path runDir, String json) throws IOException {
+        Files.createDirectories(runDir);
+        writeWhole(runDir.resolve("boot.json"), json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static Optional<String> readBootRecord(Path runDir) throws IOException {
+        Path f = runDir.resolve("boot.json");
+        return Files.exists(f) ? Optional.of(Files.readString(f)) : Optional.empty();
+    }
+
+    private static void writeWhole(Path target, byte[] bytes) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(java.nio.ByteBuffer.wrap(bytes));
+            ch.force(true);
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+}

@@ -1,0 +1,148 @@
+package spine.controller;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Drives a Spine VM for *VmIT tests: builds the image once per test JVM (scripts/mkspine.sh), boots it with
+ * scripts/boot-qemu.sh, reads the serial log, and types into the serial shell. Later gates (AI tenant,
+ * switcher, upgrades) use the same class.
+ */
+public final class VmHarness implements AutoCloseable {
+    public static final Path REPO = PodmanHarness.REPO;
+    private static boolean built;
+
+    private final Process qemu;
+    private final Path serial;
+    private final OutputStream console;
+
+    private VmHarness(Process qemu, Path serial) {
+        this.qemu = qemu;
+        this.serial = serial;
+        this.console = qemu.getOutputStream();
+    }
+
+    /** Builds ./vmlinuz and build/spine.img once per JVM; returns the build log. */
+    public static synchronized void ensureImage() throws IOException, InterruptedException {
+        if (built) return;
+        run(List.of(REPO.resolve("scripts/mkspine.sh").toString()), Duration.ofMinutes(10));
+        built = true;
+    }
+
+    public static String run(List<String> argv, Duration timeout) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(argv).directory(REPO.toFile()).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        var out = new StringBuilder();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                out.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException ignored) {
+                // the process died; what was read is what we report
+            }
+        });
+        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException(argv + " timed out after " + timeout);
+        }
+        reader.join(5_000);
+        if (p.exitValue() != 0) throw new IllegalStateException(argv + " failed (exit " + p.exitValue() + "):\n" + out);
+        return out.toString();
+    }
+
+    /** A fresh persist disk in {@code dir}. */
+    public static Path persistDisk(Path dir) throws IOException, InterruptedException {
+        Path img = dir.resolve("persist.img");
+        run(List.of(REPO.resolve("scripts/mkpersist.sh").toString(), "--size", "1G", "--force", img.toString()), Duration.ofMinutes(2));
+        return img;
+    }
+
+    /** Boots the image; {@code bootArgs} go to scripts/boot-qemu.sh (e.g. --persist none, --throttle-bps 1). */
+    public static VmHarness boot(Path workDir, Duration timeout, String... bootArgs) throws IOException {
+        Path serial = workDir.resolve("serial.log");
+        var argv = new ArrayList<>(List.of(REPO.resolve("scripts/boot-qemu.sh").toString(),
+                "--timeout", Long.toString(timeout.toSeconds()), "--serial-log", serial.toString()));
+        argv.addAll(List.of(bootArgs));
+        Process p = new ProcessBuilder(argv).directory(REPO.toFile())
+                .redirectOutput(workDir.resolve("qemu.out").toFile()).redirectErrorStream(true).start();
+        return new VmHarness(p, serial);
+    }
+
+    public String serialLog() throws IOException {
+        return Files.exists(serial) ? Files.readString(serial, StandardCharsets.ISO_8859_1) : "";
+    }
+
+    /** Waits until the serial log matches {@code regex}; returns the first match. */
+    public String await(String regex, Duration timeout) throws IOException, InterruptedException {
+        Pattern p = Pattern.compile(regex, Pattern.MULTILINE);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            Matcher m = p.matcher(serialLog());
+            if (m.find()) return m.group();
+            if (!qemu.isAlive()) break;
+            Thread.sleep(200);
+        }
+        Matcher m = p.matcher(serialLog());
+        if (m.find()) return m.group();
+        throw new AssertionError("serial log never matched /" + regex + "/ within " + timeout
+                + (qemu.isAlive() ? "" : " (QEMU exited)") + "; serial log:\n" + tail(serialLog(), 4000));
+    }
+
+    /** Types a command line into the serial shell. */
+    public void type(String line) throws IOException {
+        console.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        console.flush();
+    }
+
+    /** Runs a shell command in the VM and returns its output, framed by unique markers. */
+    public String shell(String command, Duration timeout) throws IOException, InterruptedException {
+        String tag = "M" + Long.toHexString(System.nanoTime());
+        type("echo " + tag + "-BEGIN; " + command + "; echo " + tag + "-END");
+        String m = await("(?s)^" + tag + "-BEGIN\\r?\\n(.*?)^" + tag + "-END", timeout);
+        return m.substring(m.indexOf('\n') + 1, m.lastIndexOf(tag + "-END")).replace("\r", "");
+    }
+
+    /** The genesis lines seen so far, in order, without their uptime prefix. */
+    public List<String> genesis() throws IOException {
+        var out = new ArrayList<String>();
+        Matcher m = Pattern.compile("\\[\\s*([0-9.]+)\\] bay0: (.*?)\\r?$", Pattern.MULTILINE).matcher(serialLog());
+        while (m.find()) out.add(m.group(2));
+        return out;
+    }
+
+    /** "uptime  line" pairs for printing the boot timeline. */
+    public String timeline() throws IOException {
+        var sb = new StringBuilder();
+        Matcher m = Pattern.compile("\\[\\s*([0-9.]+)\\] bay0: (.*?)\\r?$", Pattern.MULTILINE).matcher(serialLog());
+        while (m.find()) sb.append(String.format("%9s s  %s%n", m.group(1), m.group(2)));
+        return sb.toString();
+    }
+
+    public boolean waitForExit(Duration timeout) throws InterruptedException {
+        return qemu.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Hard power-off: SIGKILL to QEMU and its children, no shutdown. */
+    public void kill() {
+        qemu.descendants().forEach(ProcessHandle::destroyForcibly);
+        qemu.destroyForcibly();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        kill();
+        qemu.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    private static String tail(String s, int n) {
+        return s.length() <= n ? s : s.substring(s.length() - n);
+    }
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Boots ./vmlinuz with build/spine.img as initramfs, with the persist disk as virtio-blk (/dev/vda).
+#   scripts/boot-qemu.sh [--persist FILE|none] [--timeout SECONDS] [--serial-log FILE] [--append 'ARGS']
+#                        [--throttle-bps N] [--memory 2G] [--monitor SOCKET]
+# The serial console (console=ttyS0,115200, always set) is this terminal, and is teed to build/serial.log.
+# KVM is used when /dev/kvm works, TCG otherwise. -no-reboot: a reboot or power-off ends QEMU.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+persist="$here/persist.img"; timeout=0; serial="$here/build/serial.log"; append=""; throttle=""; mem=2G; monitor=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --persist) persist=$2; shift 2 ;;
+    --timeout) timeout=$2; shift 2 ;;
+    --serial-log) serial=$2; shift 2 ;;
+    --append) append=$2; shift 2 ;;
+    --throttle-bps) throttle=$2; shift 2 ;;
+    --memory) mem=$2; shift 2 ;;
+    --monitor) monitor=$2; shift 2 ;;
+    *) echo "boot-qemu: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[ -f "$here/vmlinuz" ] && [ -f "$here/build/spine.img" ] || { echo "boot-qemu: run scripts/mkspine.sh first" >&2; exit 3; }
+# KVM only when it really runs a guest: /dev/kvm can exist and still hang (as on our build machines). The probe
+# boots the kernel with no root, which panics and exits at once under working KVM; its verdict is cached.
+accel=${SPINE_ACCEL:-auto}
+if [ "$accel" = auto ]; then
+  probe="$here/build/accel.probe"
+  if [ ! -f "$probe" ]; then
+    accel=tcg
+    if [ -w /dev/kvm ] && timeout -s KILL 15 qemu-system-x86_64 -accel kvm -m 256M -nographic -no-reboot -no-user-config \
+         -nodefaults -serial none -kernel "$here/vmlinuz" -append "panic=-1" </dev/null >/dev/null 2>&1; then
+      accel=kvm
+    fi
+    echo "$accel" > "$probe"
+  fi
+  accel=$(cat "$probe")
+fi
+args=(-accel "$accel" -m "$mem" -smp 2 -nographic -no-reboot -no-user-config -nodefaults -serial stdio
+      -kernel "$here/vmlinuz" -initrd "$here/build/spine.img"
+      -append "console=ttyS0,115200 panic=-1 psi=1 edd=off quiet loglevel=4 $append")
+if [ "$persist" != none ]; then
+  drive="file=$persist,format=raw,if=virtio,cache=none,aio=threads"
+  [ -n "$throttle" ] && drive="$drive,throttling.bps-total=$throttle,throttling.iops-total=1"
+  args+=(-drive "$drive")
+fi
+[ -n "$monitor" ] && args+=(-monitor "unix:$monitor,server,nowait")
+mkdir -p "$(dirname "$serial")"
+echo "boot-qemu: accel=$accel persist=$persist timeout=${timeout}s serial-log=$serial" >&2
+if [ "$timeout" -gt 0 ]; then
+  timeout --foreground -s KILL "$timeout" qemu-system-x86_64 "${args[@]}" | tee "$serial"
+else
+  qemu-system-x86_64 "${args[@]}" | tee "$serial"
+fi

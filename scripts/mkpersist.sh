@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Makes the persist disk: a sparse ext4 image labelled SPINE_PERSIST (default 10G, ./persist.img).
+#   scripts/mkpersist.sh [--size 10G] [--force] [PATH]
+set -euo pipefail
+size=10G; force=0; out=persist.img
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --size) size=$2; shift 2 ;;
+    --force) force=1; shift ;;
+    -*) echo "mkpersist: unknown option $1" >&2; exit 2 ;;
+    *) out=$1; shift ;;
+  esac
+done
+if [ -e "$out" ] && [ $force = 0 ]; then
+  echo "mkpersist: $out exists; keeping it (pass --force to recreate it empty)" >&2
+  exit 0
+fi
+command -v mkfs.ext4 >/dev/null || { echo "mkpersist: mkfs.ext4 missing; apt-get install e2fsprogs" >&2; exit 3; }
+rm -f "$out"
+truncate -s "$size" "$out"
+# No lazy init: the kernel would otherwise zero inode tables in the background after the first mount.
+mkfs.ext4 -q -F -L SPINE_PERSIST -E lazy_itable_init=0,lazy_journal_init=0 "$out"
+echo "mkpersist: wrote $out ($size sparse, $(du -h "$out" | cut -f1) used, label SPINE_PERSIST)" >&2

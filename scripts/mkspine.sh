@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Builds the Spine image from pinned inputs:
+#   1. downloads every .deb in images/spine.lock into a cache, verifying its sha256 (a verified cache needs no network)
+#   2. unpacks them
+#   3. assembles build/rootfs from images/recipe.txt with no network (unshare -n)
+#   4. adds the shared-library closure of every ELF it placed (DT_NEEDED), from the unpacked packages
+#   5. jlinks a Java 25 runtime from the pinned JDK and injects the spine jar; /sbin/init execs bay0
+#   6. packs a reproducible cpio newc (sorted, mtime 0, owner 0:0) compressed with gzip -n -9
+#   7. verifies the integration contract on the archive itself (spine image verify), then
+#      writes ./vmlinuz and ./build/spine.img
+# Idempotent: build/rootfs is wiped every time. Two builds from the same lock give byte-identical images.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+recipe="$here/images/recipe.txt"; lock="$here/images/spine.lock"
+build="$here/build"; rootfs="$build/rootfs"; debs="$build/debs"
+cache="${SPINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spine}/debs"
+mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+log() { echo "mkspine: $*" >&2; }
+die() { echo "mkspine: $*" >&2; exit 3; }
+[ "$(id -u)" -eq 0 ] || die "needs root (device nodes, unshare -n)"
+for t in dpkg-deb readelf cpio gzip depmod unshare curl sha256sum; do
+  command -v "$t" >/dev/null || die "missing tool $t; run scripts/host-setup.sh"
+done
+recipe_lines() { grep -v '^\s*#' "$recipe" | sed 's/#.*//' | awk 'NF' ; }
+
+# ---- 1 and 2: fetch, verify, unpack --------------------------------------------------------------
+fetch() {
+  mkdir -p "$cache"; rm -rf "$debs"; mkdir -p "$debs"
+  grep '^deb ' "$lock" | while read -r _ pkg ver sha path; do
+    f="$cache/$(basename "$path")"
+    if [ ! -f "$f" ] || [ "$(sha256sum "$f" | cut -d' ' -f1)" != "$sha" ]; then
+      log "downloading $pkg $ver"
+      if ! curl -fsSL --retry 3 -o "$f.part" "$mirror/$path"; then
+        rm -f "$f.part"
+        die "cannot download $pkg=$ver ($mirror/$path). Debian serves only the current version of a package, so the pin may have moved: run scripts/relock.sh, check its old and new hashes, and commit images/spine.lock"
+      fi
+      mv "$f.part" "$f"
+    fi
+    got=$(sha256sum "$f" | cut -d' ' -f1)
+    [ "$got" = "$sha" ] || die "$f has sha256 $got but images/spine.lock pins $sha for $pkg=$ver; refusing it"
+    dpkg-deb -x "$f" "$debs/$pkg"
+  done
+}
+
+find_jdk() {
+  read -r _ _ jver jsha _ < <(grep '^jdk ' "$lock")
+  for d in ${SPINE_JAVA_HOME:-} /usr/lib/jvm/*; do
+    [ -f "$d/release" ] && [ "$(sha256sum "$d/release" | cut -d' ' -f1)" = "$jsha" ] && { echo "$d"; return; }
+  done
+  die "no JDK whose release file has sha256 $jsha (pinned $jver) under /usr/lib/jvm; install that JDK or run scripts/relock.sh"
+}
+
+# ---- 3 to 5: assemble (runs under unshare -n) ----------------------------------------------------
+assemble() {
+  local jdk=$1 jar=$2 kernel kver
+  rm -rf "$rootfs"; mkdir -p "$rootfs"
+  kernel=$(recipe_lines | awk '$1 == "kernel" {print $2}')
+  kver=$(ls "$debs/$kernel/lib/modules")
+  while read -r kind a b c d e; do
+    case "$kind" in
+      dir)   install -d -m "$b" "$rootfs$a" ;;
+      node)  mkdir -p "$(dirname "$rootfs$a")"; mknod -m "$e" "$rootfs$a" "$b" "$c" "$d" ;;
+      file)  install -D -m "$d" "$debs/$a$b" "$rootfs$c" ;;
+      ghost) install -D -m "$b" "$here/images/rootfs$a" "$rootfs$a" ;;
+      link)  mkdir -p "$(dirname "$rootfs$a")"; ln -sfn "$b" "$rootfs$a" ;;
+    esac
+  done < <(recipe_lines)
+  chmod 1777 "$rootfs/tmp"
+  # busybox applets as symlinks (not init: /sbin/init is bay0's)
+  for applet in $("$rootfs/bin/busybox" --list); do
+    case "$applet" in busybox|init|linuxrc) continue ;; esac
+    [ -e "$rootfs/bin/$applet" ] || ln -s busybox "$rootfs/bin/$applet"
+  done
+  mkdir -p "$rootfs/usr/bin" "$rootfs/usr/sbin" "$rootfs/sbin" "$rootfs/usr/lib"
+
+  # kernel modules: the wanted ones and their dependencies, then modules.dep for exactly that set
+  local full="$build/kernel-tree"; rm -rf "$full"; mkdir -p "$full/lib"
+  cp -a "$debs/$kernel/lib/modules" "$full/lib/"
+  depmod -b "$full" "$kver"
+  local want; want=$(recipe_lines | awk '$1 == "module" {print $2}')
+  for m in $want; do
+    line=$(grep -E "(^|/)${m//_/[_-]}\.ko:" "$full/lib/modules/$kver/modules.dep") || die "module $m is not in $kernel"
+    for rel in ${line%%:*} ${line#*:}; do
+      install -D -m 0644 "$full/lib/modules/$kver/$rel" "$rootfs/lib/modules/$kver/$rel"
+    done
+  done
+  cp "$debs/$kernel/lib/modules/$kver/modules.order" "$debs/$kernel/lib/modules/$kver/modules.builtin" \
+     "$debs/$kernel/lib/modules/$kver/modules.builtin.modinfo" "$rootfs/lib/modules/$kver/"
+  depmod -b "$rootfs" "$kver"
+  cp "$debs/$kernel/boot/vmlinuz-$kver" "$build/vmlinuz"
+
+  # the Java runtime and the jar
+  local jre jmods; jre=$(recipe_lines | awk '$1 == "runtime" {print $2}'); jmods=$(recipe_lines | awk '$1 == "jmods" {print $2}')
+  "$jdk/bin/jlink" --add-modules "$jmods" --output "$rootfs$jre" --strip-debug --no-header-files --no-man-pages \
+    --generate-cds-archive >/dev/null
+  install -D -m 0644 "$jar" "$rootfs$(recipe_lines | awk '$1 == "jar" {print $2}')"
+
+  closure
+}
+
+# Every ELF's DT_NEEDED must resolve inside the rootfs; missing libraries come from the unpacked packages.
+closure() {
+  local changed=1 dirs=(lib/x86_64-linux-gnu usr/lib/x86_64-linux-gnu lib usr/lib)
+  while [ $changed = 1 ]; do
+    changed=0
+    while IFS= read -r -d '' f; do
+      head -c 4 "$f" | grep -q $'\x7fELF' || continue
+      local origin dyn runpaths=(); origin=$(dirname "${f#$rootfs}")
+      dyn=$(readelf -d "$f" 2>/dev/null) || continue
+      for r in $(sed -n 's/.*Library r[u]*n*path: \[\(.*\)\]/\1/p' <<<"$dyn" | tr ':' ' '); do
+        runpaths+=("$(sed "s#\$ORIGIN#$origin#; s#\${ORIGIN}#$origin#" <<<"$r")")
+      done
+      # the program interpreter (PT_INTERP) must exist too, at its absolute path
+      local interp; interp=$(readelf -l "$f" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')
+      if [ -n "$interp" ] && [ ! -e "$rootfs$interp" ]; then
+        die "${f#$rootfs} needs program interpreter $interp, which is not in the rootfs; add a link line to the recipe"
+      fi
+      for lib in $(sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' <<<"$dyn"); do
+        local found=""
+        # the JDK launcher loads libjvm by path, so its libraries find it beside them or in server/
+        for dir in "${dirs[@]}" "${runpaths[@]#/}" "${origin#/}" "${origin#/}/server"; do
+          [ -e "$rootfs/$dir/$lib" ] && { found=1; break; }
+        done
+        [ -n "$found" ] && continue
+        for src in "$debs"/*/lib/x86_64-linux-gnu/"$lib" "$debs"/*/usr/lib/x86_64-linux-gnu/"$lib"; do
+          [ -e "$src" ] || continue
+          local rel=${src#$debs/*/}
+          mkdir -p "$rootfs/$(dirname "$rel")"
+          cp -a "$src" "$rootfs/$rel"
+          [ -L "$src" ] && cp -a "$(dirname "$src")/$(readlink "$src")" "$rootfs/$(dirname "$rel")/"
+          log "closure: $lib for ${f#$rootfs}"
+          found=1; changed=1; break
+        done
+        [ -n "$found" ] || die "no package in the recipe provides $lib (needed by ${f#$rootfs}); add one"
+      done
+    done < <(find "$rootfs" -type f -print0 | sort -z)
+  done
+}
+
+pack() {
+  local out=$1
+  find "$rootfs" -exec touch -h -d @0 {} +
+  (cd "$rootfs" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort \
+     | cpio -o -H newc --reproducible -R 0:0 --quiet) | gzip -n -9 > "$out"
+}
+
+if [ "${1:-}" = "--assemble" ]; then assemble "$2" "$3"; exit 0; fi
+
+jdk=$(find_jdk)
+log "JDK $jdk (release pinned in images/spine.lock)"
+if [ ! -f "$here/controller/target/spine.jar" ] || [ -n "$(find "$here/pom.xml" "$here/model" "$here/drivers" "$here/controller" \
+     -path '*/target' -prune -o -newer "$here/controller/target/spine.jar" -type f -print -quit)" ]; then
+  log "building the spine jar"
+  "$here/scripts/mvn.sh" -q -DskipTests package >&2
+fi
+mkdir -p "$build"
+fetch
+log "assembling build/rootfs with no network"
+unshare -n -- "$0" --assemble "$jdk" "$here/controller/target/spine.jar"
+"$here/scripts/check-firmware.sh" "$rootfs"
+pack "$build/spine.img.new"
+log "verifying the integration contract on the archive"
+"$jdk/bin/java" --enable-native-access=ALL-UNNAMED -jar "$here/controller/target/spine.jar" image verify "$build/spine.img.new" \
+  --contract "$here/images/contract.yaml" || { rm -f "$build/spine.img.new"; die "integration contract failed; image not written"; }
+mv "$build/spine.img.new" "$build/spine.img"
+cp "$build/vmlinuz" "$here/vmlinuz"
+log "wrote ./vmlinuz and build/spine.img ($(du -h "$build/spine.img" | cut -f1), sha256 $(sha256sum "$build/spine.img" | cut -c1-16))"
