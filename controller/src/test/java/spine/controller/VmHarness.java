@@ -31,11 +31,16 @@ public final class VmHarness implements AutoCloseable {
         this.console = qemu.getOutputStream();
     }
 
-    /** Builds ./vmlinuz and build/spine.img once per JVM; returns the build log. */
+    /** Builds ./vmlinuz and build/spine.img once per JVM. */
     public static synchronized void ensureImage() throws IOException, InterruptedException {
-        if (built) return;
-        run(List.of(REPO.resolve("scripts/mkspine.sh").toString()), Duration.ofMinutes(10));
+        if (!built) build();
+    }
+
+    /** Builds the image now (scripts/mkspine.sh); returns the build log. */
+    public static synchronized String build() throws IOException, InterruptedException {
+        String log = run(List.of(REPO.resolve("scripts/mkspine.sh").toString()), Duration.ofMinutes(10));
         built = true;
+        return log;
     }
 
     public static String run(List<String> argv, Duration timeout) throws IOException, InterruptedException {
@@ -106,7 +111,8 @@ public final class VmHarness implements AutoCloseable {
     public String shell(String command, Duration timeout) throws IOException, InterruptedException {
         String tag = "M" + Long.toHexString(System.nanoTime());
         type("echo " + tag + "-BEGIN; " + command + "; echo " + tag + "-END");
-        String m = await("(?s)^" + tag + "-BEGIN\\r?\\n(.*?)^" + tag + "-END", timeout);
+        // END may follow output that lacks a final newline, so it is not anchored to a line start
+        String m = await("(?s)^" + tag + "-BEGIN\\r?\\n(.*?)" + tag + "-END", timeout);
         return m.substring(m.indexOf('\n') + 1, m.lastIndexOf(tag + "-END")).replace("\r", "");
     }
 

@@ -146,10 +146,10 @@ public final class Syscalls {
     }
 
     /** Makes this process adopt orphaned descendants, as PID 1 does (used where Spine is not PID 1, such as tests). */
-    public static Result becomeSubreaper() {
+    public static Result setSubreaper(boolean on) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CAPTURE);
-            int r = (int) PRCTL.invokeExact(st, PR_SET_CHILD_SUBREAPER, 1L);
+            int r = (int) PRCTL.invokeExact(st, PR_SET_CHILD_SUBREAPER, on ? 1L : 0L);
             return new Result(r, r < 0 ? errno(st) : 0);
         } catch (Throwable t) {
             throw new IllegalStateException("prctl downcall failed", t);

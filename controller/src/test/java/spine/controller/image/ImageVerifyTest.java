@@ -1,0 +1,160 @@
+package spine.controller.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.zip.GZIPOutputStream;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Builds small archives that meet the real images/contract.yaml, then breaks each one in a single way and
+ * proves the verifier names exactly that breach. The ELF is this machine's /bin/true (dynamically linked).
+ */
+class ImageVerifyTest {
+    private static final Path REPO = Path.of(System.getProperty("spine.repo", ".."));
+    private static final String KDIR = "/lib/modules/6.1.0-test";
+
+    private static JsonNode contract() throws IOException {
+        return new ObjectMapper(new YAMLFactory()).readTree(REPO.resolve("images/contract.yaml").toFile());
+    }
+
+    private static CpioArchive.Entry file(String path, int perm, byte[] data) {
+        return new CpioArchive.Entry(path, CpioArchive.S_IFREG | perm, data);
+    }
+
+    private static CpioArchive.Entry dir(String path, int perm) {
+        return new CpioArchive.Entry(path, CpioArchive.S_IFDIR | perm, new byte[0]);
+    }
+
+    private static CpioArchive.Entry link(String path, String target) {
+        return new CpioArchive.Entry(path, CpioArchive.S_IFLNK | 0777, target.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A minimal archive meeting the contract: every path, the modules with their dependencies, libc for /bin/true. */
+    private static TreeMap<String, CpioArchive.Entry> good() throws IOException {
+        var e = new TreeMap<String, CpioArchive.Entry>();
+        byte[] elf = Files.readAllBytes(Path.of("/bin/true"));
+        for (String d : List.of("/bin", "/sbin", "/etc", "/etc/spine", "/dev", "/proc", "/sys", "/run", "/persist", "/lib",
+                "/lib/firmware", "/lib/x86_64-linux-gnu", "/lib64", "/usr", "/usr/lib", "/usr/lib/spine", "/usr/lib/spine/jre",
+                "/usr/lib/spine/jre/bin", "/usr/lib/spine/jre/lib", "/usr/lib/spine/jre/lib/server")) {
+            e.put(d, dir(d, 0755));
+        }
+        e.put("/tmp", dir("/tmp", 01777));
+        e.put("/sbin/init", file("/sbin/init", 0755, "#!/bin/sh\n".getBytes(StandardCharsets.UTF_8)));
+        e.put("/init", link("/init", "sbin/init"));
+        e.put("/usr/lib/spine/jre/bin/java", file("/usr/lib/spine/jre/bin/java", 0755, elf));
+        e.put("/usr/lib/spine/jre/lib/server/libjvm.so", file("/usr/lib/spine/jre/lib/server/libjvm.so", 0755, new byte[8]));
+        e.put("/usr/lib/spine/jre/lib/modules", file("/usr/lib/spine/jre/lib/modules", 0644, new byte[8]));
+        e.put("/usr/lib/spine/spine.jar", file("/usr/lib/spine/spine.jar", 0644, new byte[8]));
+        e.put("/bin/busybox", file("/bin/busybox", 0755, new byte[8]));
+        e.put("/bin/sh", link("/bin/sh", "busybox"));
+        e.put("/bin/setsid", link("/bin/setsid", "busybox"));
+        e.put("/etc/passwd", file("/etc/passwd", 0644, "root:x:0:0:root:/root:/bin/sh\n".getBytes(StandardCharsets.UTF_8)));
+        e.put("/etc/group", file("/etc/group", 0644, "root:x:0:\n".getBytes(StandardCharsets.UTF_8)));
+        e.put("/etc/nsswitch.conf", file("/etc/nsswitch.conf", 0644, "passwd: files\n".getBytes(StandardCharsets.UTF_8)));
+        e.put("/etc/spine/modules", file("/etc/spine/modules", 0644, "ext4\n".getBytes(StandardCharsets.UTF_8)));
+        e.put("/dev/console", new CpioArchive.Entry("/dev/console", CpioArchive.S_IFCHR | 0600, new byte[0]));
+        e.put("/lib/x86_64-linux-gnu/libc.so.6", file("/lib/x86_64-linux-gnu/libc.so.6", 0755, new byte[8]));
+        e.put("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", file("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", 0755, new byte[8]));
+        e.put("/lib64/ld-linux-x86-64.so.2", link("/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"));
+        String dep = """
+                kernel/drivers/virtio/virtio_pci.ko: kernel/drivers/virtio/virtio_ring.ko kernel/drivers/virtio/virtio.ko
+                kernel/drivers/block/virtio_blk.ko: kernel/drivers/virtio/virtio_ring.ko kernel/drivers/virtio/virtio.ko
+                kernel/crypto/crc32c_generic.ko:
+                kernel/fs/ext4/ext4.ko: kernel/lib/crc16.ko kernel/fs/mbcache.ko kernel/fs/jbd2/jbd2.ko
+                kernel/fs/overlayfs/overlay.ko:
+                kernel/drivers/virtio/virtio_ring.ko:
+                kernel/drivers/virtio/virtio.ko:
+                kernel/lib/crc16.ko:
+                kernel/fs/mbcache.ko:
+                kernel/fs/jbd2/jbd2.ko:
+                """;
+        e.put(KDIR + "/modules.dep", file(KDIR + "/modules.dep", 0644, dep.getBytes(StandardCharsets.UTF_8)));
+        for (String line : dep.split("\n")) {
+            String ko = KDIR + "/" + line.substring(0, line.indexOf(':'));
+            e.put(ko, file(ko, 0644, new byte[8]));
+        }
+        return e;
+    }
+
+    private static List<String> breaches(Consumer<TreeMap<String, CpioArchive.Entry>> breakIt) throws IOException {
+        TreeMap<String, CpioArchive.Entry> e = good();
+        breakIt.accept(e);
+        var gz = new ByteArrayOutputStream();
+        try (var out = new GZIPOutputStream(gz)) {
+            out.write(CpioArchive.write(e));
+        }
+        CpioArchive read = CpioArchive.read(new ByteArrayInputStream(gz.toByteArray()));
+        return ImageVerifier.verify(read, contract()).stream().map(Object::toString).toList();
+    }
+
+    @Test
+    void aSoundArchiveMeetsTheContract() throws IOException {
+        assertThat(breaches(e -> { })).isEmpty();
+    }
+
+    @Test
+    void missingInit() throws IOException {
+        assertThat(breaches(e -> e.remove("/sbin/init"))).containsExactly(
+                "INTEGRATION FAIL: /sbin/init - missing (contract wants a file)",
+                "INTEGRATION FAIL: /init - dangling symlink to sbin/init");
+    }
+
+    @Test
+    void wrongMode() throws IOException {
+        assertThat(breaches(e -> e.put("/sbin/init", file("/sbin/init", 0644, new byte[4])))).containsExactly(
+                "INTEGRATION FAIL: /sbin/init - mode 0644, contract wants 0755");
+    }
+
+    @Test
+    void danglingLink() throws IOException {
+        assertThat(breaches(e -> e.put("/bin/ls", link("/bin/ls", "/bin/nowhere")))).containsExactly(
+                "INTEGRATION FAIL: /bin/ls - dangling symlink to /bin/nowhere");
+    }
+
+    @Test
+    void missingModuleDependency() throws IOException {
+        assertThat(breaches(e -> e.remove(KDIR + "/kernel/fs/jbd2/jbd2.ko"))).containsExactly(
+                "INTEGRATION FAIL: " + KDIR + "/kernel/fs/jbd2/jbd2.ko - dependency of ext4 missing");
+    }
+
+    @Test
+    void missingSharedLibrary() throws IOException {
+        assertThat(breaches(e -> e.remove("/lib/x86_64-linux-gnu/libc.so.6"))).containsExactly(
+                "INTEGRATION FAIL: /usr/lib/spine/jre/bin/java - needs shared library libc.so.6, which is not in the image");
+    }
+
+    @Test
+    void missingProgramInterpreter() throws IOException {
+        assertThat(breaches(e -> e.remove("/lib64/ld-linux-x86-64.so.2"))).containsExactly(
+                "INTEGRATION FAIL: /usr/lib/spine/jre/bin/java - needs program interpreter /lib64/ld-linux-x86-64.so.2,"
+                        + " which is not in the image");
+    }
+
+    @Test
+    void rootMustResolve() throws IOException {
+        assertThat(breaches(e -> e.put("/etc/passwd", file("/etc/passwd", 0644, "toor:x:0:0::/:/bin/sh\n".getBytes(StandardCharsets.UTF_8)))))
+                .containsExactly("INTEGRATION FAIL: /etc/passwd - user root with uid 0 does not resolve");
+    }
+
+    @Test
+    void readsElfFacts() throws IOException {
+        Elf elf = Elf.parse(Files.readAllBytes(Path.of("/bin/true"))).orElseThrow();
+        assertThat(elf.needed()).contains("libc.so.6");
+        assertThat(elf.interpreter()).contains("/lib64/ld-linux-x86-64.so.2");
+        assertThat(Elf.parse("#!/bin/sh\n".getBytes(StandardCharsets.UTF_8))).isEmpty();
+    }
+}
