@@ -31,6 +31,10 @@ public final class VmHarness implements AutoCloseable {
         this.console = qemu.getOutputStream();
     }
 
+    public static synchronized boolean isBuilt() {
+        return built;
+    }
+
     /** Builds ./vmlinuz and build/spine.img once per JVM. */
     public static synchronized void ensureImage() throws IOException, InterruptedException {
         if (!built) build();

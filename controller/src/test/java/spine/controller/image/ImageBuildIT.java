@@ -26,12 +26,13 @@ class ImageBuildIT {
 
     @Test
     void twoBuildsAreByteIdentical() throws Exception {
-        String log = VmHarness.build();
-        assertThat(log).contains("integration ok:", "check-firmware: ok");
+        if (!VmHarness.isBuilt()) {
+            assertThat(VmHarness.build()).contains("integration ok:", "check-firmware: ok");
+        }
         String first = sha256(IMG);
         assertThat(Files.getLastModifiedTime(VmHarness.REPO.resolve("build/rootfs/sbin/init")).toMillis()).isZero();
-        VmHarness.build();
-        assertThat(sha256(IMG)).as("second build of the same lock").isEqualTo(first);
+        assertThat(VmHarness.build()).contains("integration ok:", "check-firmware: ok");
+        assertThat(sha256(IMG)).as("another build from the same lock").isEqualTo(first);
         assertThat(ImageVerifier.verify(IMG, VmHarness.REPO.resolve("images/contract.yaml"))).isEmpty();
     }
 }

@@ -59,6 +59,14 @@ class GateAVmIT {
                     .isEqualTo(String.valueOf(g.size()));
             assertThat(vm.shell("ls /persist/spine", Duration.ofSeconds(30))).contains("intent.db", "entropy.seed", "last-good-time");
 
+            // the console shell is respawned when it exits
+            int banners = vm.serialLog().split("built-in shell", -1).length;
+            vm.type("exit");
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (vm.serialLog().split("built-in shell", -1).length == banners && System.nanoTime() < deadline) Thread.sleep(200);
+            assertThat(vm.serialLog().split("built-in shell", -1).length).as("a new shell after exit").isGreaterThan(banners);
+            vm.await("spine# ", Duration.ofSeconds(30));
+
             // SIGTERM to PID 1: bounded flush, then power off through reboot(2); QEMU exits (-no-reboot).
             vm.type("kill -TERM 1");
             vm.await("shutdown: state flushed; powering off", Duration.ofSeconds(60));
