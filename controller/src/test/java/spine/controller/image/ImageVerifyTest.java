@@ -48,7 +48,7 @@ class ImageVerifyTest {
         var e = new TreeMap<String, CpioArchive.Entry>();
         byte[] elf = Files.readAllBytes(Path.of("/bin/true"));
         for (String d : List.of("/bin", "/sbin", "/etc", "/etc/spine", "/dev", "/proc", "/sys", "/run", "/persist", "/lib",
-                "/lib/firmware", "/lib/x86_64-linux-gnu", "/lib64", "/usr", "/usr/lib", "/usr/lib/spine", "/usr/lib/spine/jre",
+                "/lib/firmware", "/lib/x86_64-linux-gnu", "/lib64", "/usr", "/usr/bin", "/usr/lib", "/usr/lib/spine", "/usr/lib/spine/jre",
                 "/usr/lib/spine/jre/bin", "/usr/lib/spine/jre/lib", "/usr/lib/spine/jre/lib/server")) {
             e.put(d, dir(d, 0755));
         }
@@ -59,6 +59,7 @@ class ImageVerifyTest {
         e.put("/usr/lib/spine/jre/lib/server/libjvm.so", file("/usr/lib/spine/jre/lib/server/libjvm.so", 0755, new byte[8]));
         e.put("/usr/lib/spine/jre/lib/modules", file("/usr/lib/spine/jre/lib/modules", 0644, new byte[8]));
         e.put("/usr/lib/spine/spine.jar", file("/usr/lib/spine/spine.jar", 0644, new byte[8]));
+        e.put("/usr/bin/spine", file("/usr/bin/spine", 0755, "#!/bin/sh\n".getBytes(StandardCharsets.UTF_8)));
         e.put("/bin/busybox", file("/bin/busybox", 0755, new byte[8]));
         e.put("/bin/sh", link("/bin/sh", "busybox"));
         e.put("/bin/setsid", link("/bin/setsid", "busybox"));
