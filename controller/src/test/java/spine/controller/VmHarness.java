@@ -48,7 +48,14 @@ public final class VmHarness implements AutoCloseable {
     }
 
     public static String run(List<String> argv, Duration timeout) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(argv).directory(REPO.toFile()).redirectErrorStream(true).start();
+        return run(argv, timeout, java.util.Map.of());
+    }
+
+    public static String run(List<String> argv, Duration timeout, java.util.Map<String, String> env)
+            throws IOException, InterruptedException {
+        var pb = new ProcessBuilder(argv).directory(REPO.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         p.getOutputStream().close();
         var out = new StringBuilder();
         Thread reader = Thread.ofVirtual().start(() -> {

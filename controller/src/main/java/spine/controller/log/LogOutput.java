@@ -10,8 +10,11 @@ import java.util.function.Consumer;
  * necessarily process-wide, so this is the single piece of global mutable state; Main configures it once.
  */
 public final class LogOutput {
+    private static final int EARLY_LINES = 10_000;
     private static volatile Level stderrThreshold = Level.INFO;
-    private static volatile Consumer<String> file = line -> { };
+    /** Until a file sink exists (PID 1 before persist is up), lines wait here, so none is lost. */
+    private static final java.util.ArrayDeque<String> early = new java.util.ArrayDeque<>();
+    private static volatile Consumer<String> file = null;
     private static volatile Clock clock = Clock.systemUTC();
 
     private LogOutput() {}
@@ -21,13 +24,29 @@ public final class LogOutput {
     }
 
     public static void toFile(Consumer<String> sink) {
-        file = sink;
+        synchronized (early) {
+            early.forEach(sink);
+            early.clear();
+            file = sink;
+        }
     }
 
     static void write(Level level, String component, String message) {
         String line = clock.instant() + " " + word(level) + " " + component + " " + message;
         if (level.getSeverity() >= stderrThreshold.getSeverity()) System.err.println(line);
-        file.accept(line);
+        Consumer<String> sink = file;
+        if (sink != null) {
+            sink.accept(line);
+            return;
+        }
+        synchronized (early) {
+            if (file != null) {
+                file.accept(line);
+            } else {
+                if (early.size() == EARLY_LINES) early.removeFirst();
+                early.addLast(line);
+            }
+        }
     }
 
     static boolean enabled(Level level) {

@@ -58,6 +58,9 @@ class GateAVmIT {
             assertThat(vm.shell("grep -c 'bay0: ' /persist/spine/genesis.log", Duration.ofSeconds(30)).strip())
                     .isEqualTo(String.valueOf(g.size()));
             assertThat(vm.shell("ls /persist/spine", Duration.ofSeconds(30))).contains("intent.db", "entropy.seed", "last-good-time");
+            // each module load is logged, including those before persist was up to take the log
+            assertThat(vm.shell("grep -c 'module .* loaded ms=' /persist/spine/spine.log", Duration.ofSeconds(30)).strip())
+                    .isEqualTo("13");
 
             // the console shell is respawned when it exits
             int banners = vm.serialLog().split("built-in shell", -1).length;
