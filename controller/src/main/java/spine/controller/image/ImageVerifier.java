@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
+import spine.model.boot.ModuleOrder;
+
 /**
  * Checks an image archive against the integration contract (images/contract.yaml). It reads the archive
  * itself, never a build folder, so what is checked is what boots. Build-time tooling: it reads the files it
@@ -118,7 +120,7 @@ public final class ImageVerifier {
         for (CpioArchive.Entry entry : archive.entries().values()) {
             if (entry.path().matches("/lib/modules/[^/]+/modules\\.dep")) {
                 String dir = entry.path().substring(0, entry.path().lastIndexOf('/'));
-                deps.put(dir, Map.entry(dir, parseDeps(new String(entry.data(), StandardCharsets.UTF_8))));
+                deps.put(dir, Map.entry(dir, ModuleOrder.parseDeps(new String(entry.data(), StandardCharsets.UTF_8))));
             }
         }
         if (deps.isEmpty()) {
@@ -130,7 +132,7 @@ public final class ImageVerifier {
             Map<String, List<String>> index = kernel.getValue();
             for (JsonNode m : contract.path("modules")) {
                 String name = m.asText();
-                Optional<String> rel = index.keySet().stream().filter(k -> moduleName(k).equals(name)).findFirst();
+                Optional<String> rel = index.keySet().stream().filter(k -> ModuleOrder.name(k).equals(name)).findFirst();
                 if (rel.isEmpty()) {
                     breaches.add(new Breach(dir + "/" + name + ".ko", "module " + name + " is not in modules.dep"));
                     continue;
@@ -146,22 +148,6 @@ public final class ImageVerifier {
                 }
             }
         }
-    }
-
-    private static Map<String, List<String>> parseDeps(String text) {
-        var out = new TreeMap<String, List<String>>();
-        for (String line : text.split("\n")) {
-            int colon = line.indexOf(':');
-            if (colon < 0) continue;
-            String rest = line.substring(colon + 1).trim();
-            out.put(line.substring(0, colon), rest.isEmpty() ? List.of() : List.of(rest.split("\\s+")));
-        }
-        return out;
-    }
-
-    private static String moduleName(String rel) {
-        String f = rel.substring(rel.lastIndexOf('/') + 1);
-        return f.substring(0, f.indexOf(".ko")).replace('-', '_');
     }
 
     private static void checkUsers(CpioArchive archive, JsonNode contract, List<Breach> breaches) {

@@ -7,11 +7,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 import spine.controller.log.LogOutput;
 import spine.controller.state.IntentStore;
@@ -21,6 +19,7 @@ import spine.controller.state.StateBridge;
 import spine.drivers.exec.ChildProcesses;
 import spine.drivers.kernel.Kernel;
 import spine.drivers.kernel.Syscalls;
+import spine.model.boot.ModuleOrder;
 
 /**
  * bay0: Spine as PID 1. Brings the machine up in a fixed order, printing a genesis line at each milestone,
@@ -51,15 +50,30 @@ public final class Bay0 {
      */
     record Options(Duration survivalTimeout, Duration writeTimeout, Duration dbTimeout, Duration moduleTimeout,
                    Duration deviceWait, String persistDevice, String panic) {
-        static Options from(Map<String, String> cmdline) {
+        static Options from(Map<String, String> cmdline, java.util.function.Consumer<String> warn) {
             return new Options(
-                    Duration.ofMillis(Long.parseLong(cmdline.getOrDefault("spine.timeout_ms", "200"))),
-                    Duration.ofMillis(Long.parseLong(cmdline.getOrDefault("spine.write_timeout_ms", "2000"))),
-                    Duration.ofMillis(Long.parseLong(cmdline.getOrDefault("spine.db_timeout_ms", "120000"))),
-                    Duration.ofMillis(Long.parseLong(cmdline.getOrDefault("spine.module_timeout_ms", "10000"))),
-                    Duration.ofMillis(Long.parseLong(cmdline.getOrDefault("spine.device_wait_ms", "3000"))),
+                    millis(cmdline, "spine.timeout_ms", 200, warn),
+                    millis(cmdline, "spine.write_timeout_ms", 2_000, warn),
+                    millis(cmdline, "spine.db_timeout_ms", 120_000, warn),
+                    millis(cmdline, "spine.module_timeout_ms", 10_000, warn),
+                    millis(cmdline, "spine.device_wait_ms", 3_000, warn),
                     cmdline.getOrDefault("spine.persist", "auto"),
                     cmdline.getOrDefault("spine.panic", "halt"));
+        }
+
+        /** A bad value must not stop PID 1: it gets the default and a genesis line saying so. */
+        private static Duration millis(Map<String, String> cmdline, String key, long fallback,
+                                       java.util.function.Consumer<String> warn) {
+            String v = cmdline.get(key);
+            if (v == null) return Duration.ofMillis(fallback);
+            try {
+                long ms = Long.parseLong(v);
+                if (ms > 0) return Duration.ofMillis(ms);
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            warn.accept(key + "=" + v + " is not a positive number of milliseconds; using " + fallback);
+            return Duration.ofMillis(fallback);
         }
     }
 
@@ -100,7 +114,7 @@ public final class Bay0 {
             genesis.line("oom_score_adj -1000 failed: " + e.getMessage());
         }
         mountEarly();
-        options = Options.from(kernel.cmdline());
+        options = Options.from(kernel.cmdline(), genesis::line);
         genesis.line("mounted proc/sys/dev");
         installSignals();
         new Reaper(kernel, children).start();
@@ -173,19 +187,9 @@ public final class Bay0 {
             genesis.line("modules unavailable: " + e.getMessage());
             return;
         }
-        Set<String> order = new LinkedHashSet<>();
-        for (String name : kernel.wantedModules()) {
-            Optional<String> path = deps.keySet().stream().filter(p -> moduleName(p).equals(name)).findFirst();
-            if (path.isEmpty()) {
-                genesis.line("module " + name + " not in modules.dep");
-                continue;
-            }
-            // modules.dep lists dependencies so that the last must load first
-            List<String> d = new ArrayList<>(deps.get(path.get()));
-            java.util.Collections.reverse(d);
-            order.addAll(d);
-            order.add(path.get());
-        }
+        ModuleOrder.Result plan = ModuleOrder.resolve(kernel.wantedModules(), deps);
+        plan.unknown().forEach(name -> genesis.line("module " + name + " not in modules.dep"));
+        List<String> order = plan.load();
         for (String rel : order) {
             long t0 = System.nanoTime();
             // Bounded too: a driver's probe can block in the kernel on a wedged device (virtio_blk reads the
@@ -205,8 +209,7 @@ public final class Bay0 {
     }
 
     private static String moduleName(String relPath) {
-        String f = relPath.substring(relPath.lastIndexOf('/') + 1);
-        return f.substring(0, f.indexOf(".ko")).replace('-', '_');
+        return ModuleOrder.name(relPath);
     }
 
     /** Finds the persist disk and mounts it within the survival timeout; false means a dirty boot. */

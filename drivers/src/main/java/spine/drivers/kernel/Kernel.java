@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -102,14 +101,7 @@ public final class Kernel {
 
     /** modules.dep as module path to its dependencies, paths relative to /lib/modules/<release>. */
     public Map<String, List<String>> moduleDeps(String release) throws IOException {
-        var out = new TreeMap<String, List<String>>();
-        for (String line : Files.readAllLines(at("/lib/modules/" + release + "/modules.dep"))) {
-            int colon = line.indexOf(':');
-            if (colon < 0) continue;
-            String rest = line.substring(colon + 1).trim();
-            out.put(line.substring(0, colon), rest.isEmpty() ? List.of() : List.of(rest.split("\\s+")));
-        }
-        return out;
+        return spine.model.boot.ModuleOrder.parseDeps(Files.readString(at("/lib/modules/" + release + "/modules.dep")));
     }
 
     public String modulePath(String release, String relative) {
