@@ -11,6 +11,12 @@ public final class Main {
 
     public static void main(String[] args) {
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING); // Flyway's chatter
+        if (args.length > 1 && args[0].equals("bay0") && args[1].equals("--validate")) {
+            // bay0 --validate is the same check as spine validate
+            var rest = new java.util.ArrayList<>(List.of(args).subList(2, args.length));
+            rest.addFirst("validate");
+            System.exit(new Cli(System.getenv(), Clock.systemUTC(), System.out, System.err).run(rest));
+        }
         if (args.length > 0 && args[0].equals("bay0")) {
             if (ProcessHandle.current().pid() != 1) {
                 System.err.println("bay0: runs only as PID 1 (the image's /sbin/init); for commands use spine");

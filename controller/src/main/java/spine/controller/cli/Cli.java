@@ -79,6 +79,7 @@ public final class Cli {
                 case "reconcile" -> reconcile(m, args);
                 case "metrics" -> metrics(m, args);
                 case "image" -> image(args);
+                case "validate" -> validate(m, args);
                 case "version" -> {
                     out.println("spine " + version());
                     yield ExitCode.OK;
@@ -419,6 +420,53 @@ public final class Cli {
         }
     }
 
+    private int validate(Machine m, Args args) throws UsageException, StateException {
+        args.allowOnly("validate", "-o", "--budget");
+        String format = args.one("-o").orElse("text");
+        if (!List.of("text", "json").contains(format)) throw new UsageException("-o takes text or json");
+        Duration budget = args.duration("--budget", Duration.ofSeconds(20));
+        Optional<spine.model.Tenant> ai = Optional.empty();
+        Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), clock);
+        if (ro.isPresent()) {
+            try (IntentStore store = ro.get()) {
+                ai = Optional.ofNullable(store.load().desired().specs().get(ResourceId.tenant("ai")))
+                        .map(spine.model.Tenant.class::cast);
+            }
+        }
+        Optional<Boolean> clean;
+        try {
+            clean = spine.controller.state.StateBridge.readBootRecord(java.nio.file.Path.of("/run/spine"))
+                    .map(json -> json.contains("\"clean\":true"));
+        } catch (java.io.IOException e) {
+            clean = Optional.of(false);
+        }
+        var validator = new spine.controller.validate.Validator(m.podman(), new spine.drivers.kernel.Kernel(java.nio.file.Path.of("/")),
+                new spine.controller.state.StateBridge(m.root()), ai, clean,
+                env.getOrDefault("SPINE_VALIDATE_IMAGE", "localhost/spine/busybox:1"), clock);
+        var report = validator.run(budget);
+        if (format.equals("json")) {
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("verdict", report.verdict().name());
+            o.put("durationMs", report.took().toMillis());
+            ArrayNode checks = o.putArray("checks");
+            for (var c : report.checks()) {
+                ObjectNode n = checks.addObject().put("component", c.component()).put("verdict", c.verdict().name())
+                        .put("reason", c.reason());
+                c.facts().forEach(n::put);
+            }
+            out.println(o.toString());
+        } else {
+            out.println(report.verdict().name());
+            report.checks().stream().filter(c -> c.verdict() != spine.controller.validate.Check.Verdict.GREEN)
+                    .forEach(c -> out.println(c.component() + ": " + c.reason()));
+        }
+        return switch (report.verdict()) {
+            case GREEN -> ExitCode.OK;
+            case YELLOW -> 1;
+            case RED -> 2;
+        };
+    }
+
     private int image(Args args) throws UsageException {
         args.allowOnly("image", "--contract");
         if (args.positionals.size() != 2 || !args.positionals.getFirst().equals("verify")) {
@@ -450,6 +498,7 @@ public final class Cli {
               metrics                               Prometheus text from the running spine run
               get boot                              this boot's record (clean or dirty) when booted by bay0
               image verify IMG [--contract FILE]    check an image archive against the integration contract
+              validate [-o json] [--budget 20s]     health check: GREEN/YELLOW/RED (exit 0/1/2); also bay0 --validate
               version
 
             --root DIR (or SPINE_ROOT) stands in for /persist. Exit code 3: the machine cannot do it now.

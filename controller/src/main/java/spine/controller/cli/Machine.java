@@ -20,6 +20,10 @@ record Machine(SpineRoot root, Clock clock, Map<String, String> env, PrintStream
     static final String PODMAN_ENV = "SPINE_PODMAN";
 
     ContainerRuntime runtime() {
+        return podman();
+    }
+
+    PodmanDriver podman() {
         String podman = env.getOrDefault(PODMAN_ENV, "podman");
         // podman's own configuration variables follow the command's environment (tests select their storage this way)
         var podmanEnv = new java.util.TreeMap<String, String>();

@@ -12,15 +12,15 @@ import java.util.concurrent.TimeoutException;
  * Runs a survival read or write with a hard timeout on a throw-away daemon thread. A call stuck in the
  * kernel on a dead disk keeps its thread, but never the boot.
  */
-final class Bounded {
+public final class Bounded {
     /** Success with a value, or why not: "timeout after 200 ms" or the error. */
-    record Outcome<T>(Optional<T> value, String failure) {
-        boolean ok() { return failure == null; }
+    public record Outcome<T>(Optional<T> value, String failure) {
+        public boolean ok() { return failure == null; }
     }
 
     private Bounded() {}
 
-    static <T> Outcome<T> call(String what, Duration timeout, Callable<T> work) {
+    public static <T> Outcome<T> call(String what, Duration timeout, Callable<T> work) {
         var f = new CompletableFuture<T>();
         Thread.ofPlatform().daemon().name("bounded-" + what).start(() -> {
             try {

@@ -73,6 +73,24 @@ public final class StateBridge {
         }
     }
 
+    /** Writes a marker under the root and reads it back: the persist check of validate. */
+    public boolean markerRoundTrip(String content) throws IOException, StateException {
+        prepare();
+        Path f = root.dir().resolve("validate.marker");
+        writeWhole(f, content.getBytes(StandardCharsets.UTF_8));
+        return Files.readString(f).equals(content);
+    }
+
+    /** Appends one line to validate.log: the log check of validate. */
+    public void appendValidateLog(String line) throws IOException, StateException {
+        prepare();
+        try (FileChannel ch = FileChannel.open(root.dir().resolve("validate.log"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            ch.write(java.nio.ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8)));
+            ch.force(false);
+        }
+    }
+
     public IntentStore openDatabase(Clock clock) throws StateException {
         return IntentStore.open(root, clock);
     }

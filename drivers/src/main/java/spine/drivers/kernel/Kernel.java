@@ -108,6 +108,17 @@ public final class Kernel {
         return at("/lib/modules/" + release + "/" + relative).toString();
     }
 
+    /** CPU time (user plus system) a process has used, in clock ticks, from /proc/<pid>/stat; -1 if it is gone. */
+    public long cpuTicks(long pid) {
+        try {
+            String stat = Files.readString(at("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** Zombie children of {@code parent}, from /proc/<pid>/stat. */
     public List<Integer> zombieChildren(long parent) {
         var out = new ArrayList<Integer>();

@@ -73,6 +73,39 @@ public final class PodmanDriver implements ContainerRuntime {
         };
     }
 
+    /**
+     * A short-lived probe container for health checks (validate). It carries no io.spine labels, so the
+     * planner treats it as foreign and never touches it; the caller removes it.
+     */
+    public CommandResult runProbe(String name, String image, List<String> command) {
+        var a = argv("run", "-d", "--name", name, "--network", "none", "--security-opt", "no-new-privileges",
+                "--label", "io.spine.probe=validate", image);
+        a.addAll(command);
+        return runner.run(a, timeouts.run());
+    }
+
+    /** The host pid of a running container's main process, or -1. */
+    public long pidOf(String name) {
+        CommandResult r = runner.run(argv("inspect", "--format", "{{.State.Pid}}", name), timeouts.observe());
+        try {
+            return r.ok() ? Long.parseLong(r.stdout().strip()) : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    public CommandResult pause(String name) {
+        return runner.run(argv("pause", name), timeouts.change());
+    }
+
+    public CommandResult unpause(String name) {
+        return runner.run(argv("unpause", name), timeouts.change());
+    }
+
+    public CommandResult removeNow(String name) {
+        return runner.run(argv("rm", "-f", "-t", "0", name), timeouts.remove());
+    }
+
     /** {@code podman run -d} with Spine's labels and the envelope's flags. */
     public List<String> runArgs(ContainerSpec spec, long generation) {
         var a = argv("run", "-d", "--name", spec.id().containerName());
