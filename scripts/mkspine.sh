@@ -27,12 +27,18 @@ recipe_lines() { grep -v '^\s*#' "$recipe" | sed 's/#.*//' | awk 'NF' ; }
 fetch() {
   mkdir -p "$cache"; rm -rf "$debs"; mkdir -p "$debs"
   grep '^deb ' "$lock" | while read -r _ pkg ver sha path; do
-    f="$cache/$(basename "$path")"
+    f="$cache/${pkg}_${ver//:/%3a}.deb"
     if [ ! -f "$f" ] || [ "$(sha256sum "$f" | cut -d' ' -f1)" != "$sha" ]; then
       log "downloading $pkg $ver"
-      if ! curl -fsSL --retry 3 -o "$f.part" "$mirror/$path"; then
+      case "$path" in
+        http://*|https://*) url=$path
+          # DEBIAN_MIRROR replaces the host of archive URLs too (tests use it to simulate a vanished pin)
+          [ -n "${DEBIAN_MIRROR:-}" ] && url="$mirror/${path#*://*/debian*/}" ;;
+        *) url="$mirror/$path" ;;
+      esac
+      if ! curl -fsSL --retry 3 -o "$f.part" "$url"; then
         rm -f "$f.part"
-        die "cannot download $pkg=$ver ($mirror/$path). Debian serves only the current version of a package, so the pin may have moved: run scripts/relock.sh, check its old and new hashes, and commit images/spine.lock"
+        die "cannot download $pkg=$ver ($url). Debian serves only the current version of a package, so the pin may have moved: run scripts/relock.sh, check its old and new hashes, and commit images/spine.lock"
       fi
       mv "$f.part" "$f"
     fi
@@ -65,7 +71,7 @@ assemble() {
       link)  mkdir -p "$(dirname "$rootfs$a")"; ln -sfn "$b" "$rootfs$a" ;;
     esac
   done < <(recipe_lines)
-  chmod 1777 "$rootfs/tmp"
+  chmod 1777 "$rootfs/tmp" "$rootfs/var/tmp"
   # busybox applets as symlinks (not init: /sbin/init is bay0's)
   for applet in $("$rootfs/bin/busybox" --list); do
     case "$applet" in busybox|init|linuxrc) continue ;; esac

@@ -159,6 +159,8 @@ public final class Bay0 {
     private void mountEarly() {
         mount("sysfs", "/sys", "sysfs", Syscalls.MS_NOSUID | Syscalls.MS_NODEV | Syscalls.MS_NOEXEC, null);
         mount("devtmpfs", "/dev", "devtmpfs", Syscalls.MS_NOSUID, "mode=0755");
+        mount("devpts", "/dev/pts", "devpts", Syscalls.MS_NOSUID | Syscalls.MS_NOEXEC, "gid=5,mode=0620,ptmxmode=0666");
+        mount("tmpfs", "/dev/shm", "tmpfs", Syscalls.MS_NOSUID | Syscalls.MS_NODEV, "mode=1777"); // podman's shm locks
         mount("tmpfs", "/run", "tmpfs", Syscalls.MS_NOSUID | Syscalls.MS_NODEV, "mode=0755");
         mount("tmpfs", "/tmp", "tmpfs", Syscalls.MS_NOSUID | Syscalls.MS_NODEV, "mode=1777");
         mount("cgroup2", "/sys/fs/cgroup", "cgroup2", Syscalls.MS_NOSUID | Syscalls.MS_NODEV | Syscalls.MS_NOEXEC, null);
