@@ -49,8 +49,9 @@ public final class LogOutput {
         }
     }
 
+    /** INFO and up; the JDK logs some internals at DEBUG (ProcessBuilder prints a stack trace per start). */
     static boolean enabled(Level level) {
-        return level.getSeverity() >= Level.DEBUG.getSeverity();
+        return level.getSeverity() >= Level.INFO.getSeverity();
     }
 
     private static String word(Level level) {

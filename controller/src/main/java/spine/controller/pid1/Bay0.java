@@ -17,6 +17,8 @@ import spine.controller.state.LogFile;
 import spine.controller.state.SpineRoot;
 import spine.controller.state.StateBridge;
 import spine.drivers.exec.ChildProcesses;
+import spine.drivers.exec.ProcessCommandRunner;
+import spine.drivers.podman.PodmanDriver;
 import spine.drivers.kernel.Kernel;
 import spine.drivers.kernel.Syscalls;
 import spine.model.boot.ModuleOrder;
@@ -154,6 +156,7 @@ public final class Bay0 {
         genesis.line("init complete" + (clean ? "" : " (dirty boot)"));
         flushGenesis();
         startShell();
+        if (clean) loadImages(); // a dirty boot has no container storage (tmpfs fallback: issue 4)
     }
 
     private void mountEarly() {
@@ -315,6 +318,24 @@ public final class Bay0 {
             StateBridge.writeBootRecord(RUN_DIR, json);
             return true;
         });
+    }
+
+    /**
+     * Loads the images built into the system into podman storage when they are missing. After init complete and
+     * on its own thread: podman is slow under emulation and must never hold up boot.
+     */
+    private void loadImages() {
+        var podman = new PodmanDriver(new ProcessCommandRunner(java.util.Map.of(), children), List.of("/usr/bin/podman"),
+                PodmanDriver.Timeouts.defaults());
+        Thread.ofPlatform().daemon().name("image-load").start(() -> kernel.bundledImages().forEach((ref, archive) -> {
+            if (podman.imageExists(ref)) {
+                LOG.log(System.Logger.Level.INFO, "image present ref={0}", ref);
+                return;
+            }
+            var r = podman.load(archive);
+            LOG.log(r.ok() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "image load ref={0} archive={1} ok={2} ms={3}{4}",
+                    ref, archive, r.ok(), r.took().toMillis(), r.ok() ? "" : " error=\"" + r.summary() + "\"");
+        }));
     }
 
     /** A busybox shell on the serial console, respawned when it exits; its processes are reaped by the JDK. */

@@ -71,6 +71,26 @@ class ImageVerifyTest {
         e.put("/lib/x86_64-linux-gnu/libc.so.6", file("/lib/x86_64-linux-gnu/libc.so.6", 0755, new byte[8]));
         e.put("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", file("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", 0755, new byte[8]));
         e.put("/lib64/ld-linux-x86-64.so.2", link("/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"));
+        // every other path the contract names, with the type, mode and target it asks for
+        try {
+            for (JsonNode p : contract().path("paths")) {
+                String path = p.path("path").asText();
+                if (e.containsKey(path)) continue;
+                for (String parent = path.substring(0, path.lastIndexOf('/')); !parent.isEmpty();
+                     parent = parent.substring(0, parent.lastIndexOf('/'))) {
+                    e.putIfAbsent(parent, dir(parent, 0755));
+                }
+                int perm = p.has("mode") ? Integer.parseInt(p.path("mode").asText(), 8) : 0644;
+                e.put(path, switch (p.path("type").asText("file")) {
+                    case "dir" -> dir(path, perm);
+                    case "symlink" -> link(path, p.path("target").asText());
+                    case "char" -> new CpioArchive.Entry(path, CpioArchive.S_IFCHR | perm, new byte[0]);
+                    default -> file(path, perm, new byte[8]);
+                });
+            }
+        } catch (IOException ex) {
+            throw new java.io.UncheckedIOException(ex);
+        }
         String dep = """
                 kernel/drivers/virtio/virtio_pci.ko: kernel/drivers/virtio/virtio_ring.ko kernel/drivers/virtio/virtio.ko
                 kernel/drivers/block/virtio_blk.ko: kernel/drivers/virtio/virtio_ring.ko kernel/drivers/virtio/virtio.ko

@@ -169,6 +169,20 @@ public final class Kernel {
         }
     }
 
+    /** Images built into the system: "ref path" lines of /usr/share/spine/images/images.txt. */
+    public Map<String, String> bundledImages() {
+        var out = new LinkedHashMap<String, String>();
+        try {
+            for (String l : Files.readAllLines(at("/usr/share/spine/images/images.txt"))) {
+                String[] f = l.trim().split("\\s+");
+                if (f.length == 2) out.put(f[0], at(f[1]).toString());
+            }
+        } catch (IOException ignored) {
+            // an image without bundled container images: nothing to load
+        }
+        return out;
+    }
+
     /** Random bytes from the kernel (never blocks once the pool is up, and /dev/urandom never blocks). */
     public byte[] random(int n) throws IOException {
         try (var in = Files.newInputStream(at("/dev/urandom"))) {

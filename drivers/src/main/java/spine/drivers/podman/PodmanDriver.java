@@ -84,6 +84,15 @@ public final class PodmanDriver implements ContainerRuntime {
         return runner.run(a, timeouts.run());
     }
 
+    public boolean imageExists(String ref) {
+        return runner.run(argv("image", "exists", ref), timeouts.observe()).ok();
+    }
+
+    /** Loads an image archive (OCI or docker) into storage: there is never a registry pull. */
+    public CommandResult load(String archive) {
+        return runner.run(argv("load", "-q", "-i", archive), timeouts.run());
+    }
+
     /** The host pid of a running container's main process, or -1. */
     public long pidOf(String name) {
         CommandResult r = runner.run(argv("inspect", "--format", "{{.State.Pid}}", name), timeouts.observe());
