@@ -45,6 +45,9 @@ public final class Bay0 {
     private volatile IntentStore store;
     private volatile boolean shuttingDown;
     private volatile Process shell;
+    /** podman's environment: empty normally, CONTAINERS_STORAGE_CONF pointing at tmpfs on a dirty boot. */
+    private volatile java.util.Map<String, String> podmanEnv = java.util.Map.of();
+    private boolean lastShutdownClean;
 
     /**
      * Boot options from the kernel command line. Reads needed to survive get {@code spine.timeout_ms} (200 ms);
@@ -138,7 +141,17 @@ public final class Bay0 {
                 return true;
             });
         }
-        if (clean) restoreEntropyAndClock();
+        if (clean) {
+            restoreEntropyAndClock();
+            Bounded.Outcome<Boolean> last = Bounded.call("clean-shutdown", options.writeTimeout(), state::takeCleanShutdown);
+            lastShutdownClean = last.value().orElse(false);
+            genesis.line(lastShutdownClean ? "last shutdown clean" : "last shutdown unclean (crash, power loss or first boot)");
+        } else {
+            Bounded.Outcome<Path> conf = Bounded.call("volatile-storage", options.writeTimeout(),
+                    () -> StateBridge.writeVolatileStorageConf(RUN_DIR));
+            conf.value().ifPresent(p -> podmanEnv = java.util.Map.of("CONTAINERS_STORAGE_CONF", p.toString()));
+            genesis.line("container storage on tmpfs (degraded)");
+        }
         startLogFile();
 
         genesis.line("state db open/migrate (" + state.root().path() + ")");
@@ -156,7 +169,7 @@ public final class Bay0 {
         genesis.line("init complete" + (clean ? "" : " (dirty boot)"));
         flushGenesis();
         startShell();
-        if (clean) loadImages(); // a dirty boot has no container storage (tmpfs fallback: issue 4)
+        loadImages();
     }
 
     private void mountEarly() {
@@ -312,7 +325,8 @@ public final class Bay0 {
     }
 
     private void writeBootRecord(boolean clean) {
-        String json = "{\"clean\":" + clean + ",\"root\":\"" + state.root().path() + "\",\"bootedAt\":\"" + clock.instant()
+        String json = "{\"clean\":" + clean + ",\"degraded\":" + !clean + ",\"lastShutdownClean\":" + lastShutdownClean
+                + ",\"root\":\"" + state.root().path() + "\",\"bootedAt\":\"" + clock.instant()
                 + "\",\"version\":\"" + version + "\",\"uptime\":" + Syscalls.uptime() + "}\n";
         Bounded.call("boot-record", Duration.ofSeconds(2), () -> {
             StateBridge.writeBootRecord(RUN_DIR, json);
@@ -325,7 +339,7 @@ public final class Bay0 {
      * on its own thread: podman is slow under emulation and must never hold up boot.
      */
     private void loadImages() {
-        var podman = new PodmanDriver(new ProcessCommandRunner(java.util.Map.of(), children), List.of("/usr/bin/podman"),
+        var podman = new PodmanDriver(new ProcessCommandRunner(podmanEnv, children), List.of("/usr/bin/podman"),
                 PodmanDriver.Timeouts.defaults());
         Thread.ofPlatform().daemon().name("image-load").start(() -> kernel.bundledImages().forEach((ref, archive) -> {
             if (podman.imageExists(ref)) {
@@ -349,6 +363,7 @@ public final class Bay0 {
                     pb.environment().put("HOME", "/");
                     pb.environment().put("TERM", "vt100");
                     pb.environment().put("PS1", "spine# ");
+                    pb.environment().putAll(podmanEnv); // commands typed here see the same container storage as bay0
                     shell = children.start(pb);
                     LOG.log(System.Logger.Level.INFO, "console shell started tty={0} pid={1}", tty, shell.pid());
                     int code = shell.waitFor();
@@ -396,6 +411,12 @@ public final class Bay0 {
                 db.close();
                 return true;
             });
+            // last, after everything else is flushed: only a shutdown that got this far counts as clean
+            Bounded.Outcome<Boolean> marked = Bounded.call("mark-clean", t, () -> {
+                s.markCleanShutdown(clock.instant());
+                return true;
+            });
+            if (!marked.ok()) LOG.log(System.Logger.Level.WARNING, "clean-shutdown mark not written reason={0}", marked.failure());
             genesis.line("shutdown: state flushed; " + (how == Syscalls.RB_POWER_OFF ? "powering off" : "rebooting"));
             List<String> lines = genesis.drain();
             Bounded.call("genesis-at-shutdown", t, () -> {

@@ -95,6 +95,45 @@ public final class StateBridge {
         return IntentStore.open(root, clock);
     }
 
+    /** Records that this shutdown flushed everything; the next boot reads and clears it. */
+    public void markCleanShutdown(Instant at) throws IOException {
+        writeWhole(root.dir().resolve("clean-shutdown"), (at + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Whether the previous shutdown was clean, clearing the mark so that a crash before the next clean shutdown
+     * reads as unclean. A first boot has no mark and counts as unclean: nothing is autostarted on a machine Spine
+     * has never shut down.
+     */
+    public boolean takeCleanShutdown() throws IOException {
+        Path f = root.dir().resolve("clean-shutdown");
+        boolean clean = Files.exists(f);
+        Files.deleteIfExists(f);
+        if (clean) {
+            try (FileChannel dir = FileChannel.open(root.dir(), StandardOpenOption.READ)) {
+                dir.force(true); // the deletion must reach the disk before anything that could crash
+            }
+        }
+        return clean;
+    }
+
+    /**
+     * On a dirty boot, podman's storage goes to tmpfs: writes a storage.conf for that under {@code runDir} and
+     * returns its path (for CONTAINERS_STORAGE_CONF).
+     */
+    public static Path writeVolatileStorageConf(Path runDir) throws IOException {
+        Files.createDirectories(runDir);
+        Path conf = runDir.resolve("storage.conf");
+        writeWhole(conf, """
+                # Written by bay0 on a dirty boot: /persist is unavailable, so container storage is volatile (degraded).
+                [storage]
+                driver = "overlay"
+                graphroot = "/run/containers/graph"
+                runroot = "/run/containers/storage"
+                """.getBytes(StandardCharsets.UTF_8));
+        return conf;
+    }
+
     /** Writes the boot record that {@code spine get boot} and validate read. It lives on tmpfs: it is about this boot. */
     public static void writeBootRecord(Path runDir, String json) throws IOException {
         Files.createDirectories(runDir);

@@ -2,6 +2,7 @@ package spine.controller.pid1;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -74,6 +75,21 @@ class GateAVmIT {
             vm.type("kill -TERM 1");
             vm.await("shutdown: state flushed; powering off", Duration.ofSeconds(60));
             assertThat(vm.waitForExit(Duration.ofSeconds(60))).as("QEMU exits after power-off").isTrue();
+            assertThat(g).contains("last shutdown unclean (crash, power loss or first boot)");
+        }
+        // The next boot knows the previous shutdown was clean; after a hard power-off, the one after knows it was not.
+        Path second = Files.createDirectories(dir.resolve("second"));
+        try (VmHarness vm = VmHarness.boot(second, BOOT, "--persist", disk.toString())) {
+            vm.await("bay0: init complete", BOOT);
+            assertThat(vm.genesis()).contains("last shutdown clean");
+            vm.await("spine# ", Duration.ofSeconds(60));
+            assertThat(vm.shell("cat /run/spine/boot.json", Duration.ofSeconds(60))).contains("\"lastShutdownClean\":true");
+            vm.kill(); // SIGKILL to QEMU: no shutdown at all
+        }
+        Path third = Files.createDirectories(dir.resolve("third"));
+        try (VmHarness vm = VmHarness.boot(third, BOOT, "--persist", disk.toString())) {
+            vm.await("bay0: init complete", BOOT);
+            assertThat(vm.genesis()).contains("last shutdown unclean (crash, power loss or first boot)").contains("persist mounted");
         }
     }
 
@@ -87,7 +103,16 @@ class GateAVmIT {
             assertThat(g).anyMatch(l -> l.startsWith("persist timeout -> dirty boot"));
             assertThat(g).anyMatch(l -> l.equals("init complete (dirty boot)"));
             vm.await("spine# ", Duration.ofSeconds(60));
-            assertThat(vm.shell("cat /run/spine/boot.json", Duration.ofSeconds(60))).contains("\"clean\":false");
+            assertThat(vm.shell("cat /run/spine/boot.json", Duration.ofSeconds(60))).contains("\"clean\":false", "\"degraded\":true");
+            assertThat(g).contains("container storage on tmpfs (degraded)");
+            // podman still works, on tmpfs: the shell has bay0's storage configuration
+            String loaded = "";
+            for (int i = 0; i < 30 && !loaded.contains("yes"); i++) {
+                loaded = vm.shell("podman image exists localhost/spine/busybox:1 && echo yes || echo no", Duration.ofSeconds(60));
+            }
+            assertThat(loaded).contains("yes");
+            assertThat(vm.shell("podman info --format '{{.Store.GraphRoot}}'", Duration.ofSeconds(60)).strip())
+                    .isEqualTo("/run/containers/graph");
         }
     }
 
