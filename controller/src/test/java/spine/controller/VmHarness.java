@@ -127,6 +127,14 @@ public final class VmHarness implements AutoCloseable {
         return m.substring(m.indexOf('\n') + 1, m.lastIndexOf(tag + "-END")).replace("\r", "");
     }
 
+    /** Polls the VM's podman until {@code ref} is in its storage (bay0 loads built-in images after init complete). */
+    public boolean imageLoaded(String ref, int attempts) throws IOException, InterruptedException {
+        for (int i = 0; i < attempts; i++) {
+            if (shell("podman image exists " + ref + " && echo yes || echo no", Duration.ofSeconds(60)).contains("yes")) return true;
+        }
+        return false;
+    }
+
     /** The genesis lines seen so far, in order, without their uptime prefix. */
     public List<String> genesis() throws IOException {
         var out = new ArrayList<String>();

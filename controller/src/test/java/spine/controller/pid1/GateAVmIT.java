@@ -24,6 +24,12 @@ class GateAVmIT {
         VmHarness.ensureImage();
     }
 
+    private static void assertDirtyBoot(List<String> g) {
+        assertGenesisInOrder(g);
+        assertThat(g).anyMatch(l -> l.startsWith("persist timeout -> dirty boot"));
+        assertThat(g).anyMatch(l -> l.equals("init complete (dirty boot)"));
+    }
+
     /** Each expected genesis line appears, in order (other lines may sit between them). */
     private static void assertGenesisInOrder(List<String> lines) {
         int at = -1;
@@ -99,18 +105,12 @@ class GateAVmIT {
             vm.await("bay0: init complete", BOOT);
             System.out.println("Gate A, no persist disk, boot timeline:\n" + vm.timeline());
             List<String> g = vm.genesis();
-            assertGenesisInOrder(g);
-            assertThat(g).anyMatch(l -> l.startsWith("persist timeout -> dirty boot"));
-            assertThat(g).anyMatch(l -> l.equals("init complete (dirty boot)"));
+            assertDirtyBoot(g);
             vm.await("spine# ", Duration.ofSeconds(60));
             assertThat(vm.shell("cat /run/spine/boot.json", Duration.ofSeconds(60))).contains("\"clean\":false", "\"degraded\":true");
             assertThat(g).contains("container storage on tmpfs (degraded)");
             // podman still works, on tmpfs: the shell has bay0's storage configuration
-            String loaded = "";
-            for (int i = 0; i < 30 && !loaded.contains("yes"); i++) {
-                loaded = vm.shell("podman image exists localhost/spine/busybox:1 && echo yes || echo no", Duration.ofSeconds(60));
-            }
-            assertThat(loaded).contains("yes");
+            assertThat(vm.imageLoaded("localhost/spine/busybox:1", 30)).as("built-in image loaded").isTrue();
             assertThat(vm.shell("podman info --format '{{.Store.GraphRoot}}'", Duration.ofSeconds(60)).strip())
                     .isEqualTo("/run/containers/graph");
         }
@@ -124,9 +124,7 @@ class GateAVmIT {
             vm.await("bay0: init complete", BOOT);
             System.out.println("Gate A, wedged persist disk, boot timeline:\n" + vm.timeline());
             List<String> g = vm.genesis();
-            assertGenesisInOrder(g);
-            assertThat(g).anyMatch(l -> l.startsWith("persist timeout -> dirty boot"));
-            assertThat(g).anyMatch(l -> l.equals("init complete (dirty boot)"));
+            assertDirtyBoot(g);
         }
     }
 }

@@ -30,11 +30,7 @@ class GateCVmIT {
             vm.await("bay0: init complete", BOOT);
             vm.await("spine# ", Duration.ofSeconds(60));
             // bay0 loads the built-in busybox image into podman after init complete, on its own thread
-            String loaded = "";
-            for (int i = 0; i < 30 && !loaded.contains("yes"); i++) {
-                loaded = vm.shell("podman image exists localhost/spine/busybox:1 && echo yes || echo no", Duration.ofSeconds(60));
-            }
-            assertThat(loaded).contains("yes");
+            assertThat(vm.imageLoaded("localhost/spine/busybox:1", 30)).as("built-in image loaded").isTrue();
 
             String text = vm.shell("bay0 --validate; echo exit=$?", Duration.ofSeconds(120));
             System.out.println("Gate C, bay0 --validate in the VM:\n" + text);
