@@ -54,6 +54,19 @@ public record DesiredState(SortedMap<ResourceId, Spec> specs, SortedMap<Resource
         return new DesiredState(map, gens);
     }
 
+    /**
+     * This state with the held personas wanted stopped, generations unchanged: a hold overrides what the
+     * spec asks for without changing the spec (see {@link spine.model.boot.BootHolds}).
+     */
+    public DesiredState holding(java.util.Set<ResourceId> held) {
+        if (held.isEmpty()) return this;
+        var map = new TreeMap<>(specs);
+        for (ResourceId id : held) {
+            if (map.get(id) instanceof Persona p) map.put(id, p.withState(RunState.STOPPED));
+        }
+        return new DesiredState(map, generations);
+    }
+
     public Optional<Envelope> envelope(String name) {
         if (!ResourceId.isLabel(name)) return Optional.empty();
         return Optional.ofNullable(specs.get(ResourceId.envelope(name))).map(Envelope.class::cast);

@@ -14,4 +14,8 @@ public record Persona(ResourceId id, String image, List<String> command, SortedM
         command = List.copyOf(command);
         env = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(env));
     }
+
+    public Persona withState(RunState newState) {
+        return new Persona(id, image, command, env, newState, envelope, umbilical, autostart, network);
+    }
 }

@@ -1,6 +1,7 @@
 package spine.controller.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 
 import spine.controller.log.LogOutput;
 import spine.controller.loop.ControlLoop;
+import spine.controller.loop.ControlProtocol;
 import spine.controller.loop.Metrics;
 import spine.controller.loop.Reconciler;
 import spine.controller.state.ControlSocket;
@@ -165,10 +167,12 @@ public final class Cli {
         SpecInput input = SpecInput.read(files);
         if (!input.errors().isEmpty()) return invalid(input.errors());
         DesiredState stored = DesiredState.empty();
+        var holds = new java.util.TreeSet<ResourceId>();
         Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), clock);
         if (ro.isPresent()) {
             try (IntentStore store = ro.get()) {
                 stored = loadedOrFail(store);
+                holds.addAll(store.holds().keySet());
             }
         }
         SpecInput checked = input.checkedAgainst(stored);
@@ -185,7 +189,8 @@ public final class Cli {
             err.println("spine: cannot observe podman: " + obs.error());
             return ExitCode.UNAVAILABLE;
         }
-        Plan plan = Planner.plan(after, obs.state());
+        checked.values().forEach(v -> holds.remove(v.id())); // the apply would release these holds
+        Plan plan = Planner.plan(after.holding(holds), obs.state());
         lines.addAll(plan.lines());
         lines.forEach(out::println);
         return lines.isEmpty() ? ExitCode.OK : ExitCode.PENDING;
@@ -218,7 +223,11 @@ public final class Cli {
                 err.println("spine: no boot record at /run/spine/boot.json; this machine was not booted by bay0");
                 return ExitCode.UNAVAILABLE;
             }
-            out.print(record.get());
+            if (args.one("-o").orElse("table").equals("json")) {
+                out.print(record.get());
+                return ExitCode.OK;
+            }
+            out.print(bootSummary(record.get()));
             return ExitCode.OK;
         }
         Optional<Kind> kind = Optional.empty();
@@ -233,11 +242,13 @@ public final class Cli {
 
         DesiredState desired = DesiredState.empty();
         SortedMap<ResourceId, Status> statuses = new java.util.TreeMap<>();
+        SortedMap<ResourceId, String> holds = new java.util.TreeMap<>();
         Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), clock);
         if (ro.isPresent()) {
             try (IntentStore store = ro.get()) {
                 desired = loadedOrFail(store);
                 statuses = store.statuses();
+                holds = store.holds();
             }
         }
         var selected = new ArrayList<Spec>();
@@ -251,14 +262,38 @@ public final class Cli {
             return ExitCode.INVALID;
         }
         switch (format) {
-            case "json" -> out.println(json(selected, desired, statuses));
+            case "json" -> out.println(json(selected, desired, statuses, holds));
             case "yaml" -> out.print(SpecCodec.toYaml(selected));
-            default -> table(selected, desired, statuses);
+            default -> table(selected, desired, statuses, holds);
         }
         return ExitCode.OK;
     }
 
-    private void table(List<Spec> specs, DesiredState desired, SortedMap<ResourceId, Status> statuses) {
+    /** The boot record for people: the flags, the report line, and what is held and why. */
+    private static String bootSummary(String recordJson) throws StateException {
+        JsonNode r;
+        try {
+            r = SpecCodec.json().readTree(recordJson);
+        } catch (JsonProcessingException e) {
+            throw new StateException("/run/spine/boot.json is not JSON: " + e.getOriginalMessage(), e);
+        }
+        var sb = new StringBuilder();
+        sb.append("booted ").append(r.path("bootedAt").asText()).append(" version ").append(r.path("version").asText())
+                .append(r.path("clean").asBoolean() ? " from " + r.path("root").asText() : " DIRTY (volatile root " + r.path("root").asText() + ")")
+                .append(", last shutdown ").append(r.path("lastShutdownClean").asBoolean() ? "clean" : "unclean").append('\n');
+        if (r.has("reportLine")) {
+            sb.append(r.path("reportLine").asText()).append('\n');
+            r.path("report").path("held").fields().forEachRemaining(e ->
+                    sb.append("held stopped: ").append(e.getKey()).append(" (").append(e.getValue().asText())
+                            .append("); spine apply -f its spec to start it\n"));
+        } else {
+            sb.append("boot report: not yet (boot repair waits for podman; see genesis.log)\n");
+        }
+        return sb.toString();
+    }
+
+    private void table(List<Spec> specs, DesiredState desired, SortedMap<ResourceId, Status> statuses,
+                       SortedMap<ResourceId, String> holds) {
         String fmt = "%-8s  %-24s  %-8s  %-8s  %-3s  %-8s  %s%n";
         out.printf(fmt, "KIND", "NAME", "WANT", "PHASE", "GEN", "OBSERVED", "LAST ERROR");
         for (Spec s : specs) {
@@ -268,13 +303,19 @@ public final class Cli {
                 case spine.model.Tenant t -> t.state().word();
                 case spine.model.Envelope e -> "-";
             };
+            if (holds.containsKey(s.id())) want = "held";
             out.printf(fmt, s.id().kind().cliName(), s.id(), want, st == null ? "-" : st.phase().word(),
                     desired.generation(s.id()), st == null ? "-" : Long.toString(st.observedGeneration()),
                     st == null ? "-" : st.lastError().orElse("-"));
         }
+        for (Spec s : specs) {
+            String why = holds.get(s.id());
+            if (why != null) out.println("held stopped this boot (" + why + "): " + s.id() + "; spine apply -f its spec to start it");
+        }
     }
 
-    private static String json(List<Spec> specs, DesiredState desired, SortedMap<ResourceId, Status> statuses) {
+    private static String json(List<Spec> specs, DesiredState desired, SortedMap<ResourceId, Status> statuses,
+                               SortedMap<ResourceId, String> holds) {
         ArrayNode list = JsonNodeFactory.instance.arrayNode();
         for (Spec s : specs) {
             ObjectNode o = list.addObject();
@@ -283,6 +324,8 @@ public final class Cli {
             o.put("generation", desired.generation(s.id()));
             o.set("spec", SpecCodec.body(s));
             ObjectNode st = o.putObject("status");
+            if (holds.containsKey(s.id())) st.put("held", holds.get(s.id()));
+            else st.putNull("held");
             Status status = statuses.get(s.id());
             if (status == null) {
                 st.putNull("phase");
@@ -347,7 +390,7 @@ public final class Cli {
                 Reconciler reconciler = m.reconciler(store, metrics);
                 var loop = new ControlLoop(reconciler, resync, clock);
                 var done = new CountDownLatch(1);
-                try (ControlSocket.Server server = ControlSocket.bind(m.root(), req -> handle(req, loop, metrics))) {
+                try (ControlSocket.Server server = ControlSocket.bind(m.root(), req -> ControlProtocol.answer(req, loop, metrics))) {
                     Thread hook = new Thread(() -> {
                         LOG.log(System.Logger.Level.INFO, "shutdown requested; stopping the loop");
                         loop.stop();
@@ -365,30 +408,6 @@ public final class Cli {
             }
             return ExitCode.OK;
         }
-    }
-
-    private static ObjectNode handle(ObjectNode req, ControlLoop loop, Metrics metrics) {
-        ObjectNode reply = JsonNodeFactory.instance.objectNode();
-        switch (req.path("op").asText()) {
-            case "converge" -> {
-                Duration timeout = Duration.ofMillis(req.path("timeoutMs").asLong(DEFAULT_TIMEOUT.toMillis()));
-                try {
-                var answer = req.path("once").asBoolean(false) ? loop.awaitNextPass(timeout) : loop.awaitConverged(timeout);
-                    boolean ok = answer.get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
-                    reply.put("converged", ok);
-                } catch (java.util.concurrent.TimeoutException e) {
-                    reply.put("converged", false);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    reply.put("error", "interrupted");
-                } catch (java.util.concurrent.ExecutionException e) {
-                    reply.put("error", String.valueOf(e.getCause()));
-                }
-            }
-            case "metrics" -> reply.put("text", metrics.prometheus());
-            default -> reply.put("error", "unknown op " + req.path("op").asText());
-        }
-        return reply;
     }
 
     private int reconcile(Machine m, Args args) throws UsageException, StateException {

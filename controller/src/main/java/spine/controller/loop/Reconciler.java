@@ -75,7 +75,7 @@ public final class Reconciler {
             loaded.errors().forEach(e -> LOG.log(System.Logger.Level.ERROR, "stored intent does not parse pass={0} error=\"{1}\"", passId, e));
             return finish(passId, t0, "error", false, 0, 0, false, true);
         }
-        DesiredState desired = loaded.desired();
+        DesiredState desired = loaded.effective(); // boot holds keep personas stopped until the user acts
         ContainerRuntime.Observation obs = runtime.observe();
         if (!obs.ok()) {
             LOG.log(System.Logger.Level.WARNING, "observe failed pass={0} error=\"{1}\"", passId, obs.error());

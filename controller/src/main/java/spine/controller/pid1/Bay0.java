@@ -11,7 +11,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.SortedMap;
+
 import spine.controller.log.LogOutput;
+import spine.controller.loop.BackoffTracker;
+import spine.controller.loop.BootConvergence;
+import spine.controller.loop.ControlLoop;
+import spine.controller.loop.ControlProtocol;
+import spine.controller.loop.Executor;
+import spine.controller.loop.Metrics;
+import spine.controller.loop.Reconciler;
+import spine.controller.state.ControlSocket;
+import spine.controller.state.ConvergeLock;
+import spine.controller.state.StateException;
+import spine.model.ResourceId;
 import spine.controller.state.IntentStore;
 import spine.controller.state.LogFile;
 import spine.controller.state.SpineRoot;
@@ -48,13 +64,17 @@ public final class Bay0 {
     /** podman's environment: empty normally, CONTAINERS_STORAGE_CONF pointing at tmpfs on a dirty boot. */
     private volatile java.util.Map<String, String> podmanEnv = java.util.Map.of();
     private boolean lastShutdownClean;
+    private volatile PodmanDriver podman;
+    private volatile ControlLoop loop;
+    private volatile Thread loopThread;
+    private final ObjectNode bootRecord = JsonNodeFactory.instance.objectNode();
 
     /**
      * Boot options from the kernel command line. Reads needed to survive get {@code spine.timeout_ms} (200 ms);
      * writes (fresh seed, last-good time, genesis.log) may take longer, since they fsync, but are bounded too.
      */
     record Options(Duration survivalTimeout, Duration writeTimeout, Duration dbTimeout, Duration moduleTimeout,
-                   Duration deviceWait, String persistDevice, String panic) {
+                   Duration deviceWait, String persistDevice, String panic, String podman) {
         static Options from(Map<String, String> cmdline, java.util.function.Consumer<String> warn) {
             return new Options(
                     millis(cmdline, "spine.timeout_ms", 200, warn),
@@ -63,7 +83,9 @@ public final class Bay0 {
                     millis(cmdline, "spine.module_timeout_ms", 10_000, warn),
                     millis(cmdline, "spine.device_wait_ms", 3_000, warn),
                     cmdline.getOrDefault("spine.persist", "auto"),
-                    cmdline.getOrDefault("spine.panic", "halt"));
+                    cmdline.getOrDefault("spine.panic", "halt"),
+                    // for diagnosis (and the hanging-podman test): another podman binary, e.g. a wrapper that traces
+                    cmdline.getOrDefault("spine.podman", "/usr/bin/podman"));
         }
 
         /** A bad value must not stop PID 1: it gets the default and a genesis line saying so. */
@@ -99,7 +121,7 @@ public final class Bay0 {
         } catch (Throwable t) {
             panic(t);
         }
-        // Later issues run the control loop here; until then PID 1 idles, reaping and serving the shell.
+        // The loop runs on its own thread; PID 1's main thread only idles (signals and the reaper have threads too).
         while (true) {
             try {
                 Thread.sleep(Duration.ofHours(1));
@@ -169,7 +191,79 @@ public final class Bay0 {
         genesis.line("init complete" + (clean ? "" : " (dirty boot)"));
         flushGenesis();
         startShell();
+        startConvergence(clean);
+    }
+
+    /**
+     * Everything that needs podman happens after init complete, on its own thread, so a hung podman never holds
+     * up boot: holds (database only), the boot repair (retried until podman answers), the boot report, the
+     * built-in images, then the loop with the control socket, whose first pass starts the tenants and the
+     * personas this boot does not hold.
+     */
+    private void startConvergence(boolean clean) {
+        podman = new PodmanDriver(new ProcessCommandRunner(podmanEnv, children), List.of(options.podman()),
+                PodmanDriver.Timeouts.defaults());
+        loopThread = Thread.ofPlatform().name("converge").start(() -> {
+            try {
+                converge(clean);
+            } catch (StateException | RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "convergence stopped", e);
+                genesis.line("convergence stopped: " + e.getMessage() + "; the shell and spine validate still work");
+                flushGenesis();
+            }
+        });
+    }
+
+    private void converge(boolean clean) throws StateException {
+        IntentStore db = store;
+        if (db == null) {
+            genesis.line("boot report: state db unavailable; nothing to converge");
+            flushGenesis();
+            loadImages();
+            return;
+        }
+        var boot = new BootConvergence(db, podman);
+        SortedMap<ResourceId, String> holds = boot.hold(clean, lastShutdownClean);
+        Optional<BootConvergence.Report> report = boot.repair(clean, lastShutdownClean, holds);
+        Duration wait = Duration.ofSeconds(2);
+        while (report.isEmpty() && !shuttingDown) {
+            genesis.line("boot repair waiting for podman (no answer; retry in " + wait.toSeconds() + "s)");
+            flushGenesis();
+            sleep(wait);
+            wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(60)) > 0 ? Duration.ofSeconds(60) : wait.multipliedBy(2);
+            report = boot.repair(clean, lastShutdownClean, holds);
+        }
+        if (report.isEmpty()) return; // shutting down
+        genesis.line(report.get().line());
+        flushGenesis();
+        synchronized (bootRecord) {
+            bootRecord.set("report", report.get().json());
+            bootRecord.put("reportLine", report.get().line());
+        }
+        saveBootRecord();
         loadImages();
+
+        var metrics = new Metrics();
+        var reconciler = new Reconciler(db, podman, new Executor(podman, db, metrics, 4), new BackoffTracker(), metrics, clock);
+        ControlLoop l = new ControlLoop(reconciler, Duration.ofSeconds(30), clock);
+        Optional<ConvergeLock> lock = ConvergeLock.tryAcquire(state.root(), "bay0");
+        if (lock.isEmpty()) throw new StateException("the converger lock is held by another process; bay0 cannot run the loop");
+        try (ConvergeLock held = lock.get();
+             ControlSocket.Server server = ControlSocket.bind(state.root(), req -> ControlProtocol.answer(req, l, metrics))) {
+            loop = l;
+            if (shuttingDown) return;
+            genesis.line("loop started (tenants and " + (lastShutdownClean && clean ? "autostart personas" : "no personas") + " start now)");
+            flushGenesis();
+            l.run();
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void mountEarly() {
@@ -325,9 +419,20 @@ public final class Bay0 {
     }
 
     private void writeBootRecord(boolean clean) {
-        String json = "{\"clean\":" + clean + ",\"degraded\":" + !clean + ",\"lastShutdownClean\":" + lastShutdownClean
-                + ",\"root\":\"" + state.root().path() + "\",\"bootedAt\":\"" + clock.instant()
-                + "\",\"version\":\"" + version + "\",\"uptime\":" + Syscalls.uptime() + "}\n";
+        synchronized (bootRecord) {
+            bootRecord.put("clean", clean).put("degraded", !clean).put("lastShutdownClean", lastShutdownClean)
+                    .put("root", state.root().path().toString()).put("bootedAt", clock.instant().toString())
+                    .put("version", version).put("uptime", Syscalls.uptime());
+        }
+        saveBootRecord();
+    }
+
+    /** /run/spine/boot.json, read by {@code spine get boot}; rewritten when the boot report is in. */
+    private void saveBootRecord() {
+        String json;
+        synchronized (bootRecord) {
+            json = bootRecord.toString() + "\n";
+        }
         Bounded.call("boot-record", Duration.ofSeconds(2), () -> {
             StateBridge.writeBootRecord(RUN_DIR, json);
             return true;
@@ -335,13 +440,11 @@ public final class Bay0 {
     }
 
     /**
-     * Loads the images built into the system into podman storage when they are missing. After init complete and
-     * on its own thread: podman is slow under emulation and must never hold up boot.
+     * Loads the images built into the system into podman storage when they are missing. On the convergence
+     * thread, before the loop, so the first pass finds them; podman is slow under emulation and never holds up boot.
      */
     private void loadImages() {
-        var podman = new PodmanDriver(new ProcessCommandRunner(podmanEnv, children), List.of("/usr/bin/podman"),
-                PodmanDriver.Timeouts.defaults());
-        Thread.ofPlatform().daemon().name("image-load").start(() -> kernel.bundledImages().forEach((ref, archive) -> {
+        kernel.bundledImages().forEach((ref, archive) -> {
             if (podman.imageExists(ref)) {
                 LOG.log(System.Logger.Level.INFO, "image present ref={0}", ref);
                 return;
@@ -349,7 +452,7 @@ public final class Bay0 {
             var r = podman.load(archive);
             LOG.log(r.ok() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "image load ref={0} archive={1} ok={2} ms={3}{4}",
                     ref, archive, r.ok(), r.took().toMillis(), r.ok() ? "" : " error=\"" + r.summary() + "\"");
-        }));
+        });
     }
 
     /** A busybox shell on the serial console, respawned when it exits; its processes are reaped by the JDK. */
@@ -364,6 +467,7 @@ public final class Bay0 {
                     pb.environment().put("TERM", "vt100");
                     pb.environment().put("PS1", "spine# ");
                     pb.environment().putAll(podmanEnv); // commands typed here see the same container storage as bay0
+                    pb.environment().put("SPINE_ROOT", state.root().path().toString()); // and the same root, dirty or not
                     shell = children.start(pb);
                     LOG.log(System.Logger.Level.INFO, "console shell started tty={0} pid={1}", tty, shell.pid());
                     int code = shell.waitFor();
@@ -395,6 +499,7 @@ public final class Bay0 {
         genesis.line("shutdown (" + why + "): flushing state");
         Process sh = shell;
         if (sh != null) sh.destroy();
+        stopContainers();
         StateBridge s = state;
         if (s != null) {
             Duration t = Duration.ofSeconds(2);
@@ -427,6 +532,32 @@ public final class Bay0 {
         Syscalls.sync();
         Syscalls.Result r = Syscalls.reboot(how);
         LOG.log(System.Logger.Level.ERROR, "reboot(2) failed result={0}", r);
+    }
+
+    /**
+     * A clean shutdown stops the loop (so nothing restarts), then stops Spine's containers with a short grace,
+     * so their programs get SIGTERM and their status reads stopped. Bounded: what does not stop in time is
+     * killed by the power-off and repaired at the next boot.
+     */
+    private void stopContainers() {
+        ControlLoop l = loop;
+        if (l != null) {
+            l.stop();
+            Thread t = loopThread;
+            if (t != null) {
+                try {
+                    t.join(Duration.ofSeconds(10));
+                } catch (InterruptedException ignored) {
+                    // carry on with the shutdown
+                }
+            }
+        }
+        IntentStore db = store;
+        PodmanDriver p = podman;
+        if (db == null || p == null) return;
+        Bounded.Outcome<Integer> stopped = Bounded.call("stop-containers", Duration.ofSeconds(20),
+                () -> new BootConvergence(db, p).stopAll());
+        genesis.line("shutdown: containers stopped " + (stopped.ok() ? "count=" + stopped.value().get() : "(" + stopped.failure() + ")"));
     }
 
     private void panic(Throwable t) {

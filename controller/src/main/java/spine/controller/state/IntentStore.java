@@ -35,7 +35,7 @@ import spine.model.spec.SpecParser;
  */
 public final class IntentStore implements AutoCloseable {
     /** The version of the newest migration under db/migration; a test keeps the two in step. */
-    public static final int SCHEMA_VERSION = 1;
+    public static final int SCHEMA_VERSION = 2;
     private static final System.Logger LOG = System.getLogger("state");
     private static final int BUSY_TIMEOUT_MS = 10_000;
 
@@ -135,8 +135,16 @@ public final class IntentStore implements AutoCloseable {
 
     public record Applied(ResourceId id, Change change, long generation) {}
 
-    /** Stored intent as specs, plus any rows that no longer parse (a hand-edited database). */
-    public record Loaded(DesiredState desired, List<SpecError> errors) {}
+    /**
+     * Stored intent as specs, plus any rows that no longer parse (a hand-edited database), and the personas
+     * this boot holds stopped with the reason for each.
+     */
+    public record Loaded(DesiredState desired, List<SpecError> errors, SortedMap<ResourceId, String> holds) {
+        /** What the loop converges to: the intent with every hold applied. */
+        public DesiredState effective() {
+            return desired.holding(holds.keySet());
+        }
+    }
 
     public synchronized Loaded load() throws StateException {
         var specs = new TreeMap<ResourceId, Spec>();
@@ -156,7 +164,51 @@ public final class IntentStore implements AutoCloseable {
         } catch (SQLException e) {
             throw new StateException("cannot read intent from " + path + ": " + e.getMessage(), e);
         }
-        return new Loaded(new DesiredState(specs, gens), errors);
+        return new Loaded(new DesiredState(specs, gens), errors, holds());
+    }
+
+    /** The personas held stopped this boot, with the reason. */
+    public synchronized SortedMap<ResourceId, String> holds() throws StateException {
+        var out = new TreeMap<ResourceId, String>();
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT kind, name, reason FROM hold")) {
+            while (rs.next()) {
+                Optional<Kind> kind = Kind.fromCli(rs.getString(1));
+                if (kind.isEmpty()) continue;
+                ResourceId.Result id = ResourceId.parse(kind.get(), rs.getString(2));
+                if (id.ok()) out.put(id.id(), rs.getString(3));
+            }
+        } catch (SQLException e) {
+            throw new StateException("cannot read holds from " + path + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** Replaces every hold with this boot's, in one transaction. */
+    public synchronized void replaceHolds(SortedMap<ResourceId, String> holds) throws StateException {
+        String now = clock.instant().toString();
+        inTransaction(() -> {
+            try (Statement d = db.createStatement()) {
+                d.executeUpdate("DELETE FROM hold");
+            }
+            for (var e : holds.entrySet()) {
+                try (PreparedStatement i = db.prepareStatement("INSERT INTO hold (kind, name, reason, since) VALUES (?, ?, ?, ?)")) {
+                    i.setString(1, e.getKey().kind().cliName());
+                    i.setString(2, e.getKey().toString());
+                    i.setString(3, e.getValue());
+                    i.setString(4, now);
+                    i.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    private void release(String kind, String name) throws SQLException {
+        try (PreparedStatement d = db.prepareStatement("DELETE FROM hold WHERE kind = ? AND name = ?")) {
+            d.setString(1, kind);
+            d.setString(2, name);
+            if (d.executeUpdate() > 0) LOG.log(System.Logger.Level.INFO, "hold released by the user name={0}", name);
+        }
     }
 
     /** Stores every spec in one transaction: the apply lands whole or not at all. */
@@ -181,6 +233,7 @@ public final class IntentStore implements AutoCloseable {
                         }
                     }
                 }
+                release(kind, name); // the user acted on it: a boot hold no longer applies
                 if (hash.equals(oldHash)) {
                     out.add(new Applied(spec.id(), Change.UNCHANGED, generation));
                     continue;
@@ -229,7 +282,7 @@ public final class IntentStore implements AutoCloseable {
                     generation = rs.getLong(1);
                 }
             }
-            for (String table : List.of("intent", "status")) {
+            for (String table : List.of("intent", "status", "hold")) {
                 try (PreparedStatement d = db.prepareStatement("DELETE FROM " + table + " WHERE kind = ? AND name = ?")) {
                     d.setString(1, id.kind().cliName());
                     d.setString(2, id.toString());

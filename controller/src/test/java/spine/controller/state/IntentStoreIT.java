@@ -105,7 +105,29 @@ class IntentStoreIT {
         assertThat(errors).isEmpty();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spine/intent.db"));
              Statement st = c.createStatement()) {
-            assertThat(scalar(st, "SELECT count(*) FROM flyway_schema_history WHERE success = 1")).isEqualTo("1");
+            // each migration ran exactly once, whichever opener won
+            assertThat(scalar(st, "SELECT count(*) FROM flyway_schema_history WHERE success = 1"))
+                    .isEqualTo(String.valueOf(IntentStore.SCHEMA_VERSION));
+        }
+    }
+
+    @Test
+    void aVersionOneDatabaseIsMigratedWithItsIntentKept(@TempDir Path dir) throws Exception {
+        var root = new SpineRoot(dir);
+        java.nio.file.Files.createDirectories(dir.resolve("spine"));
+        String url = "jdbc:sqlite:" + dir.resolve("spine/intent.db");
+        org.flywaydb.core.Flyway.configure().dataSource(url, null, null).locations("classpath:db/migration").target("1").load().migrate();
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.execute("PRAGMA user_version = 1");
+            st.execute("INSERT INTO intent VALUES ('persona', 'p://old', '{\"apiVersion\":\"spine/v1\",\"kind\":\"Persona\","
+                    + "\"metadata\":{\"name\":\"p://old\"},\"spec\":{\"image\":\"img\"}}', 'h', 1, '2026-01-01T00:00:00Z')");
+        }
+        try (IntentStore s = IntentStore.open(root, CLOCK)) {
+            assertThat(s.load().desired().specs()).containsKey(spine.model.ResourceId.persona("old"));
+            assertThat(s.holds()).isEmpty();
+        }
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            assertThat(scalar(st, "PRAGMA user_version")).isEqualTo(String.valueOf(IntentStore.SCHEMA_VERSION));
         }
     }
 
