@@ -4,6 +4,9 @@
 #   scripts/bench.sh apply      cold apply of 20 personas: spine apply vs a podman run -d loop vs podman kube play
 #   scripts/bench.sh noop       no-op apply of 20 converged personas: wall time and podman call count
 #   scripts/bench.sh idle       spine run while idle: CPU share and RSS over 60 s
+#   scripts/bench.sh vm         in the VM (TCG): init complete -> 5 autostart personas running vs 5 x podman start;
+#                               validate wall time; podman pause/unpause vs a direct cgroup.freeze (3 rounds)
+#   scripts/bench.sh soak [N]   power-cut soak: N (50) hard kills of the VM during applies of 5 personas
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/scripts/jdk.sh"; spine_find_jdk
@@ -118,5 +121,14 @@ idle)
   kill "$pid"; wait "$pid" 2>/dev/null || true
   reset
   ;;
-*) sed -n '2,7p' "$0"; exit 2 ;;
+vm)
+  # a JUnit class run by name only (not *IT, so CI never runs it); it builds the image and boots QEMU
+  "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dit.test=BootBench -Dfailsafe.failIfNoSpecifiedTests=false | grep -E '^BootBench|Tests run:|FAIL'
+  ;;
+soak)
+  "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dit.test='GateBVmIT#randomKills*' -Dspine.gateb.iterations="${2:-50}" | grep -E '^Gate B|Tests run:|FAIL'
+  ;;
+*) sed -n '2,10p' "$0"; exit 2 ;;
 esac

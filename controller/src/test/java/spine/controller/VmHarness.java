@@ -127,6 +127,17 @@ public final class VmHarness implements AutoCloseable {
         return m.substring(m.indexOf('\n') + 1, m.lastIndexOf(tag + "-END")).replace("\r", "");
     }
 
+    /** Writes a text file in the VM through the shell, quoting each line for sh. */
+    public void writeFile(String path, String content) throws IOException, InterruptedException {
+        var sb = new StringBuilder("printf '%s\\n'");
+        String body = content.endsWith("\n") ? content.substring(0, content.length() - 1) : content;
+        for (String line : body.split("\n", -1)) {
+            sb.append(" '").append(line.replace("'", "'\\''")).append('\'');
+        }
+        sb.append(" > ").append(path);
+        shell(sb.toString(), Duration.ofSeconds(30));
+    }
+
     /** Polls the VM's podman until {@code ref} is in its storage (bay0 loads built-in images after init complete). */
     public boolean imageLoaded(String ref, int attempts) throws IOException, InterruptedException {
         for (int i = 0; i < attempts; i++) {

@@ -101,14 +101,43 @@ public final class Validator {
             long thawMs = (System.nanoTime() - t0) / 1_000_000;
             if (!unpause.ok()) return Check.red("freezer", "thaw failed: " + unpause.summary());
             long thawed = ticksOver(pid);
-            var facts = Map.of("freezeMs", freezeMs, "thawMs", thawMs, "ticksBurning", burn, "ticksFrozen", frozen,
-                    "ticksThawed", thawed);
+            var facts = new java.util.TreeMap<String, Long>(Map.of("freezeMs", freezeMs, "thawMs", thawMs, "ticksBurning", burn,
+                    "ticksFrozen", frozen, "ticksThawed", thawed));
             // one tick of slack: the sample can straddle the instant the freeze lands
             if (frozen > 1) return new Check("freezer", Check.Verdict.RED, "CPU time advanced while frozen (" + frozen + " ticks)", facts);
             if (thawed <= 0) return new Check("freezer", Check.Verdict.RED, "CPU time did not resume after thaw", facts);
+            direct(pid, facts);
             return Check.green("freezer", "freeze " + freezeMs + " ms, thaw " + thawMs + " ms", facts);
         } finally {
             podman.removeNow(name);
+        }
+    }
+
+    /**
+     * The same freeze and thaw by a direct cgroup.freeze write, timed until cgroup.events confirms, beside
+     * podman's (the switcher's hot path will freeze this way). Informational: only on cgroup v2, and the podman
+     * cycle above is what decides the verdict.
+     */
+    private void direct(long pid, Map<String, Long> facts) throws InterruptedException {
+        Optional<String> cgroup = kernel.cgroupV2Of(pid);
+        if (cgroup.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "direct cgroup.freeze not measured: no cgroup v2 freezer for pid {0}", pid);
+            return;
+        }
+        try {
+            long f0 = System.nanoTime();
+            boolean froze = kernel.setFrozen(cgroup.get(), true, IO_TIMEOUT);
+            long freezeUs = (System.nanoTime() - f0) / 1_000;
+            long frozen = ticksOver(pid);
+            long t0 = System.nanoTime();
+            boolean thawed = kernel.setFrozen(cgroup.get(), false, IO_TIMEOUT);
+            long thawUs = (System.nanoTime() - t0) / 1_000;
+            facts.put("directFreezeUs", freezeUs);
+            facts.put("directThawUs", thawUs);
+            facts.put("directTicksFrozen", frozen);
+            if (!froze || !thawed) LOG.log(System.Logger.Level.WARNING, "direct cgroup.freeze did not settle within {0} ms", IO_TIMEOUT.toMillis());
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "direct cgroup.freeze failed error=\"{0}\"", e.getMessage());
         }
     }
 

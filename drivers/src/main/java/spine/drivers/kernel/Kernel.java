@@ -120,6 +120,36 @@ public final class Kernel {
     }
 
     /** Zombie children of {@code parent}, from /proc/<pid>/stat. */
+    /** The cgroup v2 directory of a process ({@code 0::/path} in /proc/PID/cgroup); empty on cgroup v1 or when gone. */
+    public Optional<String> cgroupV2Of(long pid) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(at("/proc/" + pid + "/cgroup"))) {
+                if (line.startsWith("0::/") && java.nio.file.Files.exists(at("/sys/fs/cgroup" + line.substring(3) + "/cgroup.freeze"))) {
+                    return Optional.of(line.substring(3));
+                }
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Freezes or thaws a cgroup v2 directly: writes cgroup.freeze, then waits until cgroup.events reports the
+     * new state (the kernel freezes asynchronously). False when it did not settle within {@code timeout}.
+     */
+    public boolean setFrozen(String cgroup, boolean frozen, java.time.Duration timeout) throws IOException, InterruptedException {
+        Path dir = at("/sys/fs/cgroup" + cgroup);
+        java.nio.file.Files.writeString(dir.resolve("cgroup.freeze"), frozen ? "1" : "0");
+        String want = "frozen " + (frozen ? 1 : 0);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (java.nio.file.Files.readAllLines(dir.resolve("cgroup.events")).contains(want)) return true;
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(1);
+        }
+    }
+
     public List<Integer> zombieChildren(long parent) {
         var out = new ArrayList<Integer>();
         try (Stream<Path> s = Files.list(at("/proc"))) {

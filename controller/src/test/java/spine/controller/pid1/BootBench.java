@@ -1,0 +1,103 @@
+package spine.controller.pid1;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import spine.controller.VmHarness;
+
+/**
+ * Benchmarks in the VM under TCG, for docs/BENCHMARKS.md; not a CI test (the name does not end in IT).
+ * Run by {@code scripts/bench.sh vm}. Prints one line per figure, each beside its comparison from the same run.
+ */
+class BootBench {
+    private static final Duration BOOT = Duration.ofSeconds(300);
+    private static final Duration SHELL = Duration.ofSeconds(180);
+    private static final int ROUNDS = Integer.getInteger("spine.bench.rounds", 3);
+    private static final List<String> NAMES = List.of("a1", "a2", "a3", "a4", "a5");
+
+    private static double uptimeOf(VmHarness vm, String genesisPrefix) throws Exception {
+        Matcher m = Pattern.compile("\\[\\s*([0-9.]+)\\] bay0: " + Pattern.quote(genesisPrefix)).matcher(vm.serialLog());
+        if (!m.find()) throw new AssertionError("no genesis line " + genesisPrefix);
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static double median(List<Double> xs) {
+        var s = new ArrayList<>(xs);
+        s.sort(Double::compare);
+        return s.get(s.size() / 2);
+    }
+
+    @Test
+    void bootToRunningAndValidate(@TempDir Path dir) throws Exception {
+        VmHarness.ensureImage();
+        Path disk = VmHarness.persistDisk(dir);
+        try (VmHarness vm = VmHarness.boot(Files.createDirectories(dir.resolve("setup")), BOOT, "--persist", disk.toString())) {
+            vm.await("bay0: loop started", BOOT);
+            vm.await("spine# ", SHELL);
+            vm.shell("mkdir -p /tmp/apply", SHELL);
+            for (String n : NAMES) {
+                vm.writeFile("/tmp/apply/" + n + ".yaml", """
+                        apiVersion: spine/v1
+                        kind: Persona
+                        metadata: {name: "p://%s"}
+                        spec:
+                          image: localhost/spine/busybox:1
+                          command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+                          state: running
+                          autostart: true
+                        """.formatted(n));
+            }
+            String applied = vm.shell("spine apply -f /tmp/apply; echo rc=$?", Duration.ofSeconds(300));
+            if (!applied.contains("rc=0")) throw new AssertionError(applied);
+            vm.type("kill -TERM 1");
+            vm.waitForExit(Duration.ofSeconds(120));
+        }
+        var toRunning = new ArrayList<Double>();
+        var rawStart = new ArrayList<Double>();
+        var validateWall = new ArrayList<Double>();
+        var lines = new ArrayList<String>();
+        for (int r = 1; r <= ROUNDS; r++) {
+            try (VmHarness vm = VmHarness.boot(Files.createDirectories(dir.resolve("round" + r)), BOOT, "--persist", disk.toString())) {
+                vm.await("bay0: converged after boot: running=5", BOOT);
+                double s = uptimeOf(vm, "converged after boot") - uptimeOf(vm, "init complete");
+                toRunning.add(s);
+                vm.await("spine# ", SHELL);
+                // the comparison: the same five containers started by hand, one podman start after another
+                String names = String.join(" ", NAMES.stream().map(n -> "p__" + n).toList());
+                vm.shell("podman stop -t 2 " + names + " >/dev/null", SHELL);
+                String t = vm.shell("a=$(cut -d' ' -f1 /proc/uptime); for c in " + names + "; do podman start $c >/dev/null; done; "
+                        + "b=$(cut -d' ' -f1 /proc/uptime); echo raw=$a,$b", SHELL);
+                Matcher m = Pattern.compile("raw=([0-9.]+),([0-9.]+)").matcher(t);
+                if (!m.find()) throw new AssertionError(t);
+                rawStart.add(Double.parseDouble(m.group(2)) - Double.parseDouble(m.group(1)));
+
+                String v = vm.shell("a=$(cut -d' ' -f1 /proc/uptime); spine validate -o json; b=$(cut -d' ' -f1 /proc/uptime); echo; echo wall=$a,$b", SHELL);
+                Matcher w = Pattern.compile("wall=([0-9.]+),([0-9.]+)").matcher(v);
+                if (!w.find()) throw new AssertionError(v);
+                validateWall.add(Double.parseDouble(w.group(2)) - Double.parseDouble(w.group(1)));
+                JsonNode j = new ObjectMapper().readTree(v.substring(v.indexOf('{'), v.lastIndexOf('}') + 1));
+                JsonNode f = j.path("checks").get(0); // facts sit beside the verdict
+                lines.add(String.format("round %d: init complete -> 5 running %.2f s; 5 x podman start by hand %.2f s; validate wall %.2f s "
+                                + "(%s); freeze: podman pause %d ms / unpause %d ms, cgroup.freeze %.1f ms / thaw %.1f ms", r, s,
+                        rawStart.getLast(), validateWall.getLast(), j.path("verdict").asText(), f.path("freezeMs").asLong(),
+                        f.path("thawMs").asLong(), f.path("directFreezeUs").asLong() / 1000.0, f.path("directThawUs").asLong() / 1000.0));
+                System.out.println("BootBench " + lines.getLast());
+                vm.type("kill -TERM 1");
+                vm.waitForExit(Duration.ofSeconds(120));
+            }
+        }
+        System.out.printf("BootBench summary (median of %d, TCG): boot-to-running(5 autostart) %.2f s vs 5 x podman start %.2f s; "
+                + "validate wall %.2f s%n", ROUNDS, median(toRunning), median(rawStart), median(validateWall));
+    }
+}
