@@ -124,7 +124,33 @@ public final class VmHarness implements AutoCloseable {
         type("echo " + tag + "-BEGIN; " + command + "; echo " + tag + "-END");
         // END may follow output that lacks a final newline, so it is not anchored to a line start
         String m = await("(?s)^" + tag + "-BEGIN\\r?\\n(.*?)" + tag + "-END", timeout);
-        return m.substring(m.indexOf('\n') + 1, m.lastIndexOf(tag + "-END")).replace("\r", "");
+        String out = m.substring(m.indexOf('\n') + 1, m.lastIndexOf(tag + "-END")).replace("\r", "");
+        return CONSOLE_NOISE.matcher(out).replaceAll("");
+    }
+
+    /**
+     * bay0 writes genesis lines and warnings to the same console at any moment; they are removed from a
+     * command's output (they stay in the serial log) so that, for example, JSON output still parses.
+     */
+    private static final Pattern CONSOLE_NOISE = Pattern.compile(
+            "(?m)^\\[\\s*[0-9.]+\\] bay0: .*\\n|^\\d{4}-\\d\\d-\\d\\dT\\S+Z (WARN|ERROR) .*\\n");
+
+    /**
+     * A persona spec for VM tests: the built-in busybox image, a loop that exits on SIGTERM, running with
+     * autostart; {@code token} lands in its env, so each apply can change it and tests can tell applies apart.
+     */
+    public static String persona(String name, String token) {
+        return """
+                apiVersion: spine/v1
+                kind: Persona
+                metadata: {name: "p://%s"}
+                spec:
+                  image: localhost/spine/busybox:1
+                  command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+                  env: {TOKEN: "%s"}
+                  state: running
+                  autostart: true
+                """.formatted(name, token);
     }
 
     /** Writes a text file in the VM through the shell, quoting each line for sh. */

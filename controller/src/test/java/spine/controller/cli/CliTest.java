@@ -53,6 +53,27 @@ class CliTest {
     }
 
     @Test
+    void getShowsWhatThisBootHoldsAndHowToReleaseIt() throws Exception {
+        try (var store = spine.controller.state.IntentStore.open(new spine.controller.state.SpineRoot(root), Clock.systemUTC())) {
+            var parsed = spine.model.spec.SpecParser.parse("w.yaml", """
+                    apiVersion: spine/v1
+                    kind: Persona
+                    metadata: {name: "p://work"}
+                    spec: {image: img, state: running}
+                    """);
+            store.apply(parsed.specs().stream().map(spine.model.spec.SpecParser.Located::spec).toList());
+            store.replaceHolds(new java.util.TreeMap<>(Map.of(spine.model.ResourceId.persona("work"), "last shutdown was unclean")));
+        }
+        assertThat(spine("get")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .containsPattern("persona +p://work +held +stopped")
+                .contains("held stopped this boot (last shutdown was unclean): p://work; spine apply -f its spec to start it");
+        out.reset();
+        assertThat(spine("get", "persona", "p://work", "-o", "json")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("\"held\" : \"last shutdown was unclean\"");
+    }
+
+    @Test
     void missingFileAndEmptyDirectoryAreClear() throws IOException {
         assertThat(spine("diff", "-f", specs.resolve("nope.yaml").toString())).isEqualTo(ExitCode.INVALID);
         assertThat(err()).contains("nope.yaml:1:1: no such file; check the path given to -f");

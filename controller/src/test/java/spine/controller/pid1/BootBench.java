@@ -47,16 +47,7 @@ class BootBench {
             vm.await("spine# ", SHELL);
             vm.shell("mkdir -p /tmp/apply", SHELL);
             for (String n : NAMES) {
-                vm.writeFile("/tmp/apply/" + n + ".yaml", """
-                        apiVersion: spine/v1
-                        kind: Persona
-                        metadata: {name: "p://%s"}
-                        spec:
-                          image: localhost/spine/busybox:1
-                          command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
-                          state: running
-                          autostart: true
-                        """.formatted(n));
+                vm.writeFile("/tmp/apply/" + n + ".yaml", VmHarness.persona(n, "bench"));
             }
             String applied = vm.shell("spine apply -f /tmp/apply; echo rc=$?", Duration.ofSeconds(300));
             if (!applied.contains("rc=0")) throw new AssertionError(applied);

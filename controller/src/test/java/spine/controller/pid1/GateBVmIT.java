@@ -44,20 +44,6 @@ class GateBVmIT {
         VmHarness.ensureImage();
     }
 
-    private static String persona(String name, String token) {
-        return """
-                apiVersion: spine/v1
-                kind: Persona
-                metadata: {name: "p://%s"}
-                spec:
-                  image: localhost/spine/busybox:1
-                  command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
-                  env: {TOKEN: "%s"}
-                  state: running
-                  autostart: true
-                """.formatted(name, token);
-    }
-
     /** What the VM holds after a boot: intent and status from the CLI, containers from podman. */
     record World(Map<ResourceId, String> tokens, Map<ResourceId, String> phases, Map<ResourceId, String> held,
                  Map<ResourceId, ObservedContainer> containers) {
@@ -113,7 +99,7 @@ class GateBVmIT {
         try (VmHarness vm = VmHarness.boot(Files.createDirectories(dir.resolve("boot1")), BOOT, "--persist", disk.toString())) {
             vm.await("bay0: loop started", BOOT);
             vm.await("spine# ", SHELL);
-            vm.writeFile("/tmp/work.yaml", persona("work", "one"));
+            vm.writeFile("/tmp/work.yaml", VmHarness.persona("work", "one"));
             String applied = vm.shell("spine apply -f /tmp/work.yaml; echo rc=$?", Duration.ofSeconds(300));
             assertThat(applied).contains("p://work", "phase=running", "rc=0");
             assertThat(vm.shell("podman ps --format '{{.Names}}'", SHELL)).contains("p__work");
@@ -125,7 +111,7 @@ class GateBVmIT {
             System.out.println("Gate B, after a hard kill: " + report);
             assertThat(report).contains("last_shutdown=unclean", "repairs=1", "failed=0", "held=1", "db=ok")
                     .containsPattern("running_(dead|missing)=1");
-            vm.await("bay0: loop started", BOOT);
+            vm.await("bay0: converged after boot: running=0", BOOT);
             vm.await("spine# ", SHELL);
             World w = world(vm);
             assertThat(w.phases()).containsEntry(ResourceId.persona("work"), "stopped");
@@ -168,7 +154,7 @@ class GateBVmIT {
             Path bootDir = Files.createDirectories(dir.resolve("boot" + i));
             try (VmHarness vm = VmHarness.boot(bootDir, BOOT, "--persist", disk.toString())) {
                 String report = report(vm);
-                vm.await("bay0: loop started", BOOT);
+                vm.await("bay0: converged after boot", BOOT);
                 vm.await("spine# ", SHELL);
                 if (i > 1) {
                     World w = world(vm);
@@ -190,7 +176,7 @@ class GateBVmIT {
                 if (i == ITERATIONS + 1) {
                     // after all those power cuts the machine still works: the user applies, everything runs
                     vm.shell("mkdir -p /tmp/apply", SHELL);
-                    for (String n : names) vm.writeFile("/tmp/apply/" + n + ".yaml", persona(n, "t" + i));
+                    for (String n : names) vm.writeFile("/tmp/apply/" + n + ".yaml", VmHarness.persona(n, "t" + i));
                     String applied = vm.shell("spine apply -f /tmp/apply; echo rc=$?", Duration.ofSeconds(300));
                     assertThat(applied).as(String.join("\n", lines)).contains("rc=0");
                     assertThat(world(vm).running()).hasSize(5);
@@ -199,7 +185,7 @@ class GateBVmIT {
                     break;
                 }
                 vm.shell("mkdir -p /tmp/apply", SHELL);
-                for (String n : names) vm.writeFile("/tmp/apply/" + n + ".yaml", persona(n, "t" + i));
+                for (String n : names) vm.writeFile("/tmp/apply/" + n + ".yaml", VmHarness.persona(n, "t" + i));
                 long delayMs = random.nextLong(25_000);
                 vm.type("spine apply -f /tmp/apply; echo APPLY-RESULT-t" + i + " rc=$?");
                 Thread.sleep(delayMs);
