@@ -9,7 +9,10 @@ import spine.controller.loop.BackoffTracker;
 import spine.controller.loop.Executor;
 import spine.controller.loop.Metrics;
 import spine.controller.loop.Reconciler;
+import spine.controller.log.LogOutput;
 import spine.controller.state.IntentStore;
+import spine.controller.state.LogFile;
+import spine.controller.state.StateException;
 import spine.controller.state.SpineRoot;
 import spine.drivers.ContainerRuntime;
 import spine.drivers.exec.ProcessCommandRunner;
@@ -18,6 +21,13 @@ import spine.drivers.podman.PodmanDriver;
 /** What a command runs against: the root, podman, the clock and the terminal. Built once per process. */
 record Machine(SpineRoot root, Clock clock, Map<String, String> env, PrintStream out, PrintStream err, int parallelism) {
     static final String PODMAN_ENV = "SPINE_PODMAN";
+
+    /** Sends every log line to {@code <root>/spine/spine.log} from now on; the caller closes it. */
+    LogFile openLog() throws StateException {
+        LogFile log = LogFile.open(root);
+        LogOutput.toFile(log);
+        return log;
+    }
 
     ContainerRuntime runtime() {
         return podman();

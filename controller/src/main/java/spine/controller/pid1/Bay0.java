@@ -222,34 +222,53 @@ public final class Bay0 {
             loadImages();
             return;
         }
-        var boot = new BootConvergence(db, podman);
-        SortedMap<ResourceId, String> holds = boot.hold(clean, lastShutdownClean);
-        Optional<BootConvergence.Report> report = boot.repair(clean, lastShutdownClean, holds);
-        Duration wait = Duration.ofSeconds(2);
-        while (report.isEmpty() && !shuttingDown) {
-            genesis.line("boot repair waiting for podman (no answer; retry in " + wait.toSeconds() + "s)");
+        // Taken first and held for good: a CLI command run from the shell during the repair must wait for the
+        // loop's socket rather than converge by itself on a podman that may hang.
+        try (ConvergeLock held = convergerLock()) {
+            if (held == null) return; // shutting down
+            var boot = new BootConvergence(db, podman);
+            SortedMap<ResourceId, String> holds = boot.hold(clean, lastShutdownClean);
+            Optional<BootConvergence.Report> report = boot.repair(clean, lastShutdownClean, holds);
+            Duration wait = Duration.ofSeconds(2);
+            while (report.isEmpty() && !shuttingDown) {
+                genesis.line("boot repair waiting for podman (no answer; retry in " + wait.toSeconds() + "s)");
+                flushGenesis();
+                sleep(wait);
+                wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(60)) > 0 ? Duration.ofSeconds(60) : wait.multipliedBy(2);
+                report = boot.repair(clean, lastShutdownClean, holds);
+            }
+            if (report.isEmpty()) return; // shutting down
+            genesis.line(report.get().line());
             flushGenesis();
-            sleep(wait);
-            wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(60)) > 0 ? Duration.ofSeconds(60) : wait.multipliedBy(2);
-            report = boot.repair(clean, lastShutdownClean, holds);
+            synchronized (bootRecord) {
+                bootRecord.set("report", report.get().json());
+                bootRecord.put("reportLine", report.get().line());
+            }
+            saveBootRecord();
+            loadImages();
+            runLoop(db, clean);
         }
-        if (report.isEmpty()) return; // shutting down
-        genesis.line(report.get().line());
-        flushGenesis();
-        synchronized (bootRecord) {
-            bootRecord.set("report", report.get().json());
-            bootRecord.put("reportLine", report.get().line());
-        }
-        saveBootRecord();
-        loadImages();
+    }
 
+    /** The converger lock, waiting while a CLI command holds it; null when shutdown starts first. */
+    private ConvergeLock convergerLock() throws StateException {
+        boolean noted = false;
+        while (!shuttingDown) {
+            Optional<ConvergeLock> lock = ConvergeLock.tryAcquire(state.root(), "bay0");
+            if (lock.isPresent()) return lock.get();
+            if (!noted) LOG.log(System.Logger.Level.WARNING, "converger lock held by a CLI command; bay0 waits for it");
+            noted = true;
+            sleep(Duration.ofMillis(500));
+        }
+        return null;
+    }
+
+    /** The loop and its control socket, as {@code spine run} serves them; returns when shutdown stops the loop. */
+    private void runLoop(IntentStore db, boolean clean) throws StateException {
         var metrics = new Metrics();
         var reconciler = new Reconciler(db, podman, new Executor(podman, db, metrics, 4), new BackoffTracker(), metrics, clock);
         ControlLoop l = new ControlLoop(reconciler, Duration.ofSeconds(30), clock);
-        Optional<ConvergeLock> lock = ConvergeLock.tryAcquire(state.root(), "bay0");
-        if (lock.isEmpty()) throw new StateException("the converger lock is held by another process; bay0 cannot run the loop");
-        try (ConvergeLock held = lock.get();
-             ControlSocket.Server server = ControlSocket.bind(state.root(), req -> ControlProtocol.answer(req, l, metrics))) {
+        try (ControlSocket.Server server = ControlSocket.bind(state.root(), req -> ControlProtocol.answer(req, l, metrics))) {
             loop = l;
             if (shuttingDown) return;
             genesis.line("loop started (tenants and " + (lastShutdownClean && clean ? "autostart personas" : "no personas") + " start now)");

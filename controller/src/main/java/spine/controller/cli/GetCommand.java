@@ -1,0 +1,179 @@
+package spine.controller.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+import spine.controller.state.IntentStore;
+import spine.controller.state.StateBridge;
+import spine.controller.state.StateException;
+import spine.controller.state.Status;
+import spine.model.DesiredState;
+import spine.model.Envelope;
+import spine.model.Kind;
+import spine.model.Persona;
+import spine.model.ResourceId;
+import spine.model.Spec;
+import spine.model.Tenant;
+import spine.model.spec.SpecCodec;
+
+/** {@code spine get}: intent, status and holds as a table, YAML or JSON; {@code spine get boot}: how this boot went. */
+final class GetCommand {
+    private final Machine m;
+    private final java.io.PrintStream out;
+    private final java.io.PrintStream err;
+    private final Clock clock;
+
+    GetCommand(Machine m) {
+        this.m = m;
+        this.out = m.out();
+        this.err = m.err();
+        this.clock = m.clock();
+    }
+
+    int get(Args args) throws UsageException, StateException {
+        args.allowOnly("get", "-o");
+        if (!args.positionals.isEmpty() && args.positionals.getFirst().equals("boot")) {
+            Optional<String> record;
+            try {
+                record = StateBridge.readBootRecord(Path.of("/run/spine"));
+            } catch (IOException e) {
+                throw new StateException("cannot read /run/spine/boot.json: " + e.getMessage(), e);
+            }
+            if (record.isEmpty()) {
+                err.println("spine: no boot record at /run/spine/boot.json; this machine was not booted by bay0");
+                return ExitCode.UNAVAILABLE;
+            }
+            if (args.one("-o").orElse("table").equals("json")) {
+                out.print(record.get());
+                return ExitCode.OK;
+            }
+            out.print(bootSummary(record.get()));
+            return ExitCode.OK;
+        }
+        Optional<Kind> kind = Optional.empty();
+        Optional<String> name = Optional.empty();
+        if (!args.positionals.isEmpty()) {
+            kind = Kind.fromCli(args.positionals.getFirst());
+            if (kind.isEmpty()) throw new UsageException("unknown kind \"" + args.positionals.getFirst() + "\"; use persona, tenant or envelope");
+        }
+        if (args.positionals.size() > 1) name = Optional.of(args.positionals.get(1));
+        String format = args.one("-o").orElse("table");
+        if (!List.of("table", "yaml", "json").contains(format)) throw new UsageException("-o takes table, yaml or json");
+
+        DesiredState desired = DesiredState.empty();
+        SortedMap<ResourceId, Status> statuses = new TreeMap<>();
+        SortedMap<ResourceId, String> holds = new TreeMap<>();
+        Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), clock);
+        if (ro.isPresent()) {
+            try (IntentStore store = ro.get()) {
+                desired = IntentCommands.loadedOrFail(store);
+                statuses = store.statuses();
+                holds = store.holds();
+            }
+        }
+        var selected = new ArrayList<Spec>();
+        for (Spec s : desired.specs().values()) {
+            if (kind.isPresent() && s.id().kind() != kind.get()) continue;
+            if (name.isPresent() && !s.id().toString().equals(name.get())) continue;
+            selected.add(s);
+        }
+        if (name.isPresent() && selected.isEmpty()) {
+            err.println("spine: no " + kind.get().cliName() + " named " + name.get() + "; spine get " + kind.get().cliName() + " lists them");
+            return ExitCode.INVALID;
+        }
+        switch (format) {
+            case "json" -> out.println(json(selected, desired, statuses, holds));
+            case "yaml" -> out.print(SpecCodec.toYaml(selected));
+            default -> table(selected, desired, statuses, holds);
+        }
+        return ExitCode.OK;
+    }
+
+    /** The boot record for people: the flags, the report line, and what is held and why. */
+    private static String bootSummary(String recordJson) throws StateException {
+        JsonNode r;
+        try {
+            r = SpecCodec.json().readTree(recordJson);
+        } catch (JsonProcessingException e) {
+            throw new StateException("/run/spine/boot.json is not JSON: " + e.getOriginalMessage(), e);
+        }
+        var sb = new StringBuilder();
+        sb.append("booted ").append(r.path("bootedAt").asText()).append(" version ").append(r.path("version").asText())
+                .append(r.path("clean").asBoolean() ? " from " + r.path("root").asText() : " DIRTY (volatile root " + r.path("root").asText() + ")")
+                .append(", last shutdown ").append(r.path("lastShutdownClean").asBoolean() ? "clean" : "unclean").append('\n');
+        if (r.has("reportLine")) {
+            sb.append(r.path("reportLine").asText()).append('\n');
+            r.path("report").path("held").fields().forEachRemaining(e ->
+                    sb.append("held stopped: ").append(e.getKey()).append(" (").append(e.getValue().asText())
+                            .append("); spine apply -f its spec to start it\n"));
+        } else {
+            sb.append("boot report: not yet (boot repair waits for podman; see genesis.log)\n");
+        }
+        return sb.toString();
+    }
+
+    private void table(List<Spec> specs, DesiredState desired, SortedMap<ResourceId, Status> statuses,
+                       SortedMap<ResourceId, String> holds) {
+        String fmt = "%-8s  %-24s  %-8s  %-8s  %-3s  %-8s  %s%n";
+        out.printf(fmt, "KIND", "NAME", "WANT", "PHASE", "GEN", "OBSERVED", "LAST ERROR");
+        for (Spec s : specs) {
+            Status st = statuses.get(s.id());
+            String want = switch (s) {
+                case Persona p -> p.state().word();
+                case Tenant t -> t.state().word();
+                case Envelope e -> "-";
+            };
+            if (holds.containsKey(s.id())) want = "held";
+            out.printf(fmt, s.id().kind().cliName(), s.id(), want, st == null ? "-" : st.phase().word(),
+                    desired.generation(s.id()), st == null ? "-" : Long.toString(st.observedGeneration()),
+                    st == null ? "-" : st.lastError().orElse("-"));
+        }
+        for (Spec s : specs) {
+            String why = holds.get(s.id());
+            if (why != null) out.println("held stopped this boot (" + why + "): " + s.id() + "; spine apply -f its spec to start it");
+        }
+    }
+
+    private static String json(List<Spec> specs, DesiredState desired, SortedMap<ResourceId, Status> statuses,
+                               SortedMap<ResourceId, String> holds) {
+        ArrayNode list = JsonNodeFactory.instance.arrayNode();
+        for (Spec s : specs) {
+            ObjectNode o = list.addObject();
+            o.put("kind", s.id().kind().cliName());
+            o.put("name", s.id().toString());
+            o.put("generation", desired.generation(s.id()));
+            o.set("spec", SpecCodec.body(s));
+            ObjectNode st = o.putObject("status");
+            if (holds.containsKey(s.id())) st.put("held", holds.get(s.id()));
+            else st.putNull("held");
+            Status status = statuses.get(s.id());
+            if (status == null) {
+                st.putNull("phase");
+                st.putNull("observedGeneration");
+                st.putNull("lastError");
+            } else {
+                st.put("phase", status.phase().word());
+                st.put("observedGeneration", status.observedGeneration());
+                if (status.lastError().isPresent()) st.put("lastError", status.lastError().get());
+                else st.putNull("lastError");
+            }
+        }
+        try {
+            return SpecCodec.json().writerWithDefaultPrettyPrinter().writeValueAsString(list);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

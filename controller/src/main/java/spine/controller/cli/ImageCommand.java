@@ -1,0 +1,33 @@
+package spine.controller.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** {@code spine image verify}: an image archive against the integration contract. */
+final class ImageCommand {
+    private final java.io.PrintStream out;
+    private final java.io.PrintStream err;
+
+    ImageCommand(Machine m) {
+        this.out = m.out();
+        this.err = m.err();
+    }
+
+    int image(Args args) throws UsageException {
+        args.allowOnly("image", "--contract");
+        if (args.positionals.size() != 2 || !args.positionals.getFirst().equals("verify")) {
+            throw new UsageException("usage: spine image verify IMG [--contract images/contract.yaml]");
+        }
+        var image = Path.of(args.positionals.get(1));
+        var contract = Path.of(args.one("--contract").orElse("images/contract.yaml"));
+        try {
+            var breaches = spine.controller.image.ImageVerifier.verify(image, contract);
+            breaches.forEach(out::println);
+            if (breaches.isEmpty()) out.println("integration ok: " + image + " meets " + contract);
+            return breaches.isEmpty() ? ExitCode.OK : ExitCode.PENDING;
+        } catch (IOException e) {
+            err.println("spine: cannot verify " + image + ": " + e.getMessage());
+            return ExitCode.INVALID;
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package spine.controller.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+
+import spine.controller.state.IntentStore;
+import spine.controller.state.LogFile;
+import spine.controller.state.StateException;
+import spine.controller.state.Status;
+import spine.drivers.ContainerRuntime;
+import spine.model.DesiredState;
+import spine.model.Kind;
+import spine.model.Plan;
+import spine.model.Planner;
+import spine.model.ResourceId;
+import spine.model.Spec;
+import spine.model.spec.SpecBatch;
+import spine.model.spec.SpecCodec;
+import spine.model.spec.SpecError;
+
+/** {@code spine apply}, {@code diff} and {@code delete}: the commands that change intent, or preview a change. */
+final class IntentCommands {
+    private static final System.Logger LOG = System.getLogger("cli");
+
+    private final Machine m;
+    private final java.io.PrintStream out;
+    private final java.io.PrintStream err;
+    private final Clock clock;
+
+    IntentCommands(Machine m) {
+        this.m = m;
+        this.out = m.out();
+        this.err = m.err();
+        this.clock = m.clock();
+    }
+
+    int apply(Args args) throws UsageException, StateException {
+        args.allowOnly("apply", "-f", "--timeout", "--parallel");
+        List<String> files = args.all("-f");
+        if (files.isEmpty()) throw new UsageException("apply needs -f PATH (a spec file or a directory of them)");
+        Duration timeout = args.duration("--timeout", Cli.DEFAULT_TIMEOUT);
+        SpecInput input = SpecInput.read(files);
+        if (!input.errors().isEmpty()) return invalid(input.errors());
+        try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), clock)) {
+            DesiredState stored = loadedOrFail(store);
+            SpecInput checked = input.checkedAgainst(stored);
+            if (!checked.errors().isEmpty()) return invalid(checked.errors());
+            List<IntentStore.Applied> applied = store.apply(checked.values());
+            LOG.log(System.Logger.Level.INFO, "apply stored resources={0} changed={1}", applied.size(),
+                    applied.stream().filter(a -> a.change() != IntentStore.Change.UNCHANGED).count());
+            boolean converged = Convergence.converge(m, store, timeout, false, "spine apply");
+            SortedMap<ResourceId, Status> statuses = store.statuses();
+            for (IntentStore.Applied a : applied) out.println(resourceLine(a.id(), a.change().name().toLowerCase(), statuses));
+            if (!converged) err.println("spine: not converged within " + timeout.toSeconds() + "s; spine get shows the last error of each resource");
+            return converged ? ExitCode.OK : ExitCode.PENDING;
+        }
+    }
+
+    private static String resourceLine(ResourceId id, String change, SortedMap<ResourceId, Status> statuses) {
+        var sb = new StringBuilder(String.format("%-8s %-24s %-9s", id.kind().cliName(), id, change));
+        Status s = statuses.get(id);
+        if (id.kind().runsAsContainer()) {
+            sb.append(" phase=").append(s == null ? "stopped" : s.phase().word());
+            if (s != null) s.lastError().ifPresent(e -> sb.append(" error=\"").append(e).append('"'));
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    private int invalid(List<SpecError> errors) {
+        errors.forEach(e -> err.println(e));
+        err.println("spine: " + errors.size() + " error" + (errors.size() == 1 ? "" : "s") + "; nothing was applied");
+        return ExitCode.INVALID;
+    }
+
+    static DesiredState loadedOrFail(IntentStore store) throws StateException {
+        IntentStore.Loaded loaded = store.load();
+        if (!loaded.errors().isEmpty()) {
+            throw new StateException("stored intent does not parse (" + loaded.errors().getFirst()
+                    + "); restore the database or delete that resource");
+        }
+        return loaded.desired();
+    }
+
+    int diff(Args args) throws UsageException, StateException {
+        args.allowOnly("diff", "-f");
+        List<String> files = args.all("-f");
+        if (files.isEmpty()) throw new UsageException("diff needs -f PATH (a spec file or a directory of them)");
+        SpecInput input = SpecInput.read(files);
+        if (!input.errors().isEmpty()) return invalid(input.errors());
+        DesiredState stored = DesiredState.empty();
+        var holds = new java.util.TreeSet<ResourceId>();
+        Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), clock);
+        if (ro.isPresent()) {
+            try (IntentStore store = ro.get()) {
+                stored = loadedOrFail(store);
+                holds.addAll(store.holds().keySet());
+            }
+        }
+        SpecInput checked = input.checkedAgainst(stored);
+        if (!checked.errors().isEmpty()) return invalid(checked.errors());
+        var lines = new ArrayList<String>();
+        for (Spec s : checked.values()) {
+            Spec old = stored.specs().get(s.id());
+            if (old == null) lines.add("intent " + s.id() + " create -- new " + s.id().kind().cliName());
+            else if (!old.equals(s)) lines.add("intent " + s.id() + " update -- changed: " + changedFields(old, s));
+        }
+        DesiredState after = stored.with(checked.values());
+        ContainerRuntime.Observation obs = m.runtime().observe();
+        if (!obs.ok()) {
+            err.println("spine: cannot observe podman: " + obs.error());
+            return ExitCode.UNAVAILABLE;
+        }
+        checked.values().forEach(v -> holds.remove(v.id())); // the apply would release these holds
+        Plan plan = Planner.plan(after.holding(holds), obs.state());
+        lines.addAll(plan.lines());
+        lines.forEach(out::println);
+        return lines.isEmpty() ? ExitCode.OK : ExitCode.PENDING;
+    }
+
+    /** Top-level spec fields that differ, e.g. "image, state". */
+    private static String changedFields(Spec old, Spec now) {
+        ObjectNode a = SpecCodec.body(old);
+        ObjectNode b = SpecCodec.body(now);
+        var names = new java.util.TreeSet<String>();
+        a.fieldNames().forEachRemaining(names::add);
+        b.fieldNames().forEachRemaining(names::add);
+        var changed = new ArrayList<String>();
+        for (String n : names) if (!java.util.Objects.equals(a.get(n), b.get(n))) changed.add(n);
+        return String.join(", ", changed);
+    }
+
+    int delete(Args args) throws UsageException, StateException {
+        args.allowOnly("delete", "--timeout");
+        if (args.positionals.size() != 2) throw new UsageException("usage: spine delete KIND NAME, e.g. spine delete persona p://work");
+        Kind kind = Kind.fromCli(args.positionals.get(0)).orElseThrow(() ->
+                new UsageException("unknown kind \"" + args.positionals.get(0) + "\"; use persona, tenant or envelope"));
+        ResourceId.Result id = ResourceId.parse(kind, args.positionals.get(1));
+        if (!id.ok()) throw new UsageException(id.error());
+        Duration timeout = args.duration("--timeout", Cli.DEFAULT_TIMEOUT);
+        try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), clock)) {
+            DesiredState stored = loadedOrFail(store);
+            if (!stored.specs().containsKey(id.id())) {
+                err.println("spine: no " + kind.cliName() + " named " + id.id() + "; spine get " + kind.cliName() + " lists them");
+                return ExitCode.INVALID;
+            }
+            Optional<String> blocked = SpecBatch.checkDelete(id.id(), stored);
+            if (blocked.isPresent()) {
+                err.println("spine: " + blocked.get());
+                return ExitCode.INVALID;
+            }
+            store.delete(id.id());
+            boolean converged = Convergence.converge(m, store, timeout, false, "spine delete");
+            out.println(String.format("%-8s %-24s %s", kind.cliName(), id.id(), "deleted"));
+            return converged ? ExitCode.OK : ExitCode.PENDING;
+        }
+    }
+}

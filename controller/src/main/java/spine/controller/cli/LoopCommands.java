@@ -1,0 +1,101 @@
+package spine.controller.cli;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import spine.controller.loop.ControlLoop;
+import spine.controller.loop.ControlProtocol;
+import spine.controller.loop.Metrics;
+import spine.controller.loop.Reconciler;
+import spine.controller.state.ControlSocket;
+import spine.controller.state.ConvergeLock;
+import spine.controller.state.IntentStore;
+import spine.controller.state.LogFile;
+import spine.controller.state.StateException;
+
+/** {@code spine run} (the loop and its control socket), {@code reconcile --once} and {@code metrics}. */
+final class LoopCommands {
+    private static final System.Logger LOG = System.getLogger("cli");
+
+    private final Machine m;
+    private final java.io.PrintStream out;
+    private final java.io.PrintStream err;
+    private final Clock clock;
+
+    LoopCommands(Machine m) {
+        this.m = m;
+        this.out = m.out();
+        this.err = m.err();
+        this.clock = m.clock();
+    }
+
+    int run(Args args) throws UsageException, StateException {
+        args.allowOnly("run", "--resync", "--parallel");
+        Duration resync = args.duration("--resync", Duration.ofSeconds(30));
+        try (LogFile log = m.openLog()) {
+            Optional<ConvergeLock> lock = ConvergeLock.tryAcquire(m.root(), "spine run");
+            if (lock.isEmpty()) {
+                err.println("spine: another converger (spine run or a CLI command) holds " + m.root()
+                        + "/spine/converge.lock; stop it first");
+                return ExitCode.UNAVAILABLE;
+            }
+            var metrics = new Metrics();
+            try (ConvergeLock held = lock.get(); IntentStore store = IntentStore.open(m.root(), clock)) {
+                Reconciler reconciler = m.reconciler(store, metrics);
+                var loop = new ControlLoop(reconciler, resync, clock);
+                var done = new CountDownLatch(1);
+                try (ControlSocket.Server server = ControlSocket.bind(m.root(), req -> ControlProtocol.answer(req, loop, metrics))) {
+                    Thread hook = new Thread(() -> {
+                        LOG.log(System.Logger.Level.INFO, "shutdown requested; stopping the loop");
+                        loop.stop();
+                        try {
+                            done.await(30, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                    Runtime.getRuntime().addShutdownHook(hook);
+                    loop.run();
+                } finally {
+                    done.countDown();
+                }
+            }
+            return ExitCode.OK;
+        }
+    }
+
+    int reconcile(Args args) throws UsageException, StateException {
+        args.allowOnly("reconcile", "--once", "--timeout", "--parallel");
+        if (!args.flag("--once")) throw new UsageException("reconcile runs one pass and needs --once; for a lasting loop use spine run");
+        Duration timeout = args.duration("--timeout", Cli.DEFAULT_TIMEOUT);
+        try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), clock)) {
+            boolean converged = Convergence.converge(m, store, timeout, true, "spine reconcile");
+            out.println(converged ? "converged" : "not converged; spine get shows the last error of each resource");
+            return converged ? ExitCode.OK : ExitCode.PENDING;
+        }
+    }
+
+    int metrics(Args args) throws UsageException, StateException {
+        args.allowOnly("metrics");
+        Optional<ControlSocket.Client> daemon = ControlSocket.connect(m.root());
+        if (daemon.isEmpty()) {
+            err.println("spine: spine run is not running under " + m.root() + "; metrics live in that process. Start it with spine run");
+            return ExitCode.UNAVAILABLE;
+        }
+        try (ControlSocket.Client c = daemon.get()) {
+            ObjectNode reply = c.request(JsonNodeFactory.instance.objectNode().put("op", "metrics"), Duration.ofSeconds(10));
+            if (reply.has("error")) {
+                err.println("spine: spine run refused: " + reply.path("error").asText());
+                return ExitCode.UNAVAILABLE;
+            }
+            out.print(reply.path("text").asText());
+            return ExitCode.OK;
+        }
+    }
+}
