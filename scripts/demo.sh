@@ -2,7 +2,8 @@
 # The main job: install what is missing, build the Spine image from pinned inputs (the first build downloads,
 # later ones use the cache), make a persist disk if there is none, and boot it in QEMU on this terminal.
 # The serial console is a shell once bay0 prints "init complete"; `kill -TERM 1` there powers the VM off.
-# Without a terminal it prints the boot record (`spine get boot`) and powers the VM off itself.
+# Without a terminal it applies specs/examples inside the VM, prints the boot report (`spine get boot`) and what
+# runs (`spine get`), and powers the VM off itself.
 #   scripts/demo.sh [boot-qemu.sh options]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -12,9 +13,17 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ -t 0 ]; then
   exec "$here/scripts/boot-qemu.sh" "$@"
 fi
-# No terminal: show the boot record once bay0 is up, then power off cleanly through PID 1.
+# No terminal: once the boot has converged, apply the example specs (typed in through the serial shell: the VM
+# has no network and no shared folder), show the boot report and what runs, then power off cleanly through PID 1.
 serial="$here/build/serial.log"; rm -f "$serial"
+until_seen() { for _ in $(seq "$2"); do grep -qaE "$1" "$serial" 2>/dev/null && return 0; sleep 1; done; return 1; }
 {
-  for _ in $(seq 300); do grep -q "bay0: init complete" "$serial" 2>/dev/null && break; sleep 1; done
-  sleep 2; echo "spine get boot"; sleep 15; echo "kill -TERM 1"
-} | "$here/scripts/boot-qemu.sh" --timeout 400 --serial-log "$serial" "$@"
+  until_seen "bay0: (converged after boot|boot report: state db unavailable)" 300 || true
+  sleep 2; echo "mkdir -p /tmp/specs"
+  for f in "$here"/specs/examples/*.yaml; do
+    echo "cat > /tmp/specs/$(basename "$f") <<'SPEC'"; cat "$f"; echo "SPEC"; sleep 1
+  done
+  echo "spine apply -f /tmp/specs; spine get boot; spine get; echo DEMO""-DONE"
+  until_seen "^DEMO-DONE" 300 || true
+  echo "kill -TERM 1"
+} | "$here/scripts/boot-qemu.sh" --timeout 700 --serial-log "$serial" "$@"
