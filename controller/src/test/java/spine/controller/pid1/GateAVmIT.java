@@ -51,7 +51,7 @@ class GateAVmIT {
         Path disk = VmHarness.persistDisk(dir);
         try (VmHarness vm = VmHarness.boot(dir, BOOT, "--persist", disk.toString())) {
             vm.await("bay0: init complete", BOOT);
-            vm.await("bay0: loop started", BOOT); // the last genesis line of a boot, after the boot report
+            vm.await("bay0: converged after boot", BOOT); // the last genesis line of a boot
             System.out.println("Gate A, clean persist disk, boot timeline:\n" + vm.timeline());
             List<String> g = vm.genesis();
             assertGenesisInOrder(g);
