@@ -147,7 +147,7 @@ class GateBVmIT {
         System.out.println("Gate B random kills: iterations=" + ITERATIONS + " seed=" + SEED);
         List<String> names = List.of("s1", "s2", "s3", "s4", "s5");
         int lastOk = 0; // the newest iteration whose apply returned success before its kill
-        int ghosts = 0, half = 0, lost = 0, dbErrors = 0;
+        int ghosts = 0, half = 0, lost = 0, dbErrors = 0, dirty = 0;
         var repairMs = new ArrayList<Long>();
         var lines = new ArrayList<String>();
         for (int i = 1; i <= ITERATIONS + 1; i++) {
@@ -160,6 +160,7 @@ class GateBVmIT {
                     World w = world(vm);
                     repairMs.add(Long.parseLong(report.replaceAll(".* ms=(\\d+).*", "$1")));
                     if (!report.contains(" db=ok") || !report.contains(" failed=0")) dbErrors++;
+                    if (report.contains(" boot=dirty")) dirty++; // persist did not mount after the cut: its intent is out of reach
                     ghosts += w.ghosts().size();
                     half += w.halfStates().size();
                     for (String n : names) {
@@ -197,10 +198,11 @@ class GateBVmIT {
             }
         }
         System.out.println("Gate B summary: kills=" + ITERATIONS + " ghosts=" + ghosts + " half_states=" + half + " lost_intents="
-                + lost + " db_errors=" + dbErrors + " repair_ms=" + repairMs + " seed=" + SEED);
+                + lost + " db_errors=" + dbErrors + " dirty_boots=" + dirty + " repair_ms=" + repairMs + " seed=" + SEED);
         assertThat(ghosts).as(String.join("\n", lines)).isZero();
         assertThat(half).as(String.join("\n", lines)).isZero();
         assertThat(lost).as(String.join("\n", lines)).isZero();
         assertThat(dbErrors).as(String.join("\n", lines)).isZero();
+        assertThat(dirty).as(String.join("\n", lines)).isZero();
     }
 }
