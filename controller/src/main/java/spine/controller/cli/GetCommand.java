@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -29,19 +28,7 @@ import spine.model.Tenant;
 import spine.model.spec.SpecCodec;
 
 /** {@code spine get}: intent, status and holds as a table, YAML or JSON; {@code spine get boot}: how this boot went. */
-final class GetCommand {
-    private final Machine m;
-    private final java.io.PrintStream out;
-    private final java.io.PrintStream err;
-    private final Clock clock;
-
-    GetCommand(Machine m) {
-        this.m = m;
-        this.out = m.out();
-        this.err = m.err();
-        this.clock = m.clock();
-    }
-
+record GetCommand(Machine m) {
     int get(Args args) throws UsageException, StateException {
         args.allowOnly("get", "-o");
         if (!args.positionals.isEmpty() && args.positionals.getFirst().equals("boot")) {
@@ -52,14 +39,14 @@ final class GetCommand {
                 throw new StateException("cannot read /run/spine/boot.json: " + e.getMessage(), e);
             }
             if (record.isEmpty()) {
-                err.println("spine: no boot record at /run/spine/boot.json; this machine was not booted by bay0");
+                m.err().println("spine: no boot record at /run/spine/boot.json; this machine was not booted by bay0");
                 return ExitCode.UNAVAILABLE;
             }
             if (args.one("-o").orElse("table").equals("json")) {
-                out.print(record.get());
+                m.out().print(record.get());
                 return ExitCode.OK;
             }
-            out.print(bootSummary(record.get()));
+            m.out().print(bootSummary(record.get()));
             return ExitCode.OK;
         }
         Optional<Kind> kind = Optional.empty();
@@ -75,7 +62,7 @@ final class GetCommand {
         DesiredState desired = DesiredState.empty();
         SortedMap<ResourceId, Status> statuses = new TreeMap<>();
         SortedMap<ResourceId, String> holds = new TreeMap<>();
-        Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), clock);
+        Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), m.clock());
         if (ro.isPresent()) {
             try (IntentStore store = ro.get()) {
                 desired = IntentCommands.loadedOrFail(store);
@@ -90,12 +77,12 @@ final class GetCommand {
             selected.add(s);
         }
         if (name.isPresent() && selected.isEmpty()) {
-            err.println("spine: no " + kind.get().cliName() + " named " + name.get() + "; spine get " + kind.get().cliName() + " lists them");
+            m.err().println("spine: no " + kind.get().cliName() + " named " + name.get() + "; spine get " + kind.get().cliName() + " lists them");
             return ExitCode.INVALID;
         }
         switch (format) {
-            case "json" -> out.println(json(selected, desired, statuses, holds));
-            case "yaml" -> out.print(SpecCodec.toYaml(selected));
+            case "json" -> m.out().println(json(selected, desired, statuses, holds));
+            case "yaml" -> m.out().print(SpecCodec.toYaml(selected));
             default -> table(selected, desired, statuses, holds);
         }
         return ExitCode.OK;
@@ -127,7 +114,7 @@ final class GetCommand {
     private void table(List<Spec> specs, DesiredState desired, SortedMap<ResourceId, Status> statuses,
                        SortedMap<ResourceId, String> holds) {
         String fmt = "%-8s  %-24s  %-8s  %-8s  %-3s  %-8s  %s%n";
-        out.printf(fmt, "KIND", "NAME", "WANT", "PHASE", "GEN", "OBSERVED", "LAST ERROR");
+        m.out().printf(fmt, "KIND", "NAME", "WANT", "PHASE", "GEN", "OBSERVED", "LAST ERROR");
         for (Spec s : specs) {
             Status st = statuses.get(s.id());
             String want = switch (s) {
@@ -136,13 +123,13 @@ final class GetCommand {
                 case Envelope e -> "-";
             };
             if (holds.containsKey(s.id())) want = "held";
-            out.printf(fmt, s.id().kind().cliName(), s.id(), want, st == null ? "-" : st.phase().word(),
+            m.out().printf(fmt, s.id().kind().cliName(), s.id(), want, st == null ? "-" : st.phase().word(),
                     desired.generation(s.id()), st == null ? "-" : Long.toString(st.observedGeneration()),
                     st == null ? "-" : st.lastError().orElse("-"));
         }
         for (Spec s : specs) {
             String why = holds.get(s.id());
-            if (why != null) out.println("held stopped this boot (" + why + "): " + s.id() + "; spine apply -f its spec to start it");
+            if (why != null) m.out().println("held stopped this boot (" + why + "): " + s.id() + "; spine apply -f its spec to start it");
         }
     }
 

@@ -4,15 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /** {@code spine image verify}: an image archive against the integration contract. */
-final class ImageCommand {
-    private final java.io.PrintStream out;
-    private final java.io.PrintStream err;
-
-    ImageCommand(Machine m) {
-        this.out = m.out();
-        this.err = m.err();
-    }
-
+record ImageCommand(Machine m) {
     int image(Args args) throws UsageException {
         args.allowOnly("image", "--contract");
         if (args.positionals.size() != 2 || !args.positionals.getFirst().equals("verify")) {
@@ -22,11 +14,11 @@ final class ImageCommand {
         var contract = Path.of(args.one("--contract").orElse("images/contract.yaml"));
         try {
             var breaches = spine.controller.image.ImageVerifier.verify(image, contract);
-            breaches.forEach(out::println);
-            if (breaches.isEmpty()) out.println("integration ok: " + image + " meets " + contract);
+            breaches.forEach(m.out()::println);
+            if (breaches.isEmpty()) m.out().println("integration ok: " + image + " meets " + contract);
             return breaches.isEmpty() ? ExitCode.OK : ExitCode.PENDING;
         } catch (IOException e) {
-            err.println("spine: cannot verify " + image + ": " + e.getMessage());
+            m.err().println("spine: cannot verify " + image + ": " + e.getMessage());
             return ExitCode.INVALID;
         }
     }

@@ -2,7 +2,6 @@ package spine.controller.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,20 +24,8 @@ import spine.model.spec.SpecCodec;
 import spine.model.spec.SpecError;
 
 /** {@code spine apply}, {@code diff} and {@code delete}: the commands that change intent, or preview a change. */
-final class IntentCommands {
+record IntentCommands(Machine m) {
     private static final System.Logger LOG = System.getLogger("cli");
-
-    private final Machine m;
-    private final java.io.PrintStream out;
-    private final java.io.PrintStream err;
-    private final Clock clock;
-
-    IntentCommands(Machine m) {
-        this.m = m;
-        this.out = m.out();
-        this.err = m.err();
-        this.clock = m.clock();
-    }
 
     int apply(Args args) throws UsageException, StateException {
         args.allowOnly("apply", "-f", "--timeout", "--parallel");
@@ -47,7 +34,7 @@ final class IntentCommands {
         Duration timeout = args.duration("--timeout", Cli.DEFAULT_TIMEOUT);
         SpecInput input = SpecInput.read(files);
         if (!input.errors().isEmpty()) return invalid(input.errors());
-        try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), clock)) {
+        try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), m.clock())) {
             DesiredState stored = loadedOrFail(store);
             SpecInput checked = input.checkedAgainst(stored);
             if (!checked.errors().isEmpty()) return invalid(checked.errors());
@@ -56,8 +43,8 @@ final class IntentCommands {
                     applied.stream().filter(a -> a.change() != IntentStore.Change.UNCHANGED).count());
             boolean converged = Convergence.converge(m, store, timeout, false, "spine apply");
             SortedMap<ResourceId, Status> statuses = store.statuses();
-            for (IntentStore.Applied a : applied) out.println(resourceLine(a.id(), a.change().name().toLowerCase(), statuses));
-            if (!converged) err.println("spine: not converged within " + timeout.toSeconds() + "s; spine get shows the last error of each resource");
+            for (IntentStore.Applied a : applied) m.out().println(resourceLine(a.id(), a.change().name().toLowerCase(), statuses));
+            if (!converged) m.err().println("spine: not converged within " + timeout.toSeconds() + "s; spine get shows the last error of each resource");
             return converged ? ExitCode.OK : ExitCode.PENDING;
         }
     }
@@ -73,8 +60,8 @@ final class IntentCommands {
     }
 
     private int invalid(List<SpecError> errors) {
-        errors.forEach(e -> err.println(e));
-        err.println("spine: " + errors.size() + " error" + (errors.size() == 1 ? "" : "s") + "; nothing was applied");
+        errors.forEach(e -> m.err().println(e));
+        m.err().println("spine: " + errors.size() + " error" + (errors.size() == 1 ? "" : "s") + "; nothing was applied");
         return ExitCode.INVALID;
     }
 
@@ -95,7 +82,7 @@ final class IntentCommands {
         if (!input.errors().isEmpty()) return invalid(input.errors());
         DesiredState stored = DesiredState.empty();
         var holds = new java.util.TreeSet<ResourceId>();
-        Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), clock);
+        Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), m.clock());
         if (ro.isPresent()) {
             try (IntentStore store = ro.get()) {
                 stored = loadedOrFail(store);
@@ -113,13 +100,13 @@ final class IntentCommands {
         DesiredState after = stored.with(checked.values());
         ContainerRuntime.Observation obs = m.runtime().observe();
         if (!obs.ok()) {
-            err.println("spine: cannot observe podman: " + obs.error());
+            m.err().println("spine: cannot observe podman: " + obs.error());
             return ExitCode.UNAVAILABLE;
         }
         checked.values().forEach(v -> holds.remove(v.id())); // the apply would release these holds
         Plan plan = Planner.plan(after.holding(holds), obs.state());
         lines.addAll(plan.lines());
-        lines.forEach(out::println);
+        lines.forEach(m.out()::println);
         return lines.isEmpty() ? ExitCode.OK : ExitCode.PENDING;
     }
 
@@ -143,20 +130,20 @@ final class IntentCommands {
         ResourceId.Result id = ResourceId.parse(kind, args.positionals.get(1));
         if (!id.ok()) throw new UsageException(id.error());
         Duration timeout = args.duration("--timeout", Cli.DEFAULT_TIMEOUT);
-        try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), clock)) {
+        try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), m.clock())) {
             DesiredState stored = loadedOrFail(store);
             if (!stored.specs().containsKey(id.id())) {
-                err.println("spine: no " + kind.cliName() + " named " + id.id() + "; spine get " + kind.cliName() + " lists them");
+                m.err().println("spine: no " + kind.cliName() + " named " + id.id() + "; spine get " + kind.cliName() + " lists them");
                 return ExitCode.INVALID;
             }
             Optional<String> blocked = SpecBatch.checkDelete(id.id(), stored);
             if (blocked.isPresent()) {
-                err.println("spine: " + blocked.get());
+                m.err().println("spine: " + blocked.get());
                 return ExitCode.INVALID;
             }
             store.delete(id.id());
             boolean converged = Convergence.converge(m, store, timeout, false, "spine delete");
-            out.println(String.format("%-8s %-24s %s", kind.cliName(), id.id(), "deleted"));
+            m.out().println(String.format("%-8s %-24s %s", kind.cliName(), id.id(), "deleted"));
             return converged ? ExitCode.OK : ExitCode.PENDING;
         }
     }

@@ -3,7 +3,6 @@ package spine.controller.cli;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -20,20 +19,8 @@ import spine.controller.state.LogFile;
 import spine.controller.state.StateException;
 
 /** {@code spine run} (the loop and its control socket), {@code reconcile --once} and {@code metrics}. */
-final class LoopCommands {
+record LoopCommands(Machine m) {
     private static final System.Logger LOG = System.getLogger("cli");
-
-    private final Machine m;
-    private final java.io.PrintStream out;
-    private final java.io.PrintStream err;
-    private final Clock clock;
-
-    LoopCommands(Machine m) {
-        this.m = m;
-        this.out = m.out();
-        this.err = m.err();
-        this.clock = m.clock();
-    }
 
     int run(Args args) throws UsageException, StateException {
         args.allowOnly("run", "--resync", "--parallel");
@@ -41,14 +28,14 @@ final class LoopCommands {
         try (LogFile log = m.openLog()) {
             Optional<ConvergeLock> lock = ConvergeLock.tryAcquire(m.root(), "spine run");
             if (lock.isEmpty()) {
-                err.println("spine: another converger (spine run or a CLI command) holds " + m.root()
+                m.err().println("spine: another converger (spine run or a CLI command) holds " + m.root()
                         + "/spine/converge.lock; stop it first");
                 return ExitCode.UNAVAILABLE;
             }
             var metrics = new Metrics();
-            try (ConvergeLock held = lock.get(); IntentStore store = IntentStore.open(m.root(), clock)) {
+            try (ConvergeLock held = lock.get(); IntentStore store = IntentStore.open(m.root(), m.clock())) {
                 Reconciler reconciler = m.reconciler(store, metrics);
-                var loop = new ControlLoop(reconciler, resync, clock);
+                var loop = new ControlLoop(reconciler, resync, m.clock());
                 var done = new CountDownLatch(1);
                 try (ControlSocket.Server server = ControlSocket.bind(m.root(), req -> ControlProtocol.answer(req, loop, metrics))) {
                     Thread hook = new Thread(() -> {
@@ -74,9 +61,9 @@ final class LoopCommands {
         args.allowOnly("reconcile", "--once", "--timeout", "--parallel");
         if (!args.flag("--once")) throw new UsageException("reconcile runs one pass and needs --once; for a lasting loop use spine run");
         Duration timeout = args.duration("--timeout", Cli.DEFAULT_TIMEOUT);
-        try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), clock)) {
+        try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), m.clock())) {
             boolean converged = Convergence.converge(m, store, timeout, true, "spine reconcile");
-            out.println(converged ? "converged" : "not converged; spine get shows the last error of each resource");
+            m.out().println(converged ? "converged" : "not converged; spine get shows the last error of each resource");
             return converged ? ExitCode.OK : ExitCode.PENDING;
         }
     }
@@ -85,16 +72,16 @@ final class LoopCommands {
         args.allowOnly("metrics");
         Optional<ControlSocket.Client> daemon = ControlSocket.connect(m.root());
         if (daemon.isEmpty()) {
-            err.println("spine: spine run is not running under " + m.root() + "; metrics live in that process. Start it with spine run");
+            m.err().println("spine: spine run is not running under " + m.root() + "; metrics live in that process. Start it with spine run");
             return ExitCode.UNAVAILABLE;
         }
         try (ControlSocket.Client c = daemon.get()) {
             ObjectNode reply = c.request(JsonNodeFactory.instance.objectNode().put("op", "metrics"), Duration.ofSeconds(10));
             if (reply.has("error")) {
-                err.println("spine: spine run refused: " + reply.path("error").asText());
+                m.err().println("spine: spine run refused: " + reply.path("error").asText());
                 return ExitCode.UNAVAILABLE;
             }
-            out.print(reply.path("text").asText());
+            m.out().print(reply.path("text").asText());
             return ExitCode.OK;
         }
     }

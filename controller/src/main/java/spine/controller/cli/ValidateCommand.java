@@ -6,10 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import spine.controller.state.IntentStore;
@@ -22,26 +20,14 @@ import spine.model.ResourceId;
 import spine.model.Tenant;
 
 /** {@code spine validate} and {@code bay0 --validate}: the health check, as text or JSON. */
-final class ValidateCommand {
-    private final Machine m;
-    private final java.io.PrintStream out;
-    private final Clock clock;
-    private final Map<String, String> env;
-
-    ValidateCommand(Machine m) {
-        this.m = m;
-        this.out = m.out();
-        this.clock = m.clock();
-        this.env = m.env();
-    }
-
+record ValidateCommand(Machine m) {
     int validate(Args args) throws UsageException, StateException {
         args.allowOnly("validate", "-o", "--budget");
         String format = args.one("-o").orElse("text");
         if (!List.of("text", "json").contains(format)) throw new UsageException("-o takes text or json");
         Duration budget = args.duration("--budget", Duration.ofSeconds(20));
         Optional<Tenant> ai = Optional.empty();
-        Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), clock);
+        Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), m.clock());
         if (ro.isPresent()) {
             try (IntentStore store = ro.get()) {
                 ai = Optional.ofNullable(store.load().desired().specs().get(ResourceId.tenant("ai")))
@@ -57,7 +43,7 @@ final class ValidateCommand {
         }
         var validator = new Validator(m.podman(), new Kernel(Path.of("/")),
                 new StateBridge(m.root()), ai, clean,
-                env.getOrDefault("SPINE_VALIDATE_IMAGE", "localhost/spine/busybox:1"), clock);
+                m.env().getOrDefault("SPINE_VALIDATE_IMAGE", "localhost/spine/busybox:1"), m.clock());
         var report = validator.run(budget);
         if (format.equals("json")) {
             ObjectNode o = JsonNodeFactory.instance.objectNode();
@@ -69,11 +55,11 @@ final class ValidateCommand {
                         .put("reason", c.reason());
                 c.facts().forEach(n::put);
             }
-            out.println(o.toString());
+            m.out().println(o.toString());
         } else {
-            out.println(report.verdict().name());
+            m.out().println(report.verdict().name());
             report.checks().stream().filter(c -> c.verdict() != Check.Verdict.GREEN)
-                    .forEach(c -> out.println(c.component() + ": " + c.reason()));
+                    .forEach(c -> m.out().println(c.component() + ": " + c.reason()));
         }
         return switch (report.verdict()) {
             case GREEN -> ExitCode.OK;
