@@ -124,11 +124,11 @@ idle)
 vm)
   # a JUnit class run by name only (not *IT, so CI never runs it); it builds the image and boots QEMU
   "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
-    -Dit.test=BootBench -Dfailsafe.failIfNoSpecifiedTests=false | grep -E '^BootBench|Tests run:|FAIL'
+    -Dit.test=BootBench -Dfailsafe.failIfNoSpecifiedTests=false | grep --line-buffered -E '^BootBench|Tests run:|FAIL'
   ;;
 soak)
   "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
-    -Dit.test='GateBVmIT#randomKills*' -Dspine.gateb.iterations="${2:-50}" | grep -E '^Gate B|Tests run:|FAIL'
+    -Dit.test='GateBVmIT#randomKills*' -Dspine.gateb.iterations="${2:-50}" | grep --line-buffered -E '^Gate B|Tests run:|FAIL'
   ;;
 *) sed -n '2,10p' "$0"; exit 2 ;;
 esac

@@ -69,8 +69,25 @@ public final class PodmanDriver implements ContainerRuntime {
                     timeouts.change().plus(s.grace())));
             case Step.PauseContainer s -> result(runner.run(argv("pause", name), timeouts.change()));
             case Step.UnpauseContainer s -> result(runner.run(argv("unpause", name), timeouts.change()));
-            case Step.RemoveContainer s -> result(runner.run(argv("rm", "-f", "-t", "5", name), timeouts.remove()));
+            case Step.RemoveContainer s -> remove(name);
         };
+    }
+
+    /**
+     * {@code podman rm -f}, idempotent: a name podman's database does not know may still be held in container
+     * storage by a {@code podman run} that a power cut interrupted (the next run then fails with "name is already
+     * in use"), so that leftover is removed with {@code rm --storage}; nothing left at all counts as removed.
+     */
+    private StepResult remove(String name) {
+        CommandResult r = runner.run(argv("rm", "-f", "-t", "5", name), timeouts.remove());
+        if (r.ok() || !noSuchContainer(r)) return result(r);
+        CommandResult leftover = runner.run(argv("rm", "--storage", name), timeouts.remove());
+        if (leftover.ok()) return new StepResult.Ok("removed a leftover in container storage");
+        return noSuchContainer(leftover) ? new StepResult.Ok("already gone") : result(leftover);
+    }
+
+    private static boolean noSuchContainer(CommandResult r) {
+        return r.stderr().contains("no such container");
     }
 
     /**

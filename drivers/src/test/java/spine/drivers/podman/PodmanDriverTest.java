@@ -42,6 +42,35 @@ class PodmanDriverTest {
         }
     }
 
+    /** Replies in order, one per call. */
+    private PodmanDriver scripted(CommandResult... replies) {
+        var queue = new java.util.ArrayDeque<>(List.of(replies));
+        return new PodmanDriver((argv, timeout) -> {
+            calls.add(argv);
+            return queue.removeFirst();
+        }, List.of("podman"), PodmanDriver.Timeouts.defaults());
+    }
+
+    private static final CommandResult NO_SUCH = new CommandResult(125, "",
+            "Error: no container with name or ID \"p__work\" found: no such container", Duration.ofMillis(30), false);
+
+    @Test
+    void removeClearsALeftoverInContainerStorageAndIsIdempotent() {
+        var work = new Step.RemoveContainer(ResourceId.persona("work"), "boot repair");
+        // podman's database does not know the name, container storage still holds it (a run cut by a power loss)
+        var d = scripted(NO_SUCH, new CommandResult(0, "p__work\n", "", Duration.ofMillis(30), false));
+        assertThat(d.apply(work).ok()).isTrue();
+        assertThat(calls).containsExactly(List.of("podman", "rm", "-f", "-t", "5", "p__work"), List.of("podman", "rm", "--storage", "p__work"));
+        // nothing anywhere: already removed
+        calls.clear();
+        assertThat(scripted(NO_SUCH, NO_SUCH).apply(work).ok()).isTrue();
+        // any other failure is a failure, and storage is not touched
+        calls.clear();
+        var busy = new CommandResult(125, "", "Error: container is busy", Duration.ofMillis(30), false);
+        assertThat(scripted(busy).apply(work)).isInstanceOf(StepResult.Failed.class);
+        assertThat(calls).hasSize(1);
+    }
+
     @Test
     void observesRecordedPodmanOutputWithOneCall() throws IOException {
         var d = driver(new CommandResult(0, fixture(), "", Duration.ofMillis(40), false));

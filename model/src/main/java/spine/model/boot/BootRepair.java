@@ -93,9 +93,12 @@ public final class BootRepair {
                     if (c == null) actions.add(new Action(id, Kind.RUNNING_MISSING, List.of(), true));
                     else if (state != ContainerState.RUNNING) actions.add(new Action(id, Kind.RUNNING_DEAD, stopIfUp(id, state), true));
                 }
-                // The container may be half-created: it is never trusted, only removed.
+                // The container may be half-created: it is never trusted, only removed. With no container podman
+                // lists, the cut run may still hold the name in container storage, so remove runs anyway, unless a
+                // container Spine does not own holds the name (never touched; the planner reports it).
                 case STARTING -> actions.add(new Action(id, Kind.STARTING,
-                        c == null ? List.of() : List.of(new Step.RemoveContainer(id, "boot repair: " + Kind.STARTING.why())), true));
+                        c == null && observed.byName(id.containerName()).isPresent() ? List.of()
+                                : List.of(new Step.RemoveContainer(id, "boot repair: " + Kind.STARTING.why())), true));
                 case STOPPING -> actions.add(new Action(id, Kind.STOPPING, stopIfUp(id, state), true));
                 case PAUSING, PAUSED -> actions.add(new Action(id, Kind.PAUSED, stopIfUp(id, state), true));
             }

@@ -89,13 +89,21 @@ class BootRepairTest {
                 "p://pausedfrozen paused unpause stop ->stopped",
                 "p://pausingup paused stop ->stopped",
                 "p://starting starting remove ->stopped",
-                "p://startinggone starting ->stopped",
+                "p://startinggone starting remove ->stopped",
                 "p://stoppingdown stopping ->stopped",
                 "p://stoppingup stopping stop ->stopped");
         assertThat(plan.foreign()).isEqualTo(2);
         assertThat(plan.counts()).containsEntry(BootRepair.Kind.RUNNING_MISSING, 2).containsEntry(BootRepair.Kind.GHOST, 1)
                 .containsEntry(BootRepair.Kind.STARTING, 2).containsEntry(BootRepair.Kind.STOPPING, 2)
                 .containsEntry(BootRepair.Kind.PAUSED, 2).containsEntry(BootRepair.Kind.RUNNING_DEAD, 1);
+    }
+
+    @Test
+    void aStartingNameHeldByAForeignContainerIsNeverTouched() {
+        ResourceId a = ResourceId.persona("a");
+        BootRepair.Plan plan = BootRepair.plan(Map.of(a, Phase.STARTING), Set.of(a), ObservedState.of(List.of(foreign("p__a"))));
+        assertThat(lines(plan)).containsExactly("p://a starting ->stopped");
+        assertThat(plan.foreign()).isEqualTo(1);
     }
 
     @Test
