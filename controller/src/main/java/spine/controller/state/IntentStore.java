@@ -56,7 +56,7 @@ public final class IntentStore implements AutoCloseable {
         String url = "jdbc:sqlite:" + root.database();
         Connection c = null;
         try {
-            c = config(false).createConnection(url);
+            c = connect(url);
             if (userVersion(c) != SCHEMA_VERSION) {
                 try (MigrationLock held = MigrationLock.acquire(root)) {
                     migrate(root, url, c);
@@ -68,6 +68,29 @@ public final class IntentStore implements AutoCloseable {
             if (e instanceof StateException se) throw se;
             throw new StateException("cannot open " + root.database() + ": " + e.getMessage()
                     + "; check the disk, or move the file aside to start afresh", e);
+        }
+    }
+
+    /**
+     * Opening sets WAL mode, which needs a moment of exclusive access, and SQLite does not wait for it through the
+     * busy timeout: while another opener migrates a new database this fails with SQLITE_BUSY at once. Retried up
+     * to the busy timeout, like any other lock wait.
+     */
+    private static Connection connect(String url) throws SQLException {
+        long deadline = System.nanoTime() + BUSY_TIMEOUT_MS * 1_000_000L;
+        while (true) {
+            try {
+                return config(false).createConnection(url);
+            } catch (org.sqlite.SQLiteException e) {
+                boolean busy = e.getResultCode() == org.sqlite.SQLiteErrorCode.SQLITE_BUSY;
+                if (!busy || System.nanoTime() > deadline) throw e;
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 
