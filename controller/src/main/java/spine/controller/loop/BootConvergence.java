@@ -4,15 +4,19 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import spine.controller.state.IntentStore;
 import spine.controller.state.StateException;
 import spine.controller.state.Status;
 import spine.drivers.ContainerRuntime;
+import spine.model.ContainerState;
 import spine.model.DesiredState;
 import spine.model.Phase;
 import spine.model.ResourceId;
@@ -98,7 +102,7 @@ public final class BootConvergence {
             Phase was = recorded.get(a.target());
             LOG.log(System.Logger.Level.INFO, "boot repair name={0} kind={1} recorded={2} steps={3} why=\"{4}\"", a.target(),
                     a.kind().word(), was == null ? "-" : was.word(), a.steps().stream().map(Step::verb).toList(), a.kind().why());
-            Optional<String> error = runSteps(a);
+            Optional<String> error = runSteps(a.steps());
             if (error.isPresent()) {
                 failed++;
                 LOG.log(System.Logger.Level.WARNING, "boot repair failed name={0} kind={1} error=\"{2}\"; the loop retries from what podman shows",
@@ -127,16 +131,16 @@ public final class BootConvergence {
             LOG.log(System.Logger.Level.WARNING, "shutdown cannot observe podman error=\"{0}\"", obs.error());
             return 0;
         }
-        var threads = new java.util.ArrayList<Thread>();
-        var stopped = new java.util.concurrent.atomic.AtomicInteger();
+        var threads = new ArrayList<Thread>();
+        var stopped = new AtomicInteger();
         var intent = store.load().desired().specs().keySet();
         obs.state().spine().forEach((id, c) -> {
             if (c.state().isDown()) return;
             threads.add(Thread.ofVirtual().name("stop-" + id.containerName()).start(() -> {
-                var steps = new java.util.ArrayList<Step>();
-                if (c.state() == spine.model.ContainerState.PAUSED) steps.add(new Step.UnpauseContainer(id, "shutdown: thaw before stopping"));
+                var steps = new ArrayList<Step>();
+                if (c.state() == ContainerState.PAUSED) steps.add(new Step.UnpauseContainer(id, "shutdown: thaw before stopping"));
                 steps.add(new Step.StopContainer(id, BootRepair.GRACE, "shutdown"));
-                Optional<String> error = runSteps(new BootRepair.Action(id, BootRepair.Kind.STOPPING, steps, true));
+                Optional<String> error = runSteps(steps);
                 if (error.isPresent()) {
                     LOG.log(System.Logger.Level.WARNING, "shutdown stop failed name={0} error=\"{1}\"", id, error.get());
                     return;
@@ -154,8 +158,9 @@ public final class BootConvergence {
         return stopped.get();
     }
 
-    private Optional<String> runSteps(BootRepair.Action a) {
-        for (Step s : a.steps()) {
+    /** Runs steps in order, stopping at the first failure, which it returns. */
+    private Optional<String> runSteps(List<Step> steps) {
+        for (Step s : steps) {
             StepResult r = runtime.apply(s);
             if (r instanceof StepResult.Failed f) return Optional.of(s.verb() + ": " + f.reason());
         }

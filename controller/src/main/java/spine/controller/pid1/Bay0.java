@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.SortedMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import spine.controller.log.LogOutput;
 import spine.controller.loop.BackoffTracker;
@@ -27,6 +28,7 @@ import spine.controller.loop.Reconciler;
 import spine.controller.state.ControlSocket;
 import spine.controller.state.ConvergeLock;
 import spine.controller.state.StateException;
+import spine.model.Phase;
 import spine.model.ResourceId;
 import spine.controller.state.IntentStore;
 import spine.controller.state.LogFile;
@@ -286,7 +288,7 @@ public final class Bay0 {
 
     private static long running(IntentStore db) {
         try {
-            return db.statuses().values().stream().filter(st -> st.phase() == spine.model.Phase.RUNNING).count();
+            return db.statuses().values().stream().filter(st -> st.phase() == Phase.RUNNING).count();
         } catch (StateException e) {
             return -1;
         }
@@ -480,7 +482,7 @@ public final class Bay0 {
      * thread, before the loop, so the first pass finds them; podman is slow under emulation and never holds up boot.
      */
     private void loadImages() {
-        var loaded = new java.util.concurrent.atomic.AtomicInteger();
+        var loaded = new AtomicInteger();
         kernel.bundledImages().forEach((ref, archive) -> {
             if (podman.imageExists(ref)) {
                 LOG.log(System.Logger.Level.INFO, "image present ref={0}", ref);

@@ -5,6 +5,7 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -123,8 +124,8 @@ public final class Kernel {
     /** The cgroup v2 directory of a process ({@code 0::/path} in /proc/PID/cgroup); empty on cgroup v1 or when gone. */
     public Optional<String> cgroupV2Of(long pid) {
         try {
-            for (String line : java.nio.file.Files.readAllLines(at("/proc/" + pid + "/cgroup"))) {
-                if (line.startsWith("0::/") && java.nio.file.Files.exists(at("/sys/fs/cgroup" + line.substring(3) + "/cgroup.freeze"))) {
+            for (String line : Files.readAllLines(at("/proc/" + pid + "/cgroup"))) {
+                if (line.startsWith("0::/") && Files.exists(at("/sys/fs/cgroup" + line.substring(3) + "/cgroup.freeze"))) {
                     return Optional.of(line.substring(3));
                 }
             }
@@ -138,13 +139,13 @@ public final class Kernel {
      * Freezes or thaws a cgroup v2 directly: writes cgroup.freeze, then waits until cgroup.events reports the
      * new state (the kernel freezes asynchronously). False when it did not settle within {@code timeout}.
      */
-    public boolean setFrozen(String cgroup, boolean frozen, java.time.Duration timeout) throws IOException, InterruptedException {
+    public boolean setFrozen(String cgroup, boolean frozen, Duration timeout) throws IOException, InterruptedException {
         Path dir = at("/sys/fs/cgroup" + cgroup);
-        java.nio.file.Files.writeString(dir.resolve("cgroup.freeze"), frozen ? "1" : "0");
+        Files.writeString(dir.resolve("cgroup.freeze"), frozen ? "1" : "0");
         String want = "frozen " + (frozen ? 1 : 0);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            if (java.nio.file.Files.readAllLines(dir.resolve("cgroup.events")).contains(want)) return true;
+            if (Files.readAllLines(dir.resolve("cgroup.events")).contains(want)) return true;
             if (System.nanoTime() > deadline) return false;
             Thread.sleep(1);
         }
