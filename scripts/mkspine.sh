@@ -179,7 +179,8 @@ unshare -n -- "$0" --assemble "$jdk" "$here/controller/target/spine.jar"
 "$here/scripts/check-firmware.sh" "$rootfs"
 pack "$build/spine.img.new"
 log "verifying the integration contract on the archive"
-"$jdk/bin/java" --enable-native-access=ALL-UNNAMED -jar "$here/controller/target/spine.jar" image verify "$build/spine.img.new" \
+# The launcher's heap (./spine gives 128 MB): verification streams the archive, and this keeps it honest.
+"$jdk/bin/java" -Xmx128m --enable-native-access=ALL-UNNAMED -jar "$here/controller/target/spine.jar" image verify "$build/spine.img.new" \
   --contract "$here/images/contract.yaml" || { rm -f "$build/spine.img.new"; die "integration contract failed; image not written"; }
 mv "$build/spine.img.new" "$build/spine.img"
 cp "$build/vmlinuz" "$here/vmlinuz"

@@ -1,25 +1,26 @@
 package spine.controller.image;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Collections;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.zip.GZIPInputStream;
 
-/** Reads a cpio "newc" archive, gzip-compressed or not: the initramfs format the kernel unpacks. */
+/**
+ * Streams a cpio "newc" archive, gzip-compressed or not: the initramfs format the kernel unpacks. Entries are
+ * handed to a visitor one at a time with their content as a bounded stream, so memory stays the same whatever
+ * the image size (the real image is 72 MB compressed; the launcher gives the CLI a 128 MB heap).
+ */
 public final class CpioArchive {
     public static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFDIR = 0040000, S_IFLNK = 0120000,
             S_IFCHR = 0020000, S_IFBLK = 0060000;
+    /** Longer symlink targets than this are refused: PATH_MAX. */
+    private static final int MAX_LINK = 4096;
 
-    /** One entry; {@code data} is the file content, or the target for a symlink. */
-    public record Entry(String path, int mode, byte[] data) {
+    /** One entry's metadata; {@code linkTarget} is empty unless it is a symlink. */
+    public record Entry(String path, int mode, long size, String linkTarget) {
         public int type() { return mode & S_IFMT; }
         public int permissions() { return mode & 07777; }
-        public String linkTarget() { return new String(data, StandardCharsets.UTF_8); }
         public String typeName() {
             return switch (type()) {
                 case S_IFREG -> "file";
@@ -32,24 +33,20 @@ public final class CpioArchive {
         }
     }
 
-    private final SortedMap<String, Entry> entries;
-
-    private CpioArchive(SortedMap<String, Entry> entries) {
-        this.entries = Collections.unmodifiableSortedMap(entries);
+    /** Sees each entry once, in archive order; {@code data} holds exactly its content and need not be read. */
+    @FunctionalInterface
+    public interface Visitor {
+        void entry(Entry entry, InputStream data) throws IOException;
     }
 
-    /** Entries by absolute path ("/sbin/init"). */
-    public SortedMap<String, Entry> entries() {
-        return entries;
-    }
+    private CpioArchive() {}
 
-    public static CpioArchive read(InputStream raw) throws IOException {
-        var in = new BufferedInputStream(raw);
+    public static void scan(InputStream raw, Visitor visitor) throws IOException {
+        var in = new BufferedInputStream(raw, 1 << 16);
         in.mark(2);
         int b0 = in.read(), b1 = in.read();
         in.reset();
         InputStream s = b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(in, 1 << 16) : in;
-        var out = new TreeMap<String, Entry>();
         long offset = 0;
         while (true) {
             byte[] header = s.readNBytes(110);
@@ -59,22 +56,70 @@ public final class CpioArchive {
             if (!magic.equals("070701") && !magic.equals("070702")) {
                 throw new IOException("not a cpio newc archive (magic " + magic + " at byte " + offset + ")");
             }
-            int mode = hex(header, 14);
-            long size = hexLong(header, 54);
-            int nameSize = hex(header, 94);
+            int mode = (int) hex(header, 14);
+            long size = hex(header, 54);
+            int nameSize = (int) hex(header, 94);
+            if (nameSize <= 0 || nameSize > MAX_LINK) throw new IOException("bad name size " + nameSize + " at byte " + offset);
             byte[] name = s.readNBytes(nameSize);
             skip(s, pad(110 + nameSize));
             String path = new String(name, 0, Math.max(0, nameSize - 1), StandardCharsets.UTF_8);
             if (path.equals("TRAILER!!!")) break;
-            if (size > Integer.MAX_VALUE) throw new IOException(path + " is too large for verification");
-            byte[] data = s.readNBytes((int) size);
-            if (data.length != size) throw new IOException("truncated data for " + path);
+            var data = new Bounded(s, size);
+            String abs = "/" + (path.startsWith("./") ? path.substring(2) : path);
+            if (abs.endsWith("/") && abs.length() > 1) abs = abs.substring(0, abs.length() - 1);
+            String target = "";
+            if ((mode & S_IFMT) == S_IFLNK) {
+                if (size > MAX_LINK) throw new IOException(path + ": symlink target of " + size + " bytes");
+                target = new String(data.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            if (!abs.equals("/.") && !abs.equals("/")) visitor.entry(new Entry(abs, mode, size, target), data);
+            data.skipRest(path);
             skip(s, pad(size));
             offset += 110 + nameSize + size;
-            String abs = "/" + (path.startsWith("./") ? path.substring(2) : path);
-            if (!abs.equals("/.") && !abs.equals("/")) out.put(abs.endsWith("/") ? abs.substring(0, abs.length() - 1) : abs, new Entry(abs, mode, data));
         }
-        return new CpioArchive(out);
+    }
+
+    /** A window of exactly {@code size} bytes of the archive stream; closing it does not close the archive. */
+    private static final class Bounded extends InputStream {
+        private final InputStream in;
+        private long left;
+
+        Bounded(InputStream in, long size) {
+            this.in = in;
+            this.left = size;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) return -1;
+            int b = in.read();
+            if (b >= 0) left--;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) return -1;
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n > 0) left -= n;
+            return n;
+        }
+
+        void skipRest(String path) throws IOException {
+            while (left > 0) {
+                long n = in.skip(left);
+                if (n <= 0) {
+                    if (in.read() < 0) throw new IOException("truncated data for " + path);
+                    n = 1;
+                }
+                left -= n;
+            }
+        }
+
+        @Override
+        public void close() {
+            // the archive stream stays open for the next entry
+        }
     }
 
     private static int pad(long n) {
@@ -85,31 +130,11 @@ public final class CpioArchive {
         if (n > 0 && s.readNBytes(n).length != n) throw new IOException("truncated cpio padding");
     }
 
-    private static int hex(byte[] b, int off) {
-        return (int) hexLong(b, off);
-    }
-
-    private static long hexLong(byte[] b, int off) {
-        return Long.parseLong(new String(b, off, 8, StandardCharsets.US_ASCII), 16);
-    }
-
-    /** Writes an archive (used by tests to build broken images; mkspine.sh packs with GNU cpio). */
-    public static byte[] write(SortedMap<String, Entry> entries) {
-        var out = new ByteArrayOutputStream();
-        int ino = 1;
-        for (Entry e : entries.values()) writeOne(out, e.path().substring(1), e.mode(), e.data(), ino++);
-        writeOne(out, "TRAILER!!!", 0, new byte[0], 0);
-        return out.toByteArray();
-    }
-
-    private static void writeOne(ByteArrayOutputStream out, String name, int mode, byte[] data, int ino) {
-        byte[] n = (name + "\0").getBytes(StandardCharsets.UTF_8);
-        String h = String.format("070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ino, mode, 0, 0, 1, 0,
-                data.length, 0, 0, 0, 0, n.length, 0);
-        out.writeBytes(h.getBytes(StandardCharsets.US_ASCII));
-        out.writeBytes(n);
-        out.writeBytes(new byte[pad(110 + n.length)]);
-        out.writeBytes(data);
-        out.writeBytes(new byte[pad(data.length)]);
+    private static long hex(byte[] b, int off) throws IOException {
+        try {
+            return Long.parseLong(new String(b, off, 8, StandardCharsets.US_ASCII), 16);
+        } catch (NumberFormatException e) {
+            throw new IOException("bad cpio header field: " + e.getMessage());
+        }
     }
 }

@@ -6,13 +6,19 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 import spine.model.boot.ModuleOrder;
@@ -34,16 +40,64 @@ public final class ImageVerifier {
         }
     }
 
+    /**
+     * What the checks need from an archive, gathered in one streaming pass: every entry's metadata, the text of
+     * {@code /etc/passwd} and each {@code modules.dep}, and the ELF facts of every ELF file. An ELF file is copied
+     * to one scratch file and read there by position, so no file is ever held in memory whole.
+     */
+    public record Contents(SortedMap<String, CpioArchive.Entry> entries, SortedMap<String, String> texts,
+                           SortedMap<String, Elf> elves) {
+        public Contents {
+            entries = Collections.unmodifiableSortedMap(new TreeMap<>(entries));
+            texts = Collections.unmodifiableSortedMap(new TreeMap<>(texts));
+            elves = Collections.unmodifiableSortedMap(new TreeMap<>(elves));
+        }
+
+        public static Contents read(Path image) throws IOException {
+            var entries = new TreeMap<String, CpioArchive.Entry>();
+            var texts = new TreeMap<String, String>();
+            var elves = new TreeMap<String, Elf>();
+            Path scratch = Files.createTempFile("spine-verify-", ".elf");
+            try (InputStream in = Files.newInputStream(image);
+                 FileChannel elf = FileChannel.open(scratch, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                CpioArchive.scan(in, (entry, data) -> {
+                    entries.put(entry.path(), entry);
+                    if (entry.type() != CpioArchive.S_IFREG) return;
+                    if (isText(entry.path())) {
+                        if (entry.size() > MAX_TEXT) throw new IOException(entry.path() + " is " + entry.size() + " bytes; over " + MAX_TEXT);
+                        texts.put(entry.path(), new String(data.readAllBytes(), StandardCharsets.UTF_8));
+                        return;
+                    }
+                    byte[] head = data.readNBytes(4);
+                    if (!Elf.isElf(head)) return;
+                    elf.truncate(0);
+                    elf.write(ByteBuffer.wrap(head), 0);
+                    elf.position(head.length);
+                    data.transferTo(Channels.newOutputStream(elf));
+                    Elf.parse(elf).ifPresent(facts -> elves.put(entry.path(), facts));
+                });
+            } finally {
+                Files.deleteIfExists(scratch);
+            }
+            return new Contents(entries, texts, elves);
+        }
+
+        private static boolean isText(String path) {
+            return path.equals("/etc/passwd") || path.matches("/lib/modules/[^/]+/modules\\.dep");
+        }
+    }
+
+    /** /etc/passwd and modules.dep are read whole; a kernel's modules.dep is about 300 KB. */
+    private static final long MAX_TEXT = 16L << 20;
+
     private ImageVerifier() {}
 
     public static List<Breach> verify(Path image, Path contract) throws IOException {
         JsonNode c = new ObjectMapper(new YAMLFactory()).readTree(contract.toFile());
-        try (InputStream in = Files.newInputStream(image)) {
-            return verify(CpioArchive.read(in), c);
-        }
+        return verify(Contents.read(image), c);
     }
 
-    public static List<Breach> verify(CpioArchive archive, JsonNode contract) {
+    public static List<Breach> verify(Contents archive, JsonNode contract) {
         var breaches = new ArrayList<Breach>();
         Map<String, CpioArchive.Entry> e = archive.entries();
         for (JsonNode p : contract.path("paths")) {
@@ -80,7 +134,7 @@ public final class ImageVerifier {
     }
 
     /** Follows symlinks inside the archive; empty when the chain leaves it or loops. */
-    static Optional<CpioArchive.Entry> resolve(CpioArchive archive, String path) {
+    static Optional<CpioArchive.Entry> resolve(Contents archive, String path) {
         String p = path;
         for (int hops = 0; hops < 40; hops++) {
             String current = normalise(p);
@@ -114,15 +168,15 @@ public final class ImageVerifier {
         return "/" + String.join("/", parts);
     }
 
-    private static void checkModules(CpioArchive archive, JsonNode contract, List<Breach> breaches) {
+    private static void checkModules(Contents archive, JsonNode contract, List<Breach> breaches) {
         if (!contract.has("modules")) return;
         var deps = new TreeMap<String, Map.Entry<String, Map<String, List<String>>>>();
-        for (CpioArchive.Entry entry : archive.entries().values()) {
-            if (entry.path().matches("/lib/modules/[^/]+/modules\\.dep")) {
-                String dir = entry.path().substring(0, entry.path().lastIndexOf('/'));
-                deps.put(dir, Map.entry(dir, ModuleOrder.parseDeps(new String(entry.data(), StandardCharsets.UTF_8))));
+        archive.texts().forEach((path, text) -> {
+            if (path.endsWith("/modules.dep")) {
+                String dir = path.substring(0, path.lastIndexOf('/'));
+                deps.put(dir, Map.entry(dir, ModuleOrder.parseDeps(text)));
             }
-        }
+        });
         if (deps.isEmpty()) {
             breaches.add(new Breach("/lib/modules/<release>/modules.dep", "missing; the image carries no module index"));
             return;
@@ -150,10 +204,9 @@ public final class ImageVerifier {
         }
     }
 
-    private static void checkUsers(CpioArchive archive, JsonNode contract, List<Breach> breaches) {
+    private static void checkUsers(Contents archive, JsonNode contract, List<Breach> breaches) {
         if (!contract.has("users")) return;
-        CpioArchive.Entry passwd = archive.entries().get("/etc/passwd");
-        String text = passwd == null ? "" : new String(passwd.data(), StandardCharsets.UTF_8);
+        String text = archive.texts().getOrDefault("/etc/passwd", "");
         contract.path("users").fields().forEachRemaining(u -> {
             boolean found = text.lines().map(l -> l.split(":", -1))
                     .anyMatch(f -> f.length > 2 && f[0].equals(u.getKey()) && f[2].equals(u.getValue().asText()));
@@ -161,24 +214,21 @@ public final class ImageVerifier {
         });
     }
 
-    private static void checkClosure(CpioArchive archive, List<Breach> breaches) {
-        for (CpioArchive.Entry entry : archive.entries().values()) {
-            if (entry.type() != CpioArchive.S_IFREG) continue;
-            Optional<Elf> elf = Elf.parse(entry.data());
-            if (elf.isEmpty()) continue;
-            elf.get().interpreter().filter(i -> resolve(archive, i).isEmpty()).ifPresent(i ->
-                    breaches.add(new Breach(entry.path(), "needs program interpreter " + i + ", which is not in the image")));
-            String origin = entry.path().substring(0, entry.path().lastIndexOf('/'));
+    private static void checkClosure(Contents archive, List<Breach> breaches) {
+        archive.elves().forEach((path, elf) -> {
+            elf.interpreter().filter(i -> resolve(archive, i).isEmpty()).ifPresent(i ->
+                    breaches.add(new Breach(path, "needs program interpreter " + i + ", which is not in the image")));
+            String origin = path.substring(0, path.lastIndexOf('/'));
             var dirs = new ArrayList<String>();
-            for (String r : elf.get().runpath()) dirs.add(r.replace("$ORIGIN", origin).replace("${ORIGIN}", origin));
+            for (String r : elf.runpath()) dirs.add(r.replace("$ORIGIN", origin).replace("${ORIGIN}", origin));
             dirs.addAll(LIBRARY_DIRS);
             // The JDK's launcher loads libjvm by path; its libraries then find it already loaded, beside them or in server/.
             dirs.add(origin);
             dirs.add(origin + "/server");
-            for (String lib : elf.get().needed()) {
+            for (String lib : elf.needed()) {
                 boolean present = dirs.stream().anyMatch(d -> resolve(archive, d + "/" + lib).isPresent());
-                if (!present) breaches.add(new Breach(entry.path(), "needs shared library " + lib + ", which is not in the image"));
+                if (!present) breaches.add(new Breach(path, "needs shared library " + lib + ", which is not in the image"));
             }
-        }
+        });
     }
 }
