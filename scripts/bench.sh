@@ -7,6 +7,7 @@
 #   scripts/bench.sh vm         in the VM (TCG): init complete -> 5 autostart personas running vs 5 x podman start;
 #                               validate wall time; podman pause/unpause vs a direct cgroup.freeze (3 rounds)
 #   scripts/bench.sh soak [N]   power-cut soak: N (50) hard kills of the VM during applies of 5 personas
+#   scripts/bench.sh fuzz [N]   spec parser mutation fuzz: N (500,000) cases; CI runs 20,000 (SpecParserFuzzTest)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/scripts/jdk.sh"; spine_find_jdk
@@ -130,5 +131,9 @@ soak)
   "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
     -Dit.test='GateBVmIT#randomKills*' -Dspine.gateb.iterations="${2:-50}" | grep --line-buffered -E '^Gate B|Tests run:|FAIL'
   ;;
-*) sed -n '2,10p' "$0"; exit 2 ;;
+fuzz)
+  "$here/scripts/mvn.sh" test -pl model -Dtest=SpecParserFuzzTest -Dfuzz.cases="${2:-500000}" \
+    -Dfuzz.seed="${3:-$(date +%s)}" | grep --line-buffered -E '^SpecParserFuzz|Tests run:|FAIL'
+  ;;
+*) sed -n '2,11p' "$0"; exit 2 ;;
 esac

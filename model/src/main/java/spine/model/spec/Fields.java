@@ -89,7 +89,14 @@ final class Fields {
         if (n.isEmpty()) return Optional.empty();
         if (n.get() instanceof Node.Scalar s
                 && (s.type() == Node.ScalarType.INTEGER || s.type() == Node.ScalarType.FLOAT)) {
-            BigDecimal v = new BigDecimal(s.text());
+            BigDecimal v;
+            try {
+                v = new BigDecimal(s.text());
+            } catch (NumberFormatException e) { // YAML's .nan and .inf, or an exponent beyond any scale
+                errors.add(s.mark().error("\"" + key + "\" is " + s.text() + "; it must be a plain number, e.g. "
+                        + key + ": " + example));
+                return Optional.empty();
+            }
             if (v.compareTo(min) < 0 || v.compareTo(max) > 0) {
                 errors.add(s.mark().error("\"" + key + "\" is " + s.text() + "; it must be between "
                         + min.toPlainString() + " and " + max.toPlainString()));

@@ -51,7 +51,7 @@ public final class YamlReader {
                             + " split it into smaller documents"));
                     continue;
                 }
-                if (root instanceof Node.Scalar s && s.type() == Node.ScalarType.NULL) continue; // empty document
+                if (isEmpty(root, text, startOffset)) continue;
                 docs.add(new Document(root, start));
             }
         } catch (AliasException e) {
@@ -66,6 +66,19 @@ public final class YamlReader {
             errors.add(new Mark(file, 1, 1).error("cannot read YAML: " + e.getMessage()));
         }
         return new Result(docs, errors);
+    }
+
+    /**
+     * An empty or comment-only document, which kubectl skips: a file ending in "---" is the common case. The YAML
+     * parser hands such a document over as an empty plain scalar; an explicitly quoted {@code ""} stays an error.
+     */
+    private static boolean isEmpty(Node root, String text, long offset) {
+        if (!(root instanceof Node.Scalar s)) return false;
+        if (s.type() == Node.ScalarType.NULL) return true;
+        if (s.type() != Node.ScalarType.STRING || !s.text().isEmpty()) return false;
+        if (offset < 0 || offset >= text.length()) return true;
+        char c = text.charAt((int) offset);
+        return c != '"' && c != '\'';
     }
 
     private Node readNode(String file, YAMLParser p, JsonToken t, List<SpecError> errors, int depth) throws IOException {

@@ -191,6 +191,41 @@ class SpecParserTest {
                 .containsExactlyElementsOf(r.specs().stream().map(SpecParser.Located::spec).toList());
     }
 
+    /** kubectl's habit: empty and comment-only documents are skipped, so generated YAML ending in "---" applies. */
+    @Test
+    void skipsEmptyAndCommentOnlyDocuments() {
+        String one = WORK.split("---\n")[0];
+        assertThat(SpecParser.parse("end.yaml", one + "---\n").errors()).isEmpty();
+        assertThat(SpecParser.parse("end.yaml", one + "---\n").specs()).hasSize(1);
+        assertThat(SpecParser.parse("end.yaml", one + "---").specs()).hasSize(1);
+        String commented = "---\n# generated\n---\n" + one + "---\n# nothing here\n---\n\n---\n";
+        SpecParser.Result r = SpecParser.parse("c.yaml", commented);
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.specs()).hasSize(1);
+        assertThat(r.specs().getFirst().mark().line()).isEqualTo(4);
+        assertThat(SpecParser.parse("blank.yaml", "").specs()).isEmpty();
+        assertThat(SpecParser.parse("blank.yaml", "# just a comment\n").errors()).isEmpty();
+    }
+
+    /** Only emptiness is forgiven: a document that is a quoted empty string or a plain word is still an error. */
+    @Test
+    void nonEmptyNonMappingDocumentsStayErrors() {
+        assertThat(SpecParser.parse("q.yaml", "---\n\"\"\n").errors()).extracting(Object::toString)
+                .contains("q.yaml:2:1: the document must be a mapping, not a string; write it as key: value lines");
+        assertThat(SpecParser.parse("w.yaml", "hello\n").errors()).isNotEmpty();
+        assertThat(SpecParser.parse("n.yaml", "---\n~\n").errors()).isEmpty(); // YAML's null is an empty document
+    }
+
+    /** Found by the fuzz: YAML's special floats threw NumberFormatException instead of a located error. */
+    @Test
+    void specialFloatsAreLocatedErrors() {
+        for (String v : List.of(".nan", ".inf", "-.Inf", "1e9999999999")) {
+            String yaml = WORK.split("---\n")[1].replace("max: 0.5", "max: " + v);
+            assertThat(SpecParser.parse("e.yaml", yaml).errors()).extracting(Object::toString)
+                    .containsExactly("e.yaml:6:14: \"max\" is " + v + "; it must be a plain number, e.g. max: 0.5");
+        }
+    }
+
     @Test
     void quantities() {
         assertThat(Quantity.parseBytes("512Mi")).hasValue(512L << 20);
