@@ -120,18 +120,29 @@ public final class IntentStore implements AutoCloseable {
         }
     }
 
-    /** Opens an existing store read-only; empty when there is none yet (nothing was ever applied). */
+    /**
+     * Opens an existing store read-only; empty when there is none yet (nothing was ever applied). A read-only
+     * command never writes, so a database with an older schema is not migrated here: that is refused with what to
+     * do (the next writer, {@code spine apply} or bay0 at boot, migrates it).
+     */
     public static Optional<IntentStore> openReadOnly(SpineRoot root, Clock clock) throws StateException {
         if (!root.hasDatabase()) return Optional.empty();
+        Connection c = null;
         try {
-            Connection c = config(true).createConnection("jdbc:sqlite:" + root.database());
-            if (userVersion(c) != SCHEMA_VERSION) {
-                c.close();
-                // An old schema is migrated by the next writer; until then, read it as a writer would.
-                return Optional.of(open(root, clock));
+            c = config(true).createConnection("jdbc:sqlite:" + root.database());
+            int version = userVersion(c);
+            if (version < SCHEMA_VERSION) {
+                throw new StateException(root.database() + " has schema " + version + " and this spine reads schema "
+                        + SCHEMA_VERSION + "; run spine apply or reboot to migrate it (read-only commands never write)");
+            }
+            if (version > SCHEMA_VERSION) {
+                throw new StateException(root.database() + " has schema " + version + " but this spine knows only "
+                        + SCHEMA_VERSION + "; run a newer spine");
             }
             return Optional.of(new IntentStore(c, clock, root.database().toString()));
-        } catch (SQLException e) {
+        } catch (SQLException | StateException e) {
+            closeQuietly(c);
+            if (e instanceof StateException se) throw se;
             throw new StateException("cannot read " + root.database() + ": " + e.getMessage(), e);
         }
     }
