@@ -2,7 +2,9 @@ package spine.model;
 
 /** Container states as podman reports them in {@code podman ps -a --format json}. */
 public enum ContainerState {
-    CREATED, RUNNING, PAUSED, EXITED, STOPPED, STOPPING, REMOVING, UNKNOWN;
+    CREATED, RUNNING, PAUSED, EXITED, STOPPED, STOPPING, REMOVING, UNKNOWN,
+    /** Not a podman state: created, but the start that a killed converger left half done (see {@link ObservedState#interrupted}). */
+    INTERRUPTED;
 
     public static ContainerState fromPodman(String s) {
         if (s == null) return UNKNOWN;
@@ -20,7 +22,7 @@ public enum ContainerState {
 
     /** Neither up nor cleanly down: a container caught mid-transition, which Spine replaces rather than trusts. */
     public boolean isHalfState() {
-        return this == STOPPING || this == REMOVING || this == UNKNOWN;
+        return this == STOPPING || this == REMOVING || this == UNKNOWN || this == INTERRUPTED;
     }
 
     /** Down, but startable as it is. */

@@ -3,6 +3,7 @@ package spine.model;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -20,6 +21,23 @@ public record ObservedState(SortedMap<String, ObservedContainer> containers) {
 
     public static ObservedState empty() {
         return new ObservedState(new TreeMap<>());
+    }
+
+    /**
+     * This observation with the created containers of {@code starting} marked {@link ContainerState#INTERRUPTED}.
+     * Their status said a start was under way when the converger that owned them died (a pass begins with no step
+     * in flight), and a {@code podman run} killed inside {@code runc create} leaves a container podman lists as
+     * created that can never start ("container with given ID already exists"): such a container is replaced.
+     */
+    public ObservedState interrupted(Set<ResourceId> starting) {
+        var out = new TreeMap<String, ObservedContainer>(containers);
+        for (ResourceId id : starting) {
+            ObservedContainer c = containers.get(id.containerName());
+            if (c != null && c.state() == ContainerState.CREATED && c.spineId().isPresent()) {
+                out.put(c.name(), new ObservedContainer(c.id(), c.name(), ContainerState.INTERRUPTED, c.image(), c.labels()));
+            }
+        }
+        return new ObservedState(out);
     }
 
     public Optional<ObservedContainer> byName(String name) {

@@ -73,7 +73,7 @@ public final class ControlLoop {
             Reconciler.PassResult r = reconciler.pass();
             settleWaiters(r, pass);
             if (stopping) break;
-            if (r.progressed()) continue; // level-triggered: look again at once after a change
+            if (r.progressed() && !r.converged()) continue; // level-triggered: look again at once after a change
             Duration wait = resync;
             var retry = reconciler.backoff().nextRetry();
             if (retry.isPresent()) {

@@ -81,7 +81,8 @@ public final class Reconciler {
             LOG.log(System.Logger.Level.WARNING, "observe failed pass={0} error=\"{1}\"", passId, obs.error());
             return finish(passId, t0, "error", false, 0, 0, false, false);
         }
-        Plan plan = Planner.plan(desired, obs.state());
+        ObservedState observed = obs.state().interrupted(interruptedStarts(passId));
+        Plan plan = Planner.plan(desired, observed);
         Instant now = clock.instant();
         Set<ResourceId> blocked = backoff.blocked(now);
         Plan runnable = plan.without(blocked);
@@ -104,13 +105,39 @@ public final class Reconciler {
             if (ok) backoff.succeeded(id);
             else backoff.failed(id, now);
         });
-        recordSettled(desired, obs.state(), plan, passId);
+        recordSettled(desired, observed, plan, passId);
 
         boolean converged = plan.steps().isEmpty() && plan.conflicts().isEmpty();
+        if (!converged && failures == 0 && runnable.steps().size() == plan.steps().size() && plan.conflicts().isEmpty()) {
+            // Every step worked: look once more, so "converged" says what is true after this pass, not before it.
+            converged = convergedNow(desired, passId);
+        }
         boolean progressed = okTargets.containsValue(true);
         boolean stuck = plan.steps().isEmpty() && !plan.conflicts().isEmpty();
         String result = converged ? "converged" : failures > 0 ? "failed" : "pending";
         return finish(passId, t0, result, converged, outcomes.size(), failures, progressed, stuck);
+    }
+
+    /**
+     * Resources whose status says a start was under way. This process holds the converger lock and no step is in
+     * flight between passes, so such a row was left by a converger that died mid-step (a killed CLI).
+     */
+    private Set<ResourceId> interruptedStarts(String passId) throws StateException {
+        var out = new java.util.TreeSet<ResourceId>();
+        store.statuses().forEach((id, st) -> {
+            if (st.phase() == spine.model.Phase.STARTING) out.add(id);
+        });
+        if (!out.isEmpty()) LOG.log(System.Logger.Level.INFO, "starts left half done by a stopped converger pass={0} targets={1}", passId, out);
+        return out;
+    }
+
+    private boolean convergedNow(DesiredState desired, String passId) throws StateException {
+        ContainerRuntime.Observation again = runtime.observe();
+        if (!again.ok()) return false;
+        Plan next = Planner.plan(desired, again.state());
+        if (!next.steps().isEmpty()) return false;
+        recordSettled(desired, again.state(), next, passId);
+        return next.conflicts().isEmpty();
     }
 
     /** Resources with nothing left to do are settled: their phase is what podman shows, at their current generation. */

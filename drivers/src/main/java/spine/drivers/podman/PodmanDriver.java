@@ -63,7 +63,7 @@ public final class PodmanDriver implements ContainerRuntime {
     public StepResult apply(Step step) {
         String name = step.target().containerName();
         return switch (step) {
-            case Step.RunContainer s -> result(runner.run(runArgs(s.container(), s.generation()), timeouts.run()));
+            case Step.RunContainer s -> run(s);
             case Step.StartContainer s -> result(runner.run(argv("start", name), timeouts.change()));
             case Step.StopContainer s -> result(runner.run(argv("stop", "-t", Long.toString(s.grace().toSeconds()), name),
                     timeouts.change().plus(s.grace())));
@@ -71,6 +71,27 @@ public final class PodmanDriver implements ContainerRuntime {
             case Step.UnpauseContainer s -> result(runner.run(argv("unpause", name), timeouts.change()));
             case Step.RemoveContainer s -> remove(name);
         };
+    }
+
+    /**
+     * {@code podman run -d}. The planner runs only where podman lists no container of that name, so "name is already
+     * in use" while podman's database does not know the name means container storage still holds it: a
+     * {@code podman run} killed halfway (a killed CLI, a power cut). The name is Spine's by the grammar, so that
+     * leftover is removed from storage and the run tried once more. A container podman does know is never touched.
+     */
+    private StepResult run(Step.RunContainer s) {
+        List<String> argv = runArgs(s.container(), s.generation());
+        CommandResult first = runner.run(argv, timeouts.run());
+        if (first.ok() || !first.stderr().contains("is already in use")) return result(first);
+        String name = s.target().containerName();
+        CommandResult known = runner.run(argv("container", "exists", name), timeouts.observe());
+        if (known.timedOut() || known.exit() != 1) return result(first); // 0: podman knows it; the next pass plans for it
+        CommandResult cleared = runner.run(argv("rm", "--storage", name), timeouts.remove());
+        if (!cleared.ok() && !noSuchContainer(cleared)) return result(cleared);
+        StepResult again = result(runner.run(argv, timeouts.run()));
+        return again instanceof StepResult.Ok ok
+                ? new StepResult.Ok(ok.detail() + " (removed a leftover in container storage that held the name)")
+                : again;
     }
 
     /**

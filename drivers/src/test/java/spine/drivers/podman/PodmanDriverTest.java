@@ -71,6 +71,40 @@ class PodmanDriverTest {
         assertThat(calls).hasSize(1);
     }
 
+    private static final CommandResult IN_USE = new CommandResult(125, "", "Error: creating container storage: the container"
+            + " name \"p__work\" is already in use by 5e1c. You have to remove that container to be able to reuse that name:"
+            + " that name is already in use", Duration.ofMillis(40), false);
+
+    private static CommandResult exit(int code, String out) {
+        return new CommandResult(code, out, "", Duration.ofMillis(20), false);
+    }
+
+    private static Step.RunContainer runWork() {
+        var p = new Persona(ResourceId.persona("work"), "localhost/spine/busybox:1", List.of("sleep", "1"), new TreeMap<>(),
+                RunState.RUNNING, Optional.empty(), false, false, NetworkMode.NONE);
+        return new Step.RunContainer(p.id(), ContainerSpec.of(p, Envelope.unlimited()), 1, "no container");
+    }
+
+    /** A run killed halfway leaves the name in container storage only: cleared, and the run tried once more. */
+    @Test
+    void runClearsAStorageLeftoverHoldingTheName() {
+        var d = scripted(IN_USE, exit(1, ""), exit(0, "p__work\n"), exit(0, "0123456789abcdef\n"));
+        StepResult r = d.apply(runWork());
+        assertThat(r).isEqualTo(new StepResult.Ok("0123456789ab (removed a leftover in container storage that held the name)"));
+        assertThat(calls).hasSize(4);
+        assertThat(calls.get(1)).containsExactly("podman", "container", "exists", "p__work");
+        assertThat(calls.get(2)).containsExactly("podman", "rm", "--storage", "p__work");
+        assertThat(calls.get(3)).isEqualTo(calls.get(0));
+    }
+
+    /** A container podman knows (exists answers 0) is never removed by a run: the next pass plans for it. */
+    @Test
+    void runNeverRemovesAContainerPodmanKnows() {
+        var d = scripted(IN_USE, exit(0, ""));
+        assertThat(d.apply(runWork())).isInstanceOf(StepResult.Failed.class);
+        assertThat(calls).hasSize(2);
+    }
+
     @Test
     void observesRecordedPodmanOutputWithOneCall() throws IOException {
         var d = driver(new CommandResult(0, fixture(), "", Duration.ofMillis(40), false));

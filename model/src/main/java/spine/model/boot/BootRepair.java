@@ -123,7 +123,7 @@ public final class BootRepair {
         return switch (state) {
             case PAUSED -> List.of(new Step.UnpauseContainer(id, "boot repair: thaw before stopping"), new Step.StopContainer(id, GRACE, why));
             case RUNNING, STOPPING, UNKNOWN -> List.of(new Step.StopContainer(id, GRACE, why));
-            case CREATED, EXITED, STOPPED, REMOVING -> List.of();
+            case CREATED, EXITED, STOPPED, REMOVING, INTERRUPTED -> List.of();
         };
     }
 }
