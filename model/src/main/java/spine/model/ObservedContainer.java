@@ -1,5 +1,6 @@
 package spine.model;
 
+import java.time.Instant;
 import java.util.Collections;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -7,9 +8,17 @@ import java.util.TreeMap;
 
 /** One container as podman reports it. */
 public record ObservedContainer(String id, String name, ContainerState state, String image,
-                                SortedMap<String, String> labels) {
+                                SortedMap<String, String> labels, Optional<Exit> exit) {
+    /** How a container that ran ended: its exit code, when it started and when it exited. */
+    public record Exit(int code, Instant startedAt, Instant exitedAt) {}
+
     public ObservedContainer {
         labels = Collections.unmodifiableSortedMap(new TreeMap<>(labels));
+    }
+
+    /** A container that has not exited (or whose exit nobody recorded). */
+    public ObservedContainer(String id, String name, ContainerState state, String image, SortedMap<String, String> labels) {
+        this(id, name, state, image, labels, Optional.empty());
     }
 
     /**

@@ -8,14 +8,20 @@ import java.util.TreeMap;
 /** A user's podman container: {@code kind: Persona}, named {@code p://<label>}. */
 public record Persona(ResourceId id, String image, List<String> command, SortedMap<String, String> env,
                       RunState state, Optional<String> envelope, boolean umbilical, boolean autostart,
-                      NetworkMode network) implements Spec {
+                      NetworkMode network, RestartPolicy restart) implements Spec {
     public Persona {
         if (id.kind() != Kind.PERSONA) throw new IllegalArgumentException("not a persona name: " + id);
         command = List.copyOf(command);
         env = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(env));
     }
 
+    /** With the default restart policy, {@code always}. */
+    public Persona(ResourceId id, String image, List<String> command, SortedMap<String, String> env, RunState state,
+                   Optional<String> envelope, boolean umbilical, boolean autostart, NetworkMode network) {
+        this(id, image, command, env, state, envelope, umbilical, autostart, network, RestartPolicy.ALWAYS);
+    }
+
     public Persona withState(RunState newState) {
-        return new Persona(id, image, command, env, newState, envelope, umbilical, autostart, network);
+        return new Persona(id, image, command, env, newState, envelope, umbilical, autostart, network, restart);
     }
 }

@@ -5,7 +5,11 @@ package spine.model;
  * replaced after it, so a crash always leaves a half state that boot-time convergence can find.
  */
 public enum Phase {
-    STOPPED, STARTING, RUNNING, PAUSING, PAUSED, STOPPING;
+    STOPPED, STARTING, RUNNING, PAUSING, PAUSED, STOPPING,
+    /** Exited by itself and waiting for its crash-loop back-off ({@link CrashLoop}). */
+    CRASHLOOP,
+    /** Exited by itself and kept exited by its restart policy. */
+    EXITED;
 
     public boolean isHalf() {
         return this == STARTING || this == PAUSING || this == STOPPING;

@@ -22,6 +22,7 @@ import spine.model.DesiredState;
 import spine.model.Envelope;
 import spine.model.Kind;
 import spine.model.Persona;
+import spine.model.Phase;
 import spine.model.ResourceId;
 import spine.model.Spec;
 import spine.model.Tenant;
@@ -113,8 +114,8 @@ record GetCommand(Machine m) {
 
     private void table(List<Spec> specs, DesiredState desired, SortedMap<ResourceId, Status> statuses,
                        SortedMap<ResourceId, String> holds) {
-        String fmt = "%-8s  %-24s  %-8s  %-8s  %-3s  %-8s  %s%n";
-        m.out().printf(fmt, "KIND", "NAME", "WANT", "PHASE", "GEN", "OBSERVED", "LAST ERROR");
+        String fmt = "%-8s  %-24s  %-8s  %-9s  %-8s  %-3s  %-8s  %s%n";
+        m.out().printf(fmt, "KIND", "NAME", "WANT", "PHASE", "RESTARTS", "GEN", "OBSERVED", "LAST ERROR");
         for (Spec s : specs) {
             Status st = statuses.get(s.id());
             String want = switch (s) {
@@ -124,13 +125,29 @@ record GetCommand(Machine m) {
             };
             if (holds.containsKey(s.id())) want = "held";
             m.out().printf(fmt, s.id().kind().cliName(), s.id(), want, st == null ? "-" : st.phase().word(),
+                    st == null || !s.id().kind().runsAsContainer() ? "-" : Integer.toString(st.crash().restarts()),
                     desired.generation(s.id()), st == null ? "-" : Long.toString(st.observedGeneration()),
                     st == null ? "-" : st.lastError().orElse("-"));
+        }
+        for (Spec s : specs) {
+            Status st = statuses.get(s.id());
+            if (st != null && (st.phase() == Phase.CRASHLOOP || st.phase() == Phase.EXITED)) m.out().println(exitLine(s.id(), st));
         }
         for (Spec s : specs) {
             String why = holds.get(s.id());
             if (why != null) m.out().println("held stopped this boot (" + why + "): " + s.id() + "; spine apply -f its spec to start it");
         }
+    }
+
+    /** One line on a resource that exited by itself: its code, and when Spine will start it again, if ever. */
+    static String exitLine(ResourceId id, Status st) {
+        String code = st.crash().exitCode().isPresent() ? "code " + st.crash().exitCode().getAsInt() : "unknown code";
+        if (st.phase() == Phase.EXITED) {
+            return id + " exited (" + code + "); its restart policy keeps it exited until its spec changes";
+        }
+        return id + " is crash-looping: exited (" + code + ") " + st.crash().crashes() + " time(s) in a row soon after"
+                + " starting; next try " + st.crash().nextTry().map(Object::toString).orElse("-") + "; its output:"
+                + " podman logs " + id.containerName();
     }
 
     private static String json(List<Spec> specs, DesiredState desired, SortedMap<ResourceId, Status> statuses,
@@ -155,6 +172,11 @@ record GetCommand(Machine m) {
                 st.put("observedGeneration", status.observedGeneration());
                 if (status.lastError().isPresent()) st.put("lastError", status.lastError().get());
                 else st.putNull("lastError");
+                st.put("restarts", status.crash().restarts());
+                st.put("crashes", status.crash().crashes());
+                if (status.crash().exitCode().isPresent()) st.put("lastExitCode", status.crash().exitCode().getAsInt());
+                else st.putNull("lastExitCode");
+                st.put("nextTry", status.crash().nextTry().map(Object::toString).orElse(null));
             }
         }
         try {

@@ -17,6 +17,7 @@ import spine.model.DesiredState;
 import spine.model.Kind;
 import spine.model.Plan;
 import spine.model.Planner;
+import spine.model.Phase;
 import spine.model.ResourceId;
 import spine.model.Spec;
 import spine.model.spec.SpecBatch;
@@ -44,7 +45,8 @@ record IntentCommands(Machine m) {
             boolean converged = Convergence.converge(m, store, timeout, false, "spine apply");
             SortedMap<ResourceId, Status> statuses = store.statuses();
             for (IntentStore.Applied a : applied) m.out().println(resourceLine(a.id(), a.change().name().toLowerCase(), statuses));
-            if (!converged) m.err().println("spine: not converged within " + timeout.toSeconds() + "s; spine get shows the last error of each resource");
+            if (!converged) m.err().println("spine: not converged (timeout " + timeout.toSeconds() + "s); spine get shows why:"
+                    + " crash loops, exits, conflicts and the last error of each resource");
             return converged ? ExitCode.OK : ExitCode.PENDING;
         }
     }
@@ -54,6 +56,11 @@ record IntentCommands(Machine m) {
         Status s = statuses.get(id);
         if (id.kind().runsAsContainer()) {
             sb.append(" phase=").append(s == null ? "stopped" : s.phase().word());
+            if (s != null && (s.phase() == Phase.CRASHLOOP || s.phase() == Phase.EXITED)) {
+                s.crash().exitCode().ifPresent(c -> sb.append(" exit=").append(c));
+                sb.append(" restarts=").append(s.crash().restarts());
+                s.crash().nextTry().ifPresent(t -> sb.append(" next_try=").append(t));
+            }
             if (s != null) s.lastError().ifPresent(e -> sb.append(" error=\"").append(e).append('"'));
         }
         return sb.toString().stripTrailing();

@@ -75,7 +75,7 @@ public final class ControlLoop {
             if (stopping) break;
             if (r.progressed() && !r.converged()) continue; // level-triggered: look again at once after a change
             Duration wait = resync;
-            var retry = reconciler.backoff().nextRetry();
+            var retry = reconciler.nextRetry();
             if (retry.isPresent()) {
                 Duration untilRetry = Duration.between(clock.instant(), retry.get());
                 if (untilRetry.compareTo(wait) < 0) wait = untilRetry.isNegative() ? Duration.ofMillis(50) : untilRetry;

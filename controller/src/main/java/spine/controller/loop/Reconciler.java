@@ -8,15 +8,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 
 import spine.controller.state.IntentStore;
 import spine.controller.state.StateException;
+import spine.controller.state.Status;
 import spine.drivers.ContainerRuntime;
+import spine.model.CrashLoop;
 import spine.model.DesiredContainer;
 import spine.model.DesiredState;
 import spine.model.ObservedState;
+import spine.model.Phase;
 import spine.model.Plan;
 import spine.model.Planner;
 import spine.model.ResourceId;
@@ -39,6 +44,7 @@ public final class Reconciler {
     private final BackoffTracker backoff;
     private final Metrics metrics;
     private final Clock clock;
+    private volatile Optional<Instant> nextCrashTry = Optional.empty();
 
     public Reconciler(IntentStore store, ContainerRuntime runtime, Executor executor, BackoffTracker backoff,
                       Metrics metrics, Clock clock) {
@@ -81,11 +87,12 @@ public final class Reconciler {
             LOG.log(System.Logger.Level.WARNING, "observe failed pass={0} error=\"{1}\"", passId, obs.error());
             return finish(passId, t0, "error", false, 0, 0, false, false);
         }
-        ObservedState observed = obs.state().interrupted(interruptedStarts(passId));
-        Plan plan = Planner.plan(desired, observed);
         Instant now = clock.instant();
-        Set<ResourceId> blocked = backoff.blocked(now);
-        Plan runnable = plan.without(blocked);
+        Judged j = judge(desired, obs.state(), now, passId);
+        Set<ResourceId> blocked = new TreeSet<>(backoff.blocked(now, desired.generations()));
+        blocked.addAll(j.held());
+        Plan runnable = j.plan().without(blocked);
+        Plan plan = j.plan();
         LOG.log(System.Logger.Level.INFO, "pass planned pass={0} resources={1} containers={2} steps={3} deferred={4} conflicts={5}",
                 passId, desired.specs().size(), obs.state().containers().size(), runnable.steps().size(),
                 plan.steps().size() - runnable.steps().size(), plan.conflicts().size());
@@ -96,16 +103,19 @@ public final class Reconciler {
         List<Executor.Outcome> outcomes = executor.execute(runnable, passId);
         int failures = 0;
         var okTargets = new TreeMap<ResourceId, Boolean>();
+        var permanent = new TreeSet<ResourceId>();
         for (Executor.Outcome o : outcomes) {
             boolean ok = o.result() instanceof StepResult.Ok;
             okTargets.merge(o.target(), ok, Boolean::logicalAnd);
+            if (o.result() instanceof StepResult.Failed f && !f.retryable()) permanent.add(o.target());
             if (!ok) failures++;
         }
         okTargets.forEach((id, ok) -> {
             if (ok) backoff.succeeded(id);
+            else if (permanent.contains(id)) backoff.failedUntilChanged(id, desired.generation(id), now);
             else backoff.failed(id, now);
         });
-        recordSettled(desired, observed, plan, passId);
+        recordSettled(desired, j.observed(), plan, j.exited(), passId);
 
         boolean converged = plan.steps().isEmpty() && plan.conflicts().isEmpty();
         if (!converged && failures == 0 && runnable.steps().size() == plan.steps().size() && plan.conflicts().isEmpty()) {
@@ -113,36 +123,89 @@ public final class Reconciler {
             converged = convergedNow(desired, passId);
         }
         boolean progressed = okTargets.containsValue(true);
-        boolean stuck = plan.steps().isEmpty() && !plan.conflicts().isEmpty();
-        String result = converged ? "converged" : failures > 0 ? "failed" : "pending";
+        // Nothing this loop can do now will help: a conflict for the user, a crash loop waiting out its back-off or
+        // an exit its policy keeps, a failure that waits for the spec to change. An apply reports it and returns.
+        Set<ResourceId> waiting = new TreeSet<>(j.held());
+        waiting.addAll(backoff.untilChanged(desired.generations(), now));
+        boolean stuck = !converged && !progressed && plan.without(waiting).steps().isEmpty();
+        String result = converged ? "converged" : failures > 0 ? "failed" : stuck ? "waiting" : "pending";
         return finish(passId, t0, result, converged, outcomes.size(), failures, progressed, stuck);
     }
 
     /**
-     * Resources whose status says a start was under way. This process holds the converger lock and no step is in
-     * flight between passes, so such a row was left by a converger that died mid-step (a killed CLI).
+     * The plan for this pass with exits judged: a created container left "starting" by a dead converger is a half
+     * state; an exit its restart policy keeps is settled (code 0) or held (any other code); a crash-looping one is
+     * held until its next try. Crash records are written only when they change, so a waiting resource costs no commits.
      */
-    private Set<ResourceId> interruptedStarts(String passId) throws StateException {
-        var out = new java.util.TreeSet<ResourceId>();
-        store.statuses().forEach((id, st) -> {
-            if (st.phase() == spine.model.Phase.STARTING) out.add(id);
+    private record Judged(ObservedState observed, Plan plan, Set<ResourceId> held, Set<ResourceId> exited) {}
+
+    private Judged judge(DesiredState desired, ObservedState raw, Instant now, String passId) throws StateException {
+        SortedMap<ResourceId, Status> statuses = store.statuses();
+        var starting = new TreeSet<ResourceId>();
+        var known = new TreeMap<ResourceId, CrashLoop.Known>();
+        statuses.forEach((id, st) -> {
+            if (st.phase() == Phase.STARTING) starting.add(id);
+            known.put(id, new CrashLoop.Known(st.phase(), st.crash()));
         });
-        if (!out.isEmpty()) LOG.log(System.Logger.Level.INFO, "starts left half done by a stopped converger pass={0} targets={1}", passId, out);
-        return out;
+        if (!starting.isEmpty()) {
+            // This process holds the converger lock and no step is in flight between passes: a converger died mid-step.
+            LOG.log(System.Logger.Level.INFO, "starts left half done by a stopped converger pass={0} targets={1}", passId, starting);
+        }
+        ObservedState observed = raw.interrupted(starting);
+        var settled = new TreeSet<ResourceId>();
+        var held = new TreeSet<ResourceId>();
+        Optional<Instant> next = Optional.empty();
+        for (var v : CrashLoop.judge(desired, observed, known, now).entrySet()) {
+            ResourceId id = v.getKey();
+            CrashLoop.Record r = v.getValue().record();
+            Phase phase = switch (v.getValue()) {
+                case CrashLoop.Verdict.Restart x -> statuses.get(id).phase() == Phase.PAUSED ? Phase.PAUSED : Phase.RUNNING;
+                case CrashLoop.Verdict.Wait x -> Phase.CRASHLOOP;
+                case CrashLoop.Verdict.StayExited x -> Phase.EXITED;
+            };
+            switch (v.getValue()) {
+                case CrashLoop.Verdict.Restart x -> { }
+                case CrashLoop.Verdict.Wait x -> held.add(id);
+                case CrashLoop.Verdict.StayExited x -> (r.exitCode().orElse(0) == 0 ? settled : held).add(id);
+            }
+            if (v.getValue() instanceof CrashLoop.Verdict.Wait) {
+                next = Optional.of(next.filter(t -> t.isBefore(r.nextTry().orElseThrow())).orElse(r.nextTry().orElseThrow()));
+            }
+            Status was = statuses.get(id);
+            if (!r.equals(was.crash()) || (phase != was.phase() && phase != Phase.RUNNING && phase != Phase.PAUSED)) {
+                LOG.log(System.Logger.Level.INFO, "exited by itself pass={0} target={1} code={2} verdict={3} restarts={4} crashes={5} next_try={6}",
+                        passId, id, r.exitCode().orElse(-1), phase == Phase.CRASHLOOP ? "crashloop" : phase == Phase.EXITED ? "stay-exited" : "restart",
+                        r.restarts(), r.crashes(), r.nextTry().map(Instant::toString).orElse("-"));
+                store.setCrash(id, phase == Phase.RUNNING || phase == Phase.PAUSED ? was.phase() : phase, r);
+            }
+        }
+        nextCrashTry = next;
+        var exited = new TreeSet<>(settled);
+        exited.addAll(held);
+        return new Judged(observed, Planner.plan(desired, observed).without(settled), held, exited);
+    }
+
+    /** The earliest moment a deferred step may run: a failure's back-off or a crash loop's next try. */
+    public Optional<Instant> nextRetry() {
+        Optional<Instant> a = backoff.nextRetry(), b = nextCrashTry;
+        if (a.isEmpty()) return b;
+        if (b.isEmpty()) return a;
+        return Optional.of(a.get().isBefore(b.get()) ? a.get() : b.get());
     }
 
     private boolean convergedNow(DesiredState desired, String passId) throws StateException {
         ContainerRuntime.Observation again = runtime.observe();
         if (!again.ok()) return false;
-        Plan next = Planner.plan(desired, again.state());
-        if (!next.steps().isEmpty()) return false;
-        recordSettled(desired, again.state(), next, passId);
-        return next.conflicts().isEmpty();
+        Judged j = judge(desired, again.state(), clock.instant(), passId);
+        if (!j.plan().steps().isEmpty()) return false;
+        recordSettled(desired, j.observed(), j.plan(), j.exited(), passId);
+        return j.plan().conflicts().isEmpty();
     }
 
     /** Resources with nothing left to do are settled: their phase is what podman shows, at their current generation. */
-    private void recordSettled(DesiredState desired, ObservedState observed, Plan plan, String passId) throws StateException {
-        var pending = new java.util.TreeSet<ResourceId>();
+    private void recordSettled(DesiredState desired, ObservedState observed, Plan plan, Set<ResourceId> exited, String passId)
+            throws StateException {
+        var pending = new TreeSet<ResourceId>(exited); // an exit's phase (crashloop, exited) was recorded by its verdict
         plan.steps().forEach(s -> pending.add(s.step().target()));
         Map<ResourceId, String> conflicts = new TreeMap<>();
         plan.conflicts().forEach(c -> conflicts.put(c.target(), c.reason()));
@@ -179,7 +242,7 @@ public final class Reconciler {
             Instant now = clock.instant();
             if (!now.isBefore(deadline)) return false;
             if (!r.progressed()) {
-                Instant wake = backoff.nextRetry().filter(t -> t.isBefore(deadline)).orElse(deadline);
+                Instant wake = nextRetry().filter(t -> t.isBefore(deadline)).orElse(deadline);
                 long ms = Math.max(50, Math.min(Duration.between(now, wake).toMillis(), 5_000));
                 try {
                     Thread.sleep(ms);

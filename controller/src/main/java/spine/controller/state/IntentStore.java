@@ -9,16 +9,19 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
 import org.flywaydb.core.Flyway;
 import org.sqlite.SQLiteConfig;
 
+import spine.model.CrashLoop;
 import spine.model.DesiredState;
 import spine.model.Kind;
 import spine.model.Phase;
@@ -36,7 +39,7 @@ import spine.model.spec.SpecParser;
  */
 public final class IntentStore implements AutoCloseable {
     /** The version of the newest migration under db/migration; a test keeps the two in step. */
-    public static final int SCHEMA_VERSION = 2;
+    public static final int SCHEMA_VERSION = 3;
     private static final System.Logger LOG = System.getLogger("state");
     private static final int BUSY_TIMEOUT_MS = 10_000;
 
@@ -329,17 +332,18 @@ public final class IntentStore implements AutoCloseable {
         });
     }
 
+    private static final String STATUS_COLUMNS = "phase, observed_generation, last_error, phase_since, updated_at, restarts, "
+            + "crashes, exit_code, exited_at, next_try, crash_generation";
+
     public synchronized SortedMap<ResourceId, Status> statuses() throws StateException {
         var out = new TreeMap<ResourceId, Status>();
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT kind, name, phase, observed_generation, last_error, phase_since, updated_at FROM status")) {
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT kind, name, " + STATUS_COLUMNS + " FROM status")) {
             while (rs.next()) {
                 Optional<Kind> kind = Kind.fromCli(rs.getString(1));
                 if (kind.isEmpty()) continue;
                 ResourceId.Result id = ResourceId.parse(kind.get(), rs.getString(2));
                 if (!id.ok()) continue;
-                out.put(id.id(), new Status(Phase.fromWord(rs.getString(3)), rs.getLong(4),
-                        Optional.ofNullable(rs.getString(5)), rs.getString(6), rs.getString(7)));
+                out.put(id.id(), status(rs, 3));
             }
         } catch (SQLException e) {
             throw new StateException("cannot read status from " + path + ": " + e.getMessage(), e);
@@ -348,17 +352,46 @@ public final class IntentStore implements AutoCloseable {
     }
 
     public synchronized Optional<Status> status(ResourceId id) throws StateException {
-        try (PreparedStatement q = db.prepareStatement(
-                "SELECT phase, observed_generation, last_error, phase_since, updated_at FROM status WHERE kind = ? AND name = ?")) {
+        try (PreparedStatement q = db.prepareStatement("SELECT " + STATUS_COLUMNS + " FROM status WHERE kind = ? AND name = ?")) {
             q.setString(1, id.kind().cliName());
             q.setString(2, id.toString());
             try (ResultSet rs = q.executeQuery()) {
-                if (!rs.next()) return Optional.empty();
-                return Optional.of(new Status(Phase.fromWord(rs.getString(1)), rs.getLong(2),
-                        Optional.ofNullable(rs.getString(3)), rs.getString(4), rs.getString(5)));
+                return rs.next() ? Optional.of(status(rs, 1)) : Optional.empty();
             }
         } catch (SQLException e) {
             throw new StateException("cannot read status of " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Status status(ResultSet rs, int at) throws SQLException {
+        int code = rs.getInt(at + 7);
+        OptionalInt exitCode = rs.wasNull() ? OptionalInt.empty() : OptionalInt.of(code);
+        var crash = new CrashLoop.Record(rs.getInt(at + 5), rs.getInt(at + 6), exitCode,
+                Optional.ofNullable(rs.getString(at + 8)).map(Instant::parse), Optional.ofNullable(rs.getString(at + 9)).map(Instant::parse),
+                rs.getLong(at + 10));
+        return new Status(Phase.fromWord(rs.getString(at)), rs.getLong(at + 1), Optional.ofNullable(rs.getString(at + 2)),
+                rs.getString(at + 3), rs.getString(at + 4), crash);
+    }
+
+    /** Records a phase together with the crash-loop record that decided it, in one statement. */
+    public synchronized void setCrash(ResourceId id, Phase phase, CrashLoop.Record crash) throws StateException {
+        setStatus(id, phase, -1, crash.exitCode().isPresent() && phase == Phase.EXITED
+                ? Optional.of("exited with code " + crash.exitCode().getAsInt()) : Optional.empty());
+        try (PreparedStatement u = db.prepareStatement("""
+                UPDATE status SET restarts = ?, crashes = ?, exit_code = ?, exited_at = ?, next_try = ?, crash_generation = ?
+                WHERE kind = ? AND name = ?""")) {
+            u.setInt(1, crash.restarts());
+            u.setInt(2, crash.crashes());
+            if (crash.exitCode().isPresent()) u.setInt(3, crash.exitCode().getAsInt());
+            else u.setNull(3, java.sql.Types.INTEGER);
+            u.setString(4, crash.exitedAt().map(Instant::toString).orElse(null));
+            u.setString(5, crash.nextTry().map(Instant::toString).orElse(null));
+            u.setLong(6, crash.generation());
+            u.setString(7, id.kind().cliName());
+            u.setString(8, id.toString());
+            u.executeUpdate();
+        } catch (SQLException e) {
+            throw new StateException("cannot record the crash record of " + id + ": " + e.getMessage(), e);
         }
     }
 

@@ -160,7 +160,7 @@ class LoopIT {
 
     @Test
     void aPersistentFailureNeverBusyLoops() throws Exception {
-        runtime.failWith = s -> new StepResult.Failed("Error: image not known", false);
+        runtime.failWith = s -> new StepResult.Failed("Error: container is busy", true);
         var realLoop = realTimeLoop();
         Thread t = Thread.ofPlatform().start(realLoop::run);
         try {
@@ -171,6 +171,25 @@ class LoopIT {
         }
         // 1 s, 2 s backoff: a handful of passes in 3.5 s, not thousands.
         assertThat(runtime.observations.get()).isBetween(2, 6);
+    }
+
+    /** retryable=false: retrying the same spec cannot help, so it waits for the spec to change (at most 5 min). */
+    @Test
+    void aFailureRetryingCannotHelpWaitsForTheSpecToChange() throws Exception {
+        runtime.failWith = s -> s.target().equals(ResourceId.persona("work")) ? new StepResult.Failed("Error: image not known", false) : null;
+        var first = reconciler.pass();
+        assertThat(first.failures()).isPositive();
+        int observed = runtime.observations.get();
+        clock.now = clock.now.plusSeconds(60); // well past every retry of the 1 s..5 min ladder's first steps
+        var second = reconciler.pass();
+        assertThat(second.steps()).as("steps of a pass with the same spec").isZero();
+        assertThat(second.stuck()).as("nothing the loop can do: an apply returns").isTrue();
+        assertThat(reconciler.convergeUntil(clock.instant().plusSeconds(120))).isFalse();
+        runtime.failWith = s -> null;
+        store.apply(SpecParser.parse("w.yaml", SPECS.replace("spec: {image: img, state: running}",
+                "spec: {image: img2, state: running}")).specs().stream().map(SpecParser.Located::spec).toList());
+        assertThat(reconciler.convergeUntil(clock.instant().plusSeconds(10))).as("a new generation is tried at once").isTrue();
+        assertThat(runtime.observations.get()).isGreaterThan(observed);
     }
 
     @Test

@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 import spine.drivers.ContainerRuntime;
@@ -203,10 +205,20 @@ public final class PodmanDriver implements ContainerRuntime {
                 var e = it.next();
                 labels.put(e.getKey(), e.getValue().asText());
             }
-            out.add(new ObservedContainer(c.path("Id").asText(), name, ContainerState.fromPodman(c.path("State").asText()),
-                    c.path("Image").asText(), labels));
+            ContainerState state = ContainerState.fromPodman(c.path("State").asText());
+            out.add(new ObservedContainer(c.path("Id").asText(), name, state, c.path("Image").asText(), labels, exit(c, state)));
         }
         return ObservedState.of(out);
+    }
+
+    /** A container that ran and ended: podman reports unix seconds, and a negative ExitedAt for "never exited". */
+    private static Optional<ObservedContainer.Exit> exit(JsonNode c, ContainerState state) {
+        long started = c.path("StartedAt").asLong(0), exited = c.path("ExitedAt").asLong(0);
+        if ((state != ContainerState.EXITED && state != ContainerState.STOPPED) || started <= 0 || exited < started) {
+            return Optional.empty();
+        }
+        return Optional.of(new ObservedContainer.Exit(c.path("ExitCode").asInt(0), Instant.ofEpochSecond(started),
+                Instant.ofEpochSecond(exited)));
     }
 
     private static StepResult result(CommandResult r) {

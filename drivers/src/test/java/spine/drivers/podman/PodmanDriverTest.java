@@ -122,6 +122,11 @@ class PodmanDriverTest {
         assertThat(s.containers().get("p__idle").state()).isEqualTo(ContainerState.CREATED);
         assertThat(s.containers().get("p__done").state()).isEqualTo(ContainerState.EXITED);
         assertThat(s.containers().get("foreign").spineId()).isEmpty();
+        // only a container that ran and ended has an exit; podman writes "never" as a negative time
+        var ran = java.time.Instant.ofEpochSecond(1795302524);
+        assertThat(s.containers().get("p__done").exit()).contains(new spine.model.ObservedContainer.Exit(0, ran, ran));
+        assertThat(s.containers().get("p__work").exit()).isEmpty();
+        assertThat(s.containers().get("p__idle").exit()).isEmpty();
     }
 
     @Test

@@ -87,7 +87,7 @@ public final class BootRepair {
             ObservedContainer c = spine.get(id);
             ContainerState state = c == null ? null : c.state();
             switch (e.getValue()) {
-                case STOPPED -> { }
+                case STOPPED, CRASHLOOP, EXITED -> { } // exited by itself; its crash record carries over
                 case RUNNING -> {
                     // A running container that still runs agrees with the record (bay0 restarted without a reboot).
                     if (c == null) actions.add(new Action(id, Kind.RUNNING_MISSING, List.of(), true));

@@ -126,11 +126,15 @@ final class Fields {
         return Optional.empty();
     }
 
-    Optional<Long> bytes(String key, long min, String example) {
+    Optional<Long> bytes(String key, long min, long max, String example) {
         Optional<Node> n = node(key);
         if (n.isEmpty()) return Optional.empty();
         if (n.get() instanceof Node.Scalar s && (s.type() == Node.ScalarType.STRING || s.type() == Node.ScalarType.INTEGER)) {
             var v = Quantity.parseBytes(s.text());
+            if (v.isEmpty() && Quantity.isOverflow(s.text())) {
+                errors.add(s.mark().error("\"" + key + "\" is " + s.text() + "; the most Spine accepts is " + Quantity.format(max)));
+                return Optional.empty();
+            }
             if (v.isEmpty()) {
                 errors.add(s.mark().error("\"" + key + "\" is \"" + s.text() + "\", not a quantity;"
                         + " write bytes or a number with Ki, Mi, Gi, e.g. " + key + ": " + example));
@@ -139,6 +143,10 @@ final class Fields {
             if (v.getAsLong() < min) {
                 errors.add(s.mark().error("\"" + key + "\" is " + s.text() + "; the least podman accepts is "
                         + Quantity.format(min)));
+                return Optional.empty();
+            }
+            if (v.getAsLong() > max) {
+                errors.add(s.mark().error("\"" + key + "\" is " + s.text() + "; the most Spine accepts is " + Quantity.format(max)));
                 return Optional.empty();
             }
             return Optional.of(v.getAsLong());
@@ -151,16 +159,21 @@ final class Fields {
         Optional<Node> n = node(key);
         if (n.isEmpty()) return Optional.empty();
         var words = new ArrayList<String>();
-        for (E e : type.getEnumConstants()) words.add(e.name().toLowerCase(Locale.ROOT));
+        for (E e : type.getEnumConstants()) words.add(word(e));
         if (n.get() instanceof Node.Scalar s && s.type() == Node.ScalarType.STRING) {
             for (E e : type.getEnumConstants()) {
-                if (e.name().toLowerCase(Locale.ROOT).equals(s.text())) return Optional.of(e);
+                if (word(e).equals(s.text())) return Optional.of(e);
             }
             errors.add(s.mark().error("\"" + key + "\" is \"" + s.text() + "\"; " + Hints.suggest(s.text(), words)));
             return Optional.empty();
         }
         errors.add(n.get().mark().error("\"" + key + "\" must be one of " + String.join(", ", words)));
         return Optional.empty();
+    }
+
+    /** An enum constant as specs spell it: lower case, words joined by "-" (ON_FAILURE is on-failure). */
+    private static String word(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     List<String> stringList(String key) {

@@ -31,6 +31,11 @@ public final class Quantity {
         }
     }
 
+    /** A well-formed quantity too large for a long: reported as over the maximum, not as malformed. */
+    public static boolean isOverflow(String text) {
+        return FORM.matcher(text.strip()).matches() && parseBytes(text).isEmpty();
+    }
+
     /** The shortest exact binary form: 536870912 becomes 512Mi. */
     public static String format(long bytes) {
         String[] units = {"Ti", "Gi", "Mi", "Ki"};

@@ -11,6 +11,7 @@ import java.util.List;
 
 import spine.model.Envelope;
 import spine.model.Persona;
+import spine.model.RestartPolicy;
 import spine.model.Spec;
 import spine.model.Tenant;
 
@@ -50,6 +51,8 @@ public final class SpecCodec {
                 s.put("umbilical", p.umbilical());
                 s.put("autostart", p.autostart());
                 s.put("network", p.network().word());
+                // only when not the default, so intent stored before the field existed keeps its generation
+                if (p.restart() != RestartPolicy.ALWAYS) s.put("restart", p.restart().word());
             }
             case Tenant t -> {
                 s.put("image", t.image());

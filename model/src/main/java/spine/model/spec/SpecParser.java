@@ -14,6 +14,7 @@ import spine.model.Kind;
 import spine.model.NetworkMode;
 import spine.model.Persona;
 import spine.model.ResourceId;
+import spine.model.RestartPolicy;
 import spine.model.RunState;
 import spine.model.Spec;
 import spine.model.Tenant;
@@ -26,9 +27,13 @@ public final class SpecParser {
     public static final String API_VERSION = "spine/v1";
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
     private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,254}");
-    private static final Pattern SOCKET = Pattern.compile("/run/spine/[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*");
+    /** Segments of letters, digits, dots, _ and -, none of them "." or "..": docs/schema/tenant.schema.json says the same. */
+    public static final String SOCKET_PATTERN = "/run/spine/(?!\\.\\.?(?:/|$))[A-Za-z0-9._-]+(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._-]+)*";
+    private static final Pattern SOCKET = Pattern.compile(SOCKET_PATTERN);
     /** podman refuses memory limits below 6 MiB. */
-    private static final long MIN_MEMORY = 6L << 20;
+    public static final long MIN_MEMORY = 6L << 20;
+    /** No machine has a pebibyte of memory or swap; beyond it a number is a typo (and near 2^63 it overflows). */
+    public static final long MAX_BYTES = 1L << 50;
 
     /** A parsed spec and where its document starts. */
     public record Located(Spec spec, Mark mark) {}
@@ -95,7 +100,7 @@ public final class SpecParser {
 
     private static Optional<Spec> persona(ResourceId id, Node node, List<SpecError> errors) {
         var f = new Fields(node, "Persona spec",
-                set("image", "command", "env", "state", "envelope", "umbilical", "autostart", "network"), errors);
+                set("image", "command", "env", "state", "envelope", "umbilical", "autostart", "network", "restart"), errors);
         Optional<String> image = image(f);
         List<String> command = f.stringList("command");
         SortedMap<String, String> env = env(f);
@@ -104,7 +109,8 @@ public final class SpecParser {
         boolean umbilical = f.bool("umbilical").orElse(false);
         boolean autostart = f.bool("autostart").orElse(false);
         NetworkMode network = f.choice("network", NetworkMode.class).orElse(NetworkMode.NONE);
-        return image.map(i -> new Persona(id, i, command, env, state, envelope, umbilical, autostart, network));
+        RestartPolicy restart = f.choice("restart", RestartPolicy.class).orElse(RestartPolicy.ALWAYS);
+        return image.map(i -> new Persona(id, i, command, env, state, envelope, umbilical, autostart, network, restart));
     }
 
     private static Optional<Spec> tenant(ResourceId id, Node node, List<SpecError> errors) {
@@ -115,8 +121,7 @@ public final class SpecParser {
         SortedMap<String, String> env = env(f);
         Optional<String> envelope = envelopeRef(f);
         Optional<String> socket = f.string("socket", true, "/run/spine/" + id.label() + ".sock");
-        if (socket.isPresent() && (!SOCKET.matcher(socket.get()).matches() || socket.get().contains("/../")
-                || socket.get().endsWith("/..") || socket.get().contains("/./"))) {
+        if (socket.isPresent() && !SOCKET.matcher(socket.get()).matches()) {
             f.error("socket", "socket \"" + socket.get() + "\" must be a plain path under /run/spine/, e.g. /run/spine/"
                     + id.label() + ".sock");
             socket = Optional.empty();
@@ -144,8 +149,8 @@ public final class SpecParser {
         Optional<Long> swapMax = Optional.empty();
         if (f.node("memory").isPresent()) {
             var mem = new Fields(f.node("memory").get(), "spec.memory", set("max", "swapMax"), errors);
-            memMax = mem.bytes("max", MIN_MEMORY, "512Mi");
-            swapMax = mem.bytes("swapMax", 0, "0");
+            memMax = mem.bytes("max", MIN_MEMORY, MAX_BYTES, "512Mi");
+            swapMax = mem.bytes("swapMax", 0, MAX_BYTES, "0");
             if (mem.node("swapMax").isPresent() && mem.node("max").isEmpty()) {
                 mem.error("swapMax", "memory.swapMax needs memory.max as well; podman limits swap only beside memory");
             }

@@ -227,6 +227,18 @@ class SpecParserTest {
     }
 
     @Test
+    void restartPolicyDefaultsToAlwaysAndIsSpelledAsPodmanDoes() {
+        String one = WORK.split("---\n")[0];
+        assertThat(((Persona) SpecParser.parse("w.yaml", one).specs().getFirst().spec()).restart()).isEqualTo(spine.model.RestartPolicy.ALWAYS);
+        Persona p = (Persona) SpecParser.parse("w.yaml", one + "  restart: on-failure\n").specs().getFirst().spec();
+        assertThat(p.restart()).isEqualTo(spine.model.RestartPolicy.ON_FAILURE);
+        assertThat(SpecCodec.toJson(p)).contains("\"restart\":\"on-failure\"");
+        assertThat(SpecCodec.toJson(p.withState(RunState.RUNNING))).contains("on-failure");
+        assertThat(SpecParser.parse("w.yaml", one + "  restart: on_failure\n").errors()).extracting(Object::toString)
+                .singleElement().asString().startsWith("w.yaml:12:12: \"restart\" is \"on_failure\"; did you mean");
+    }
+
+    @Test
     void quantities() {
         assertThat(Quantity.parseBytes("512Mi")).hasValue(512L << 20);
         assertThat(Quantity.parseBytes("1G")).hasValue(1_000_000_000L);
