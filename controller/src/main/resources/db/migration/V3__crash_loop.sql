@@ -25,3 +25,7 @@ INSERT INTO status_v3 (kind, name, phase, observed_generation, last_error, phase
 DROP TABLE status;
 
 ALTER TABLE status_v3 RENAME TO status;
+
+-- Who changed the intent: the uid of the CLI, or of the control socket's peer (SO_PEERCRED) when spine run or bay0
+-- stored it. NULL for rows written before this column existed.
+ALTER TABLE history ADD COLUMN uid INTEGER;

@@ -1,5 +1,7 @@
 package spine.controller.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.Duration;
@@ -8,6 +10,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 
+import spine.controller.loop.ApplyReport;
+import spine.controller.state.ControlSocket;
 import spine.controller.state.IntentStore;
 import spine.controller.state.LogFile;
 import spine.controller.state.StateException;
@@ -17,12 +21,12 @@ import spine.model.DesiredState;
 import spine.model.Kind;
 import spine.model.Plan;
 import spine.model.Planner;
-import spine.model.Phase;
 import spine.model.ResourceId;
 import spine.model.Spec;
 import spine.model.spec.SpecBatch;
 import spine.model.spec.SpecCodec;
 import spine.model.spec.SpecError;
+import spine.model.spec.SpecParser;
 
 /** {@code spine apply}, {@code diff} and {@code delete}: the commands that change intent, or preview a change. */
 record IntentCommands(Machine m) {
@@ -35,6 +39,12 @@ record IntentCommands(Machine m) {
         Duration timeout = args.duration("--timeout", Cli.DEFAULT_TIMEOUT);
         SpecInput input = SpecInput.read(files);
         if (!input.errors().isEmpty()) return invalid(input.errors());
+        Optional<ControlSocket.Client> daemon = ControlSocket.connect(m.root());
+        if (daemon.isPresent()) {
+            try (ControlSocket.Client c = daemon.get()) {
+                return applyThrough(c, input, timeout);
+            }
+        }
         try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), m.clock())) {
             DesiredState stored = loadedOrFail(store);
             SpecInput checked = input.checkedAgainst(stored);
@@ -44,26 +54,37 @@ record IntentCommands(Machine m) {
                     applied.stream().filter(a -> a.change() != IntentStore.Change.UNCHANGED).count());
             boolean converged = Convergence.converge(m, store, timeout, false, "spine apply");
             SortedMap<ResourceId, Status> statuses = store.statuses();
-            for (IntentStore.Applied a : applied) m.out().println(resourceLine(a.id(), a.change().name().toLowerCase(), statuses));
+            for (IntentStore.Applied a : applied) m.out().println(ApplyReport.line(a.id(), a.change().name().toLowerCase(), statuses));
             if (!converged) m.err().println("spine: not converged (timeout " + timeout.toSeconds() + "s); spine get shows why:"
                     + " crash loops, exits, conflicts and the last error of each resource");
             return converged ? ExitCode.OK : ExitCode.PENDING;
         }
     }
 
-    private static String resourceLine(ResourceId id, String change, SortedMap<ResourceId, Status> statuses) {
-        var sb = new StringBuilder(String.format("%-8s %-24s %-9s", id.kind().cliName(), id, change));
-        Status s = statuses.get(id);
-        if (id.kind().runsAsContainer()) {
-            sb.append(" phase=").append(s == null ? "stopped" : s.phase().word());
-            if (s != null && (s.phase() == Phase.CRASHLOOP || s.phase() == Phase.EXITED)) {
-                s.crash().exitCode().ifPresent(c -> sb.append(" exit=").append(c));
-                sb.append(" restarts=").append(s.crash().restarts());
-                s.crash().nextTry().ifPresent(t -> sb.append(" next_try=").append(t));
-            }
-            if (s != null) s.lastError().ifPresent(e -> sb.append(" error=\"").append(e).append('"'));
+    /**
+     * With spine run (or bay0) listening, the converger stores the intent and converges it: the CLI writes nothing
+     * under the root, so a member of group spine, who may use the socket but not write the database, can apply.
+     */
+    private int applyThrough(ControlSocket.Client daemon, SpecInput input, Duration timeout) throws StateException {
+        ObjectNode req = JsonNodeFactory.instance.objectNode().put("op", "apply").put("timeoutMs", timeout.toMillis());
+        ArrayNode docs = req.putArray("docs");
+        for (SpecParser.Located l : input.specs()) {
+            docs.addObject().put("file", l.mark().file()).put("line", l.mark().line()).put("column", l.mark().column())
+                    .put("spec", SpecCodec.toJson(l.spec()));
         }
-        return sb.toString().stripTrailing();
+        ObjectNode reply = daemon.request(req, timeout.plusSeconds(30));
+        if (reply.has("error")) throw new StateException("spine run refused: " + reply.path("error").asText());
+        if (reply.has("errors")) {
+            reply.path("errors").forEach(e -> m.err().println(e.asText()));
+            m.err().println("spine: " + reply.path("errors").size() + " error" + (reply.path("errors").size() == 1 ? "" : "s")
+                    + "; nothing was applied");
+            return ExitCode.INVALID;
+        }
+        reply.path("lines").forEach(l -> m.out().println(l.asText()));
+        boolean converged = reply.path("converged").asBoolean(false);
+        if (!converged) m.err().println("spine: not converged (timeout " + timeout.toSeconds() + "s); spine get shows why:"
+                + " crash loops, exits, conflicts and the last error of each resource");
+        return converged ? ExitCode.OK : ExitCode.PENDING;
     }
 
     private int invalid(List<SpecError> errors) {

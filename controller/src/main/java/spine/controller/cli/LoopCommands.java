@@ -37,7 +37,7 @@ record LoopCommands(Machine m) {
                 Reconciler reconciler = m.reconciler(store, metrics);
                 var loop = new ControlLoop(reconciler, resync, m.clock());
                 var done = new CountDownLatch(1);
-                try (ControlSocket.Server server = ControlSocket.bind(m.root(), req -> ControlProtocol.answer(req, loop, metrics))) {
+                try (ControlSocket.Server server = ControlSocket.bind(m.root(), req -> ControlProtocol.answer(req, loop, metrics, store))) {
                     Thread hook = new Thread(() -> {
                         LOG.log(System.Logger.Level.INFO, "shutdown requested; stopping the loop");
                         loop.stop();

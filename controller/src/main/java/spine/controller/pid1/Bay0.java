@@ -272,7 +272,7 @@ public final class Bay0 {
         var metrics = new Metrics();
         var reconciler = new Reconciler(db, podman, new Executor(podman, db, metrics, 4), new BackoffTracker(), metrics, clock);
         ControlLoop l = new ControlLoop(reconciler, Duration.ofSeconds(30), clock);
-        try (ControlSocket.Server server = ControlSocket.bind(state.root(), req -> ControlProtocol.answer(req, l, metrics))) {
+        try (ControlSocket.Server server = ControlSocket.bind(state.root(), req -> ControlProtocol.answer(req, l, metrics, db))) {
             loop = l;
             if (shuttingDown) return;
             genesis.line("loop started (tenants and " + (lastShutdownClean && clean ? "autostart personas" : "no personas") + " start now)");

@@ -12,12 +12,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 import org.newsclub.net.unix.AFUNIXServerSocket;
@@ -27,8 +30,12 @@ import org.newsclub.net.unix.AFUNIXSocketCredentials;
 
 /**
  * The control socket {@code <root>/spine/control.sock} through which the CLI hands work to {@code spine run}.
- * One JSON request line, one JSON reply line. A peer is accepted only when SO_PEERCRED says it is root,
- * the daemon's own user, or a member of the {@code spine} group; the file itself is mode 0660.
+ * One JSON request line, one JSON reply line. A peer is accepted only when SO_PEERCRED says it is root, the
+ * daemon's own user, or a member of the {@code spine} group, primary or supplementary: SO_PEERCRED carries only the
+ * primary gid, so the others are read from {@code /proc/PID/status} ("Groups:") of the peer's pid while it is
+ * connected. With group spine present, the socket is 0660 and {@code <root>/spine} is 0750, both group spine, so
+ * members can reach the socket; nothing else there is group-writable. The server adds {@code peerUid} to every
+ * request it hands on (whatever the client wrote there), so history can name who applied.
  */
 public final class ControlSocket {
     private static final System.Logger LOG = System.getLogger("control");
@@ -71,9 +78,8 @@ public final class ControlSocket {
             try (peer) {
                 AFUNIXSocketCredentials cred = peer.getPeerCredentials();
                 long uid = cred.getUid();
-                long[] gids = cred.getGids();
                 boolean allowed = uid == 0 || uid == ownUid
-                        || (spineGid.isPresent() && gids != null && Arrays.stream(gids).anyMatch(g -> g == spineGid.getAsLong()));
+                        || (spineGid.isPresent() && groups(cred).contains(spineGid.getAsLong()));
                 OutputStream out = peer.getOutputStream();
                 peer.setSoTimeout(10_000);
                 var in = new BufferedReader(new InputStreamReader(peer.getInputStream(), StandardCharsets.UTF_8));
@@ -87,12 +93,31 @@ public final class ControlSocket {
                 if (line == null) return;
                 peer.setSoTimeout(0); // a converge request may rightly take minutes
                 ObjectNode request = (ObjectNode) JSON.readTree(line);
+                request.put("peerUid", uid);
                 LOG.log(System.Logger.Level.INFO, "control request op={0} uid={1} pid={2}", request.path("op").asText(),
                         uid, cred.getPid());
                 reply(out, handler.apply(request));
             } catch (IOException | ClassCastException e) {
                 LOG.log(System.Logger.Level.WARNING, "control peer failed error=\"{0}\"", e.getMessage());
             }
+        }
+
+        /** The peer's primary gid (SO_PEERCRED) and its supplementary groups (its /proc/PID/status). */
+        private static Set<Long> groups(AFUNIXSocketCredentials cred) {
+            var out = new TreeSet<Long>();
+            long[] gids = cred.getGids();
+            if (gids != null) Arrays.stream(gids).forEach(out::add);
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/" + cred.getPid() + "/status"))) {
+                    if (!line.startsWith("Groups:")) continue;
+                    for (String g : line.substring("Groups:".length()).trim().split("\\s+")) {
+                        if (!g.isEmpty()) out.add(Long.parseLong(g));
+                    }
+                }
+            } catch (IOException | NumberFormatException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot read the groups of control peer pid={0} error=\"{1}\"", cred.getPid(), e.getMessage());
+            }
+            return out;
         }
 
         @Override
@@ -118,6 +143,11 @@ public final class ControlSocket {
             server.bind(AFUNIXSocketAddress.of(path));
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
             OptionalLong gid = spineGroup(path);
+            if (gid.isPresent()) {
+                // members must be able to reach the socket: the directory goes to group spine, read and search only
+                Files.setAttribute(root.dir(), "posix:group", Files.readAttributes(path, PosixFileAttributes.class).group());
+                Files.setPosixFilePermissions(root.dir(), PosixFilePermissions.fromString("rwxr-x---"));
+            }
             long uid = ((Number) Files.getAttribute(root.dir(), "unix:uid")).longValue();
             LOG.log(System.Logger.Level.INFO, "control socket listening path={0} spine_gid={1}", path,
                     gid.isPresent() ? gid.getAsLong() : "none");

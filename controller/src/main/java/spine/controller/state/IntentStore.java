@@ -1,6 +1,9 @@
 package spine.controller.state;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
@@ -249,8 +252,22 @@ public final class IntentStore implements AutoCloseable {
         }
     }
 
-    /** Stores every spec in one transaction: the apply lands whole or not at all. */
-    public synchronized List<Applied> apply(List<Spec> specs) throws StateException {
+    /** Stores every spec in one transaction as this process's user. */
+    public List<Applied> apply(List<Spec> specs) throws StateException {
+        return apply(specs, ownUid());
+    }
+
+    /** The uid this process runs as (the JDK has no getuid; /proc/self is owned by it). */
+    public static long ownUid() {
+        try {
+            return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
+        } catch (IOException | UnsupportedOperationException e) {
+            return -1;
+        }
+    }
+
+    /** Stores every spec in one transaction: the apply lands whole or not at all. {@code uid} is who asked, for history. */
+    public synchronized List<Applied> apply(List<Spec> specs, long uid) throws StateException {
         String now = clock.instant().toString();
         var out = new ArrayList<Applied>();
         return inTransaction(() -> {
@@ -289,7 +306,7 @@ public final class IntentStore implements AutoCloseable {
                     u.setString(6, now);
                     u.executeUpdate();
                 }
-                history(now, kind, name, oldHash == null ? "create" : "update", next, json, hash);
+                history(now, kind, name, oldHash == null ? "create" : "update", next, json, hash, uid);
                 if (spec.id().kind().runsAsContainer()) {
                     try (PreparedStatement st = db.prepareStatement("""
                             INSERT INTO status (kind, name, phase, observed_generation, phase_since, updated_at)
@@ -327,7 +344,7 @@ public final class IntentStore implements AutoCloseable {
                     d.executeUpdate();
                 }
             }
-            history(now, id.kind().cliName(), id.toString(), "delete", generation, null, null);
+            history(now, id.kind().cliName(), id.toString(), "delete", generation, null, null, ownUid());
             return true;
         });
     }
@@ -446,10 +463,10 @@ public final class IntentStore implements AutoCloseable {
         }
     }
 
-    private void history(String at, String kind, String name, String action, long generation, String spec, String hash)
-            throws SQLException {
+    private void history(String at, String kind, String name, String action, long generation, String spec, String hash,
+                         long uid) throws SQLException {
         try (PreparedStatement h = db.prepareStatement(
-                "INSERT INTO history (at, kind, name, action, generation, spec, spec_hash) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                "INSERT INTO history (at, kind, name, action, generation, spec, spec_hash, uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
             h.setString(1, at);
             h.setString(2, kind);
             h.setString(3, name);
@@ -457,6 +474,8 @@ public final class IntentStore implements AutoCloseable {
             h.setLong(5, generation);
             h.setString(6, spec);
             h.setString(7, hash);
+            if (uid >= 0) h.setLong(8, uid);
+            else h.setNull(8, java.sql.Types.INTEGER);
             h.executeUpdate();
         }
     }

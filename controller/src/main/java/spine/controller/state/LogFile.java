@@ -26,6 +26,9 @@ public final class LogFile implements Consumer<String>, AutoCloseable {
                 Files.move(root.logFile(), root.logFile().resolveSibling("spine.log.1"), StandardCopyOption.REPLACE_EXISTING);
             }
             return new LogFile(Files.newOutputStream(root.logFile(), StandardOpenOption.CREATE, StandardOpenOption.APPEND));
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new StateException("cannot open " + root.logFile() + ": permission denied; changing intent needs root,"
+                    + " or membership of group spine while spine run or bay0 serves the control socket", e);
         } catch (IOException e) {
             throw new StateException("cannot open " + root.logFile() + ": " + e.getMessage(), e);
         }
