@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 final class Args {
     /** Options that take a value; everything else starting with - is a flag. */
     private static final List<String> VALUED = List.of("-f", "--filename", "--root", "--timeout", "-o", "--output",
-            "--resync", "--parallel", "--contract", "--budget");
+            "--resync", "--parallel", "--contract", "--budget", "--since");
     private static final Pattern DURATION = Pattern.compile("([0-9]+)(ms|s|m|h)?");
 
     final List<String> positionals = new ArrayList<>();
@@ -59,11 +59,11 @@ final class Args {
         return options.containsKey(key);
     }
 
-    void allowOnly(String command, String... keys) throws UsageException {
-        var allowed = new ArrayList<>(List.of(keys));
-        allowed.addAll(List.of("--root", "-v", "--verbose"));
+    void allowOnly(Command command) throws UsageException {
         for (String k : options.keySet()) {
-            if (!allowed.contains(k)) throw new UsageException("spine " + command + " does not take " + k + "; see spine help");
+            if (!command.options.contains(k) && !Command.COMMON.contains(k)) {
+                throw new UsageException("spine " + command.word + " does not take " + k + "; see spine " + command.word + " --help");
+            }
         }
     }
 

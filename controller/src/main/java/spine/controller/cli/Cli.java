@@ -30,10 +30,16 @@ public final class Cli {
 
     public int run(List<String> argv) {
         if (argv.isEmpty() || List.of("help", "-h", "--help").contains(argv.getFirst())) {
-            out.print(HELP);
+            Optional<Command> about = argv.size() > 1 ? Command.of(argv.get(1)) : Optional.empty();
+            out.print(about.map(Command::help).orElse(HELP));
             return argv.isEmpty() ? ExitCode.INVALID : ExitCode.OK;
         }
         String command = argv.getFirst();
+        Optional<Command> known = Command.of(command);
+        if (known.isPresent() && (argv.contains("--help") || argv.contains("-h"))) {
+            out.print(known.get().help());
+            return ExitCode.OK;
+        }
         try {
             Args args = Args.parse(argv.subList(1, argv.size()));
             Path rootPath = args.one("--root").or(() -> Optional.ofNullable(env.get("SPINE_ROOT"))).map(Path::of)
@@ -48,6 +54,9 @@ public final class Cli {
                 case "diff" -> new IntentCommands(m).diff(args);
                 case "delete" -> new IntentCommands(m).delete(args);
                 case "get" -> new GetCommand(m).get(args);
+                case "history" -> new HistoryCommand(m).history(args);
+                case "doctor" -> new ValidateCommand(m).doctor(args);
+                case "completion" -> new CompletionCommand(m).completion(args);
                 case "run" -> new LoopCommands(m).run(args);
                 case "reconcile" -> new LoopCommands(m).reconcile(args);
                 case "metrics" -> new LoopCommands(m).metrics(args);
@@ -74,22 +83,5 @@ public final class Cli {
         return v == null ? "0.1.0-dev" : v;
     }
 
-    static final String HELP = """
-            spine: declarative reconciler for personas, tenants and envelopes
-
-            usage: spine COMMAND [--root DIR] [-v]
-              apply -f PATH... [--timeout 120s]   validate, store intent, converge; exit 0 converged, 1 not, 2 invalid
-              diff -f PATH...                       print the plan an apply would run; exit 0 none, 1 changes, 2 invalid
-              get [KIND] [NAME] [-o table|yaml|json] desired state, observed phase and last error
-              delete KIND NAME [--timeout 120s]     remove intent and prune its container
-              run [--resync 30s]                    the level-triggered loop (hands-off convergence daemon)
-              reconcile --once                      one pass, then exit
-              metrics                               Prometheus text from the running spine run
-              get boot                              this boot's record (clean or dirty) when booted by bay0
-              image verify IMG [--contract FILE]    check an image archive against the integration contract
-              validate [-o json] [--budget 20s]     health check: GREEN/YELLOW/RED (exit 0/1/2); also bay0 --validate
-              version
-
-            --root DIR (or SPINE_ROOT) stands in for /persist. Exit code 3: the machine cannot do it now.
-            """;
+    static final String HELP = Command.overview();
 }

@@ -31,7 +31,7 @@ import spine.model.spec.SpecCodec;
 /** {@code spine get}: intent, status and holds as a table, YAML or JSON; {@code spine get boot}: how this boot went. */
 record GetCommand(Machine m) {
     int get(Args args) throws UsageException, StateException {
-        args.allowOnly("get", "-o");
+        args.allowOnly(Command.GET);
         if (!args.positionals.isEmpty() && args.positionals.getFirst().equals("boot")) {
             Optional<String> record;
             try {

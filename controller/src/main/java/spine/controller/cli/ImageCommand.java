@@ -6,7 +6,7 @@ import java.nio.file.Path;
 /** {@code spine image verify}: an image archive against the integration contract. */
 record ImageCommand(Machine m) {
     int image(Args args) throws UsageException {
-        args.allowOnly("image", "--contract");
+        args.allowOnly(Command.IMAGE);
         if (args.positionals.size() != 2 || !args.positionals.getFirst().equals("verify")) {
             throw new UsageException("usage: spine image verify IMG [--contract images/contract.yaml]");
         }

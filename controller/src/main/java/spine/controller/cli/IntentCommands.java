@@ -25,6 +25,7 @@ import spine.model.ResourceId;
 import spine.model.Spec;
 import spine.model.spec.SpecBatch;
 import spine.model.spec.SpecCodec;
+import spine.model.spec.SpecDiff;
 import spine.model.spec.SpecError;
 import spine.model.spec.SpecParser;
 
@@ -33,7 +34,7 @@ record IntentCommands(Machine m) {
     private static final System.Logger LOG = System.getLogger("cli");
 
     int apply(Args args) throws UsageException, StateException {
-        args.allowOnly("apply", "-f", "--timeout", "--parallel");
+        args.allowOnly(Command.APPLY);
         List<String> files = args.all("-f");
         if (files.isEmpty()) throw new UsageException("apply needs -f PATH (a spec file or a directory of them)");
         Duration timeout = args.duration("--timeout", Cli.DEFAULT_TIMEOUT);
@@ -103,7 +104,8 @@ record IntentCommands(Machine m) {
     }
 
     int diff(Args args) throws UsageException, StateException {
-        args.allowOnly("diff", "-f");
+        args.allowOnly(Command.DIFF);
+        if (args.one("--since").isPresent()) return new HistoryCommand(m).since(args);
         List<String> files = args.all("-f");
         if (files.isEmpty()) throw new UsageException("diff needs -f PATH (a spec file or a directory of them)");
         SpecInput input = SpecInput.read(files);
@@ -123,7 +125,7 @@ record IntentCommands(Machine m) {
         for (Spec s : checked.values()) {
             Spec old = stored.specs().get(s.id());
             if (old == null) lines.add("intent " + s.id() + " create -- new " + s.id().kind().cliName());
-            else if (!old.equals(s)) lines.add("intent " + s.id() + " update -- changed: " + changedFields(old, s));
+            else if (!old.equals(s)) lines.add("intent " + s.id() + " update -- changed: " + SpecDiff.names(old, s));
         }
         DesiredState after = stored.with(checked.values());
         ContainerRuntime.Observation obs = m.runtime().observe();
@@ -138,20 +140,8 @@ record IntentCommands(Machine m) {
         return lines.isEmpty() ? ExitCode.OK : ExitCode.PENDING;
     }
 
-    /** Top-level spec fields that differ, e.g. "image, state". */
-    private static String changedFields(Spec old, Spec now) {
-        ObjectNode a = SpecCodec.body(old);
-        ObjectNode b = SpecCodec.body(now);
-        var names = new java.util.TreeSet<String>();
-        a.fieldNames().forEachRemaining(names::add);
-        b.fieldNames().forEachRemaining(names::add);
-        var changed = new ArrayList<String>();
-        for (String n : names) if (!java.util.Objects.equals(a.get(n), b.get(n))) changed.add(n);
-        return String.join(", ", changed);
-    }
-
     int delete(Args args) throws UsageException, StateException {
-        args.allowOnly("delete", "--timeout");
+        args.allowOnly(Command.DELETE);
         if (args.positionals.size() != 2) throw new UsageException("usage: spine delete KIND NAME, e.g. spine delete persona p://work");
         Kind kind = Kind.fromCli(args.positionals.get(0)).orElseThrow(() ->
                 new UsageException("unknown kind \"" + args.positionals.get(0) + "\"; use persona, tenant or envelope"));

@@ -23,7 +23,7 @@ record LoopCommands(Machine m) {
     private static final System.Logger LOG = System.getLogger("cli");
 
     int run(Args args) throws UsageException, StateException {
-        args.allowOnly("run", "--resync", "--parallel");
+        args.allowOnly(Command.RUN);
         Duration resync = args.duration("--resync", Duration.ofSeconds(30));
         try (LogFile log = m.openLog()) {
             Optional<ConvergeLock> lock = ConvergeLock.tryAcquire(m.root(), "spine run");
@@ -58,7 +58,7 @@ record LoopCommands(Machine m) {
     }
 
     int reconcile(Args args) throws UsageException, StateException {
-        args.allowOnly("reconcile", "--once", "--timeout", "--parallel");
+        args.allowOnly(Command.RECONCILE);
         if (!args.flag("--once")) throw new UsageException("reconcile runs one pass and needs --once; for a lasting loop use spine run");
         Duration timeout = args.duration("--timeout", Cli.DEFAULT_TIMEOUT);
         try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), m.clock())) {
@@ -69,7 +69,7 @@ record LoopCommands(Machine m) {
     }
 
     int metrics(Args args) throws UsageException, StateException {
-        args.allowOnly("metrics");
+        args.allowOnly(Command.METRICS);
         Optional<ControlSocket.Client> daemon = ControlSocket.connect(m.root());
         if (daemon.isEmpty()) {
             m.err().println("spine: spine run is not running under " + m.root() + "; metrics live in that process. Start it with spine run");

@@ -442,6 +442,38 @@ public final class IntentStore implements AutoCloseable {
         }
     }
 
+    /** One row of the append-only history; {@code spec} is empty for a delete, {@code uid} for rows before schema 3. */
+    public record HistoryRow(long id, String at, ResourceId target, String action, long generation, Optional<String> spec,
+                         java.util.OptionalLong uid) {}
+
+    /** The history, oldest first, for every resource or for one. */
+    public synchronized List<HistoryRow> changes(Optional<ResourceId> only) throws StateException {
+        var out = new ArrayList<HistoryRow>();
+        String sql = "SELECT id, at, kind, name, action, generation, spec, uid FROM history"
+                + (only.isPresent() ? " WHERE kind = ? AND name = ?" : "") + " ORDER BY id";
+        try (PreparedStatement q = db.prepareStatement(sql)) {
+            if (only.isPresent()) {
+                q.setString(1, only.get().kind().cliName());
+                q.setString(2, only.get().toString());
+            }
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    Optional<Kind> kind = Kind.fromCli(rs.getString(3));
+                    if (kind.isEmpty()) continue;
+                    ResourceId.Result id = ResourceId.parse(kind.get(), rs.getString(4));
+                    if (!id.ok()) continue;
+                    long uid = rs.getLong(8);
+                    java.util.OptionalLong who = rs.wasNull() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(uid);
+                    out.add(new HistoryRow(rs.getLong(1), rs.getString(2), id.id(), rs.getString(5), rs.getLong(6),
+                            Optional.ofNullable(rs.getString(7)), who));
+                }
+            }
+        } catch (SQLException e) {
+            throw new StateException("cannot read history: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
     /** Rows of the history table, oldest first, as "action kind name generation". */
     public synchronized List<String> history() throws StateException {
         var out = new ArrayList<String>();

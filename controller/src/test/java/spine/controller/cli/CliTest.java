@@ -115,4 +115,48 @@ class CliTest {
         assertThat(spine("metrics")).isEqualTo(ExitCode.UNAVAILABLE);
         assertThat(err()).contains("spine run is not running");
     }
+
+    /** Every command answers --help with its usage and exit codes, and the option check points there. */
+    @Test
+    void everyCommandHasHelp() {
+        for (Command c : Command.values()) {
+            out.reset();
+            assertThat(spine(c.word, "--help")).as(c.word).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).as(c.word).startsWith("usage: spine " + c.usage).contains("Exit code");
+            out.reset();
+            assertThat(spine("help", c.word)).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("usage: spine " + c.word);
+        }
+        assertThat(spine("get", "--frobnicate")).isEqualTo(ExitCode.INVALID);
+        assertThat(err()).contains("spine get does not take --frobnicate; see spine get --help");
+    }
+
+    /** The completion script parses, completes commands and their options, and lists every command. */
+    @Test
+    void bashCompletionWorks() throws Exception {
+        assertThat(spine("completion", "bash")).isZero();
+        Path script = Files.writeString(specs.resolve("spine.bash"), out.toString(StandardCharsets.UTF_8));
+        var p = new ProcessBuilder("bash", "-c", """
+                set -e; bash -n "$1"; source "$1"
+                COMP_WORDS=(spine ap); COMP_CWORD=1; _spine; echo "1:${COMPREPLY[*]}"
+                COMP_LINE="spine reconcile --o"; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(spine reconcile --o); COMP_CWORD=2; _spine; echo "2:${COMPREPLY[*]}"
+                COMP_LINE="spine delete "; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(spine delete ""); COMP_CWORD=2; _spine; echo "3:${COMPREPLY[*]}"
+                COMP_LINE="spine get -o "; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(spine get -o ""); COMP_CWORD=3; _spine; echo "4:${COMPREPLY[*]}"
+                complete -p spine
+                """, "completion", script.toString()).redirectErrorStream(true).start();
+        String got = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(got).isZero();
+        assertThat(got).contains("1:apply", "2:--once", "3:persona tenant envelope", "4:table yaml json", "complete -F _spine spine");
+        for (Command c : Command.values()) assertThat(Files.readString(script)).contains(c.word + ") opts=");
+        assertThat(spine("completion", "zsh")).isEqualTo(ExitCode.INVALID);
+    }
+
+    /** doctor's fixes are the "what to do" column of OPERATIONS, word for word: one text, two readers. */
+    @Test
+    void doctorRemediesAreTheOperationsTable() throws IOException {
+        String ops = Files.readString(Path.of(System.getProperty("spine.repo", "..")).resolve("docs/OPERATIONS.md"));
+        for (var row : spine.controller.validate.Remedy.TABLE) {
+            assertThat(ops).as("OPERATIONS.md holds the fix for %s", row).contains(row.fix());
+        }
+    }
 }

@@ -1,0 +1,131 @@
+package spine.controller.cli;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every command, with the options it takes and what it prints for {@code --help}. One table serves the option check
+ * ({@link Args#allowOnly}), {@code spine help}, {@code spine COMMAND --help} and {@code spine completion bash}, so
+ * none of them can drift from what a command accepts.
+ */
+enum Command {
+    APPLY("apply", "apply -f PATH... [--timeout 120s] [--parallel 4]",
+            "validate, store intent, converge; exit 0 converged, 1 not, 2 invalid",
+            List.of("-f", "--timeout", "--parallel"), """
+            Validates every document in the files (or directories, searched for *.yaml and *.yml), stores all of them in
+            one transaction, and converges: through spine run or bay0 when one listens on the control socket (then a
+            member of group spine may apply), else by itself under the converger lock. Prints one line per resource:
+            created/updated/unchanged, its phase, and for a container that exited by itself its exit code, restarts
+            and next try. Returns as soon as everything converged, or only crash loops, exits and conflicts remain.
+            Exit codes: 0 converged, 1 not converged, 2 invalid input (nothing stored), 3 unavailable."""),
+    DIFF("diff", "diff -f PATH... | diff --since GENERATION [KIND NAME]",
+            "print the plan an apply would run, or what changed since a generation; exit 0 none, 1 changes, 2 invalid",
+            List.of("-f", "--since"), """
+            With -f: the intent changes (create/update, with the fields that differ) and the plan an apply of those files
+            would run, one step per line: <phase> <target> <step> -- <reason>. Writes nothing.
+            With --since G: for every resource (or the one named), what its spec is now against what it was at
+            generation G, field by field, from the append-only history; resources created or deleted after G say so.
+            Exit codes: 0 no changes, 1 changes, 2 invalid input, 3 podman or database unavailable."""),
+    GET("get", "get [KIND] [NAME] [-o table|yaml|json] | get boot [-o json]",
+            "desired state, observed phase, restarts and last error",
+            List.of("-o"), """
+            KIND is persona, tenant or envelope. The table shows WANT (held when this boot holds it stopped), PHASE
+            (stopped, starting, running, paused, crashloop, exited, ...), RESTARTS, the generation, the observed
+            generation and the last error; crash loops and exits get a line with the exit code and next try.
+            -o yaml prints re-appliable specs; -o json adds status details. get boot shows how this boot went.
+            Exit codes: 0, 2 unknown kind or name, 3 unavailable or an old schema (run spine apply or reboot)."""),
+    HISTORY("history", "history [KIND NAME] [-o table|json]",
+            "every change of intent: generation, time, uid and the fields that changed",
+            List.of("-o"), """
+            The append-only history, oldest first: time, the uid that made the change (the CLI's own, or the control
+            socket peer's for an apply through spine run or bay0), kind and name, generation, create/update/delete,
+            and the fields that changed against the resource's previous generation.
+            Exit codes: 0, 2 unknown kind or name, 3 unavailable."""),
+    DELETE("delete", "delete KIND NAME [--timeout 120s]",
+            "remove intent and prune its container",
+            List.of("--timeout"), """
+            Removes the intent (the history keeps it) and prunes the container. An envelope still named by a persona
+            or tenant is refused.
+            Exit codes: 0 converged, 1 not, 2 invalid or not found, 3 unavailable."""),
+    RUN("run", "run [--resync 30s] [--parallel 4]",
+            "the level-triggered loop (hands-off convergence daemon)",
+            List.of("--resync", "--parallel"), """
+            A pass on every wake-up (an apply through the control socket) and every resync; wake-ups coalesce. Failed
+            steps back off 1 s doubling to 5 min; crash-looping containers 10 s doubling to 5 min. Holds the converger
+            lock and serves <root>/spine/control.sock; SIGTERM stops it cleanly.
+            Exit codes: 0 on a clean stop, 3 another converger holds the lock."""),
+    RECONCILE("reconcile", "reconcile --once [--timeout 120s] [--parallel 4]",
+            "one pass, then exit",
+            List.of("--once", "--timeout", "--parallel"), """
+            One pass (through spine run when it is up): observe, plan, run the steps.
+            Exit codes: 0 converged after the pass, 1 not."""),
+    METRICS("metrics", "metrics",
+            "Prometheus text from the running spine run",
+            List.of(), """
+            spine_passes_total{result}, spine_steps_total{kind,result} and the pass and step duration summaries.
+            Exit codes: 0, 3 no daemon or refused."""),
+    VALIDATE("validate", "validate [-o json] [--budget 20s]",
+            "health check: GREEN/YELLOW/RED (exit 0/1/2); also bay0 --validate",
+            List.of("-o", "--budget"), """
+            Freezer (a probe container frozen and thawed), umbilical (the AI tenant's socket), persist (a marker
+            written and read back) and log, within a hard budget. Never writes the database.
+            Exit codes: 0 GREEN, 1 YELLOW, 2 RED, 3 unavailable."""),
+    DOCTOR("doctor", "doctor [--budget 20s]",
+            "validate, and for every line that is not GREEN the command or step that fixes it",
+            List.of("--budget"), """
+            Runs validate, then prints under each line that is not GREEN what fixes it (the same table as
+            docs/OPERATIONS.md), and a line for each resource that is held, crash-looping, exited or in conflict.
+            Exit codes: as validate."""),
+    IMAGE("image", "image verify IMG [--contract images/contract.yaml]",
+            "check an image archive against the integration contract",
+            List.of("--contract"), """
+            Streams the archive (gzip or not), so memory stays small whatever its size, and prints one
+            INTEGRATION FAIL: <path> - <reason> line per breach.
+            Exit codes: 0 meets the contract, 1 breaches, 2 unreadable."""),
+    COMPLETION("completion", "completion bash",
+            "print the bash completion script",
+            List.of(), """
+            Debian's layout: spine completion bash > /usr/share/bash-completion/completions/spine
+            (or ~/.local/share/bash-completion/completions/spine for one user). Completes commands, their options,
+            kinds and the names stored in the intent.
+            Exit codes: 0, 2 for another shell."""),
+    VERSION("version", "version", "print the version", List.of(), "Exit code: 0.");
+
+    /** Options every command takes. */
+    static final List<String> COMMON = List.of("--root", "-v", "--verbose", "-h", "--help");
+
+    final String word;
+    final String usage;
+    final String summary;
+    final List<String> options;
+    final String details;
+
+    Command(String word, String usage, String summary, List<String> options, String details) {
+        this.word = word;
+        this.usage = usage;
+        this.summary = summary;
+        this.options = List.copyOf(options);
+        this.details = details;
+    }
+
+    static Optional<Command> of(String word) {
+        return Arrays.stream(values()).filter(c -> c.word.equals(word)).findFirst();
+    }
+
+    String help() {
+        return "usage: spine " + usage + "\n\n" + summary + "\n\n" + details.strip() + "\n\n"
+                + "Every command also takes --root DIR (or SPINE_ROOT; it stands in for /persist), -v and --help.\n";
+    }
+
+    static String overview() {
+        var sb = new StringBuilder("""
+                spine: declarative reconciler for personas, tenants and envelopes
+
+                usage: spine COMMAND [--root DIR] [-v]    (spine COMMAND --help for one command)
+                """);
+        for (Command c : values()) sb.append(String.format("  %-10s %s%n", c.word, c.summary));
+        sb.append("\n--root DIR (or SPINE_ROOT) stands in for /persist. Exit code 3: the machine cannot do it now.\n");
+        return sb.toString();
+    }
+}
