@@ -22,7 +22,7 @@ public final class Main {
                 System.err.println("bay0: runs only as PID 1 (the image's /sbin/init); for commands use spine");
                 System.exit(2);
             }
-            new spine.controller.pid1.Bay0(new spine.drivers.kernel.Kernel(java.nio.file.Path.of("/")), Clock.systemUTC(),
+            spine.controller.pid1.Bay0.pid1(new spine.drivers.kernel.Kernel(java.nio.file.Path.of("/")), Clock.systemUTC(),
                     Cli.version()).run();
         }
         int code;

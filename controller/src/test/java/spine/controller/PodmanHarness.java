@@ -76,6 +76,20 @@ public final class PodmanHarness {
         return out;
     }
 
+    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    public static final Path JAR = Path.of(System.getProperty("spine.jar", "target/spine.jar"));
+
+    /** The real jar in a child JVM against the test storage, as the launcher starts it (SerialGC, C1 only). */
+    public ProcessBuilder spineProcess(Path root, String... args) {
+        var argv = new ArrayList<>(List.of(JAVA, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
+                "-jar", JAR.toString()));
+        argv.addAll(List.of(args));
+        argv.addAll(List.of("--root", root.toString()));
+        var pb = new ProcessBuilder(argv);
+        pb.environment().putAll(env);
+        return pb;
+    }
+
     /** Runs the CLI in this JVM against the test storage; returns exit code and output. */
     public Result spine(Path root, String... args) {
         var out = new ByteArrayOutputStream();

@@ -17,12 +17,14 @@ final class Reaper {
     static final Duration PERIOD = Duration.ofMillis(100);
 
     private final Kernel kernel;
+    private final Syscalls sys;
     private final ChildProcesses children;
     private final long self = ProcessHandle.current().pid();
     private volatile long reaped;
 
-    Reaper(Kernel kernel, ChildProcesses children) {
+    Reaper(Kernel kernel, Syscalls sys, ChildProcesses children) {
         this.kernel = kernel;
+        this.sys = sys;
         this.children = children;
     }
 
@@ -48,8 +50,8 @@ final class Reaper {
         return children.exclusively(() -> {
             int n = 0;
             for (int pid : zombies) {
-                if (children.owns(pid) || !Syscalls.hasExited(pid)) continue;
-                if (Syscalls.reap(pid).value() == pid) n++;
+                if (children.owns(pid) || !sys.hasExited(pid)) continue;
+                if (sys.reap(pid).value() == pid) n++;
             }
             if (n > 0) {
                 reaped += n;

@@ -26,7 +26,6 @@ import spine.controller.PodmanHarness;
  */
 class GroupIT {
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    private static final Path JAR = Path.of(System.getProperty("spine.jar", "target/spine.jar"));
     private static final String MEMBER = "spineit-member", OUTSIDER = "spineit-outsider";
     private static PodmanHarness podman;
     private static boolean createdGroup;
@@ -82,7 +81,7 @@ class GroupIT {
     void aSupplementaryMemberAppliesThroughTheSocketAndAnOutsiderIsRefused() throws Exception {
         Path root = Files.createTempDirectory(Path.of("/var/tmp/spine-it"), "group");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path jar = Files.copy(JAR, root.resolve("spine.jar"));
+        Path jar = Files.copy(PodmanHarness.JAR, root.resolve("spine.jar"));
         Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
         Path spec = Files.writeString(root.resolve("member.yaml"), """
                 apiVersion: spine/v1
@@ -92,11 +91,7 @@ class GroupIT {
                 """);
         Files.setPosixFilePermissions(spec, PosixFilePermissions.fromString("rw-r--r--"));
 
-        var pb = new ProcessBuilder(JAVA, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
-                "-jar", JAR.toString(), "run", "--root", root.toString()).redirectErrorStream(true)
-                .redirectOutput(root.resolve("run.out").toFile());
-        pb.environment().putAll(podman.env());
-        Process daemon = pb.start();
+        Process daemon = podman.spineProcess(root, "run").redirectErrorStream(true).redirectOutput(root.resolve("run.out").toFile()).start();
         try {
             for (int i = 0; i < 300 && !Files.exists(root.resolve("spine/control.sock")); i++) Thread.sleep(100);
             assertThat(root.resolve("spine/control.sock")).exists();

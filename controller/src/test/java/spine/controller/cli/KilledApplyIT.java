@@ -23,8 +23,6 @@ import spine.controller.PodmanHarness;
  * leftovers as the boot repair does. Real podman, the real jar in a child JVM.
  */
 class KilledApplyIT {
-    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    private static final Path JAR = Path.of(System.getProperty("spine.jar", "target/spine.jar"));
     private static final int ROUNDS = Integer.getInteger("spine.killedapply.rounds", 4);
     private static final int PERSONAS = 10;
     private static PodmanHarness podman;
@@ -59,12 +57,8 @@ class KilledApplyIT {
                         spec: {image: localhost/spine/busybox:1, command: ["sleep", "3600"], state: running}
                         """.formatted(name));
             }
-            var argv = new ArrayList<>(List.of(JAVA, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "--enable-native-access=ALL-UNNAMED", "-jar", JAR.toString(), "apply", "-f", specs.toString(),
-                    "--root", root.toString()));
-            var pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(root.resolve("apply.out").toFile());
-            pb.environment().putAll(podman.env());
-            Process apply = pb.start();
+            Process apply = podman.spineProcess(root, "apply", "-f", specs.toString()).redirectErrorStream(true)
+                    .redirectOutput(root.resolve("apply.out").toFile()).start();
             // kill while podman is at work: after the intent is stored (one transaction), at a random moment
             Path log = root.resolve("spine/spine.log");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -9,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -26,8 +24,6 @@ import spine.controller.PodmanHarness;
  * keeps its container exited with the exit code shown.
  */
 class CrashLoopIT {
-    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    private static final Path JAR = Path.of(System.getProperty("spine.jar", "target/spine.jar"));
     private static PodmanHarness podman;
 
     @BeforeAll
@@ -82,11 +78,7 @@ class CrashLoopIT {
         assertThat(applyMs).as("apply returns once the crash is known, not at its 120 s timeout").isLessThan(60_000);
 
         // the daemon for 25 s: the first restart waits 10 s after the exit, the second 20 s after that one
-        var argv = new ArrayList<>(List.of(JAVA, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
-                "-jar", JAR.toString(), "run", "--root", root.toString()));
-        var pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(root.resolve("run.out").toFile());
-        pb.environment().putAll(podman.env());
-        Process run = pb.start();
+        Process run = podman.spineProcess(root, "run").redirectErrorStream(true).redirectOutput(root.resolve("run.out").toFile()).start();
         Thread.sleep(25_000);
         run.destroy();
         assertThat(run.waitFor(30, TimeUnit.SECONDS)).isTrue();

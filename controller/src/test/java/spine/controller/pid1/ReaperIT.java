@@ -30,9 +30,9 @@ class ReaperIT {
 
     @Test
     void reapsOrphansButNeverStealsAnExitStatus() throws Exception {
-        assertThat(Syscalls.setSubreaper(true).ok()).isTrue();
+        assertThat(Syscalls.linux().setSubreaper(true).ok()).isTrue();
         var children = new ChildProcesses();
-        var reaper = new Reaper(kernel, children);
+        var reaper = new Reaper(kernel, Syscalls.linux(), children);
         Thread thread = reaper.start();
         var runner = new ProcessCommandRunner(Map.of(), children);
         try (var pool = Executors.newFixedThreadPool(8)) {
@@ -54,7 +54,7 @@ class ReaperIT {
         assertThat(reaper.reaped()).isGreaterThanOrEqualTo(200);
         thread.interrupt();
         thread.join(2_000);
-        Syscalls.setSubreaper(false);
+        Syscalls.linux().setSubreaper(false);
     }
 
     @Test
@@ -63,6 +63,6 @@ class ReaperIT {
         int pid = (int) p.pid();
         // The JDK reaps its own child; until it has, a peek reports exit without taking the status.
         assertThat(p.waitFor()).isZero();
-        assertThat(Syscalls.hasExited(pid)).isFalse(); // already collected by the JDK: nothing to peek
+        assertThat(Syscalls.linux().hasExited(pid)).isFalse(); // already collected by the JDK: nothing to peek
     }
 }

@@ -1,26 +1,13 @@
 package spine.drivers.kernel;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
 /**
- * Every system call Spine makes, through java.lang.foreign and libc, in one place. Each returns a result
- * value ({@link Result}) carrying errno; none throws for a failed call.
+ * Every system call Spine makes, behind one interface: {@link #linux()} is the real one (java.lang.foreign and
+ * libc), and a unit test boots bay0 against a fake. Each call returns a {@link Result} carrying errno; none throws
+ * for a failed call.
  */
-public final class Syscalls {
+public interface Syscalls {
     /** A call's return value and, when it failed, errno. */
-    public record Result(long value, int errno) {
+    record Result(long value, int errno) {
         public boolean ok() { return value >= 0; }
 
         @Override
@@ -29,181 +16,40 @@ public final class Syscalls {
         }
     }
 
-    public static final long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_BIND = 4096,
-            MS_MOVE = 8192, MS_REC = 16384;
-    public static final int RB_AUTOBOOT = 0x01234567, RB_HALT_SYSTEM = 0xcdef0123, RB_POWER_OFF = 0x4321fedc;
-    private static final int O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000;
-    private static final long SYS_FINIT_MODULE = 313;
-    private static final int P_PID = 1;
-    public static final int WNOHANG = 1, WEXITED = 4, WNOWAIT = 0x01000000;
-    private static final int PR_SET_CHILD_SUBREAPER = 36;
-    private static final long RNDADDENTROPY = 0x40085203L;
+    long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_BIND = 4096, MS_MOVE = 8192, MS_REC = 16384;
+    int RB_AUTOBOOT = 0x01234567, RB_HALT_SYSTEM = 0xcdef0123, RB_POWER_OFF = 0x4321fedc;
+    int WNOHANG = 1, WEXITED = 4, WNOWAIT = 0x01000000;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
-
-    private static final MethodHandle MOUNT = handle("mount", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
-    private static final MethodHandle OPEN = handle("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle SYSCALL3 = handle("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.firstVariadicArg(1));
-    private static final MethodHandle REBOOT = handle("reboot", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle SYNC = handle("sync", FunctionDescriptor.ofVoid());
-    private static final MethodHandle WAITID = handle("waitid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle WAITPID = handle("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle PRCTL = handle("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), Linker.Option.firstVariadicArg(1));
-    private static final MethodHandle IOCTL = handle("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOCK_SETTIME = handle("clock_settime", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle CLOCK_GETTIME = handle("clock_gettime", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    private static final int CLOCK_BOOTTIME = 7;
-
-    private Syscalls() {}
-
-    private static MethodHandle handle(String name, FunctionDescriptor fd, Linker.Option... extra) {
-        var opts = new Linker.Option[extra.length + 1];
-        opts[0] = ERRNO_OPT;
-        System.arraycopy(extra, 0, opts, 1, extra.length);
-        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(() -> new IllegalStateException("libc lacks " + name)), fd, opts);
-    }
-
-    private static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
+    static Syscalls linux() {
+        return LinuxSyscalls.INSTANCE;
     }
 
     /** mount(2). {@code data} may be null. */
-    public static Result mount(String source, String target, String fstype, long flags, String data) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(CAPTURE);
-            int r = (int) MOUNT.invokeExact(st, cstr(a, source), cstr(a, target), cstr(a, fstype), flags, cstr(a, data));
-            return new Result(r, r < 0 ? errno(st) : 0);
-        } catch (Throwable t) {
-            throw new IllegalStateException("mount downcall failed", t);
-        }
-    }
+    Result mount(String source, String target, String fstype, long flags, String data);
 
     /** Loads a kernel module from a file with finit_module(2). */
-    public static Result finitModule(String path, String params) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(CAPTURE);
-            int fd = (int) OPEN.invokeExact(st, a.allocateFrom(path), O_RDONLY | O_CLOEXEC);
-            if (fd < 0) return new Result(fd, errno(st));
-            try {
-                long r = (long) SYSCALL3.invokeExact(st, SYS_FINIT_MODULE, fd, a.allocateFrom(params), 0);
-                return new Result(r, r < 0 ? errno(st) : 0);
-            } finally {
-                int ignored = (int) CLOSE.invokeExact(st, fd);
-            }
-        } catch (Throwable t) {
-            throw new IllegalStateException("finit_module downcall failed", t);
-        }
-    }
+    Result finitModule(String path, String params);
 
     /** reboot(2) with RB_POWER_OFF, RB_AUTOBOOT or RB_HALT_SYSTEM; returns only on failure. */
-    public static Result reboot(int how) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(CAPTURE);
-            int r = (int) REBOOT.invokeExact(st, how);
-            return new Result(r, r < 0 ? errno(st) : 0);
-        } catch (Throwable t) {
-            throw new IllegalStateException("reboot downcall failed", t);
-        }
-    }
+    Result reboot(int how);
 
-    public static void sync() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(CAPTURE);
-            SYNC.invokeExact(st);
-        } catch (Throwable t) {
-            throw new IllegalStateException("sync downcall failed", t);
-        }
-    }
+    void sync();
 
     /** Peeks whether child {@code pid} has exited, without reaping it: waitid(P_PID, pid, WEXITED|WNOHANG|WNOWAIT). */
-    public static boolean hasExited(int pid) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(CAPTURE);
-            MemorySegment info = a.allocate(128); // siginfo_t
-            int r = (int) WAITID.invokeExact(st, P_PID, pid, info, WEXITED | WNOHANG | WNOWAIT);
-            return r == 0 && info.get(JAVA_INT, 16) == pid; // si_pid is 0 when the child is still running
-        } catch (Throwable t) {
-            throw new IllegalStateException("waitid downcall failed", t);
-        }
-    }
+    boolean hasExited(int pid);
 
     /** Reaps child {@code pid} if it has exited: waitpid(pid, &status, WNOHANG). Returns the pid, 0, or an error. */
-    public static Result reap(int pid) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(CAPTURE);
-            MemorySegment status = a.allocate(JAVA_INT);
-            int r = (int) WAITPID.invokeExact(st, pid, status, WNOHANG);
-            return new Result(r, r < 0 ? errno(st) : 0);
-        } catch (Throwable t) {
-            throw new IllegalStateException("waitpid downcall failed", t);
-        }
-    }
+    Result reap(int pid);
 
     /** Makes this process adopt orphaned descendants, as PID 1 does (used where Spine is not PID 1, such as tests). */
-    public static Result setSubreaper(boolean on) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(CAPTURE);
-            int r = (int) PRCTL.invokeExact(st, PR_SET_CHILD_SUBREAPER, on ? 1L : 0L);
-            return new Result(r, r < 0 ? errno(st) : 0);
-        } catch (Throwable t) {
-            throw new IllegalStateException("prctl downcall failed", t);
-        }
-    }
+    Result setSubreaper(boolean on);
 
     /** Credits {@code seed} to the kernel's entropy pool: ioctl(RNDADDENTROPY) on /dev/urandom. */
-    public static Result addEntropy(byte[] seed, int entropyBits) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(CAPTURE);
-            int fd = (int) OPEN.invokeExact(st, a.allocateFrom("/dev/urandom"), O_WRONLY | O_CLOEXEC);
-            if (fd < 0) return new Result(fd, errno(st));
-            try {
-                MemorySegment info = a.allocate(8L + seed.length);
-                info.set(JAVA_INT, 0, entropyBits);
-                info.set(JAVA_INT, 4, seed.length);
-                MemorySegment.copy(MemorySegment.ofArray(seed), 0, info, 8, seed.length);
-                int r = (int) IOCTL.invokeExact(st, fd, RNDADDENTROPY, info);
-                return new Result(r, r < 0 ? errno(st) : 0);
-            } finally {
-                int ignored = (int) CLOSE.invokeExact(st, fd);
-            }
-        } catch (Throwable t) {
-            throw new IllegalStateException("ioctl downcall failed", t);
-        }
-    }
+    Result addEntropy(byte[] seed, int entropyBits);
 
     /** Sets CLOCK_REALTIME. */
-    public static Result setRealtime(long epochSeconds, long nanos) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(CAPTURE);
-            MemorySegment ts = a.allocate(16);
-            ts.set(JAVA_LONG, 0, epochSeconds);
-            ts.set(JAVA_LONG, 8, nanos);
-            int r = (int) CLOCK_SETTIME.invokeExact(st, 0, ts);
-            return new Result(r, r < 0 ? errno(st) : 0);
-        } catch (Throwable t) {
-            throw new IllegalStateException("clock_settime downcall failed", t);
-        }
-    }
+    Result setRealtime(long epochSeconds, long nanos);
 
     /** Seconds since boot (CLOCK_BOOTTIME): works before /proc is mounted, unlike /proc/uptime. */
-    public static double uptime() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(CAPTURE);
-            MemorySegment ts = a.allocate(16);
-            int r = (int) CLOCK_GETTIME.invokeExact(st, CLOCK_BOOTTIME, ts);
-            return r < 0 ? -1 : ts.get(JAVA_LONG, 0) + ts.get(JAVA_LONG, 8) / 1e9;
-        } catch (Throwable t) {
-            throw new IllegalStateException("clock_gettime downcall failed", t);
-        }
-    }
-
-    private static MemorySegment cstr(Arena a, String s) {
-        return s == null ? MemorySegment.NULL : a.allocateFrom(s);
-    }
+    double uptime();
 }

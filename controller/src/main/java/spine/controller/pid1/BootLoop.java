@@ -1,0 +1,188 @@
+package spine.controller.pid1;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import spine.controller.loop.BackoffTracker;
+import spine.controller.loop.BootConvergence;
+import spine.controller.loop.ControlLoop;
+import spine.controller.loop.ControlProtocol;
+import spine.controller.loop.Executor;
+import spine.controller.loop.Metrics;
+import spine.controller.loop.Reconciler;
+import spine.controller.state.ControlSocket;
+import spine.controller.state.ConvergeLock;
+import spine.controller.state.IntentStore;
+import spine.controller.state.SpineRoot;
+import spine.controller.state.StateException;
+import spine.drivers.kernel.Kernel;
+import spine.drivers.kernel.Syscalls;
+import spine.drivers.podman.PodmanDriver;
+import spine.model.Phase;
+import spine.model.ResourceId;
+
+/**
+ * Everything that needs podman, after init complete, on its own thread, so a hung podman never holds up boot: the
+ * converger lock, this boot's holds (database only), the boot repair (retried until podman answers), the boot report,
+ * the built-in images, then the loop with the control socket, exactly as {@code spine run} serves them.
+ */
+final class BootLoop {
+    private static final System.Logger LOG = System.getLogger("bay0");
+
+    private final Kernel kernel;
+    private final Syscalls sys;
+    private final Clock clock;
+    private final Genesis genesis;
+    private final Runnable flush;
+    private final BootRecord record;
+    private final PodmanDriver podman;
+    private volatile boolean stopping;
+    private volatile ControlLoop loop;
+    private volatile Thread thread;
+
+    BootLoop(BootContext boot, Runnable flush, BootRecord record, PodmanDriver podman) {
+        this.kernel = boot.kernel();
+        this.sys = boot.sys();
+        this.clock = boot.clock();
+        this.genesis = boot.genesis();
+        this.flush = flush;
+        this.record = record;
+        this.podman = podman;
+    }
+
+    void start(Optional<IntentStore> store, SpineRoot root, boolean clean, boolean lastShutdownClean) {
+        thread = Thread.ofPlatform().name("converge").start(() -> {
+            try {
+                if (store.isEmpty()) {
+                    genesis.line("boot report: state db unavailable; nothing to converge");
+                    flush.run();
+                    loadImages();
+                    return;
+                }
+                converge(store.get(), root, clean, lastShutdownClean);
+            } catch (StateException | RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "convergence stopped", e);
+                genesis.line("convergence stopped: " + e.getMessage() + "; the shell and spine validate still work");
+                flush.run();
+            }
+        });
+    }
+
+    /** Stops the loop (nothing restarts after this) and waits a bounded time for the thread. */
+    void stop(Duration wait) {
+        stopping = true;
+        ControlLoop l = loop;
+        if (l != null) l.stop();
+        Thread t = thread;
+        if (t == null) return;
+        try {
+            t.join(wait);
+        } catch (InterruptedException ignored) {
+            // shutdown carries on
+        }
+    }
+
+    private void converge(IntentStore db, SpineRoot root, boolean clean, boolean lastShutdownClean)
+            throws StateException {
+        // Taken first and held for good: a CLI command run from the shell during the repair must wait for the
+        // loop's socket rather than converge by itself on a podman that may hang.
+        try (ConvergeLock held = convergerLock(root)) {
+            if (held == null) return; // shutting down
+            var boot = new BootConvergence(db, podman);
+            SortedMap<ResourceId, String> holds = boot.hold(clean, lastShutdownClean);
+            Optional<BootConvergence.Report> report = boot.repair(clean, lastShutdownClean, holds);
+            Duration wait = Duration.ofSeconds(2);
+            while (report.isEmpty() && !stopping) {
+                genesis.line("boot repair waiting for podman (no answer; retry in " + wait.toSeconds() + "s)");
+                flush.run();
+                sleep(wait);
+                wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(60)) > 0 ? Duration.ofSeconds(60) : wait.multipliedBy(2);
+                report = boot.repair(clean, lastShutdownClean, holds);
+            }
+            if (report.isEmpty()) return; // shutting down
+            genesis.line(report.get().line());
+            flush.run();
+            record.report(report.get().json(), report.get().line());
+            loadImages();
+            runLoop(db, root, clean && lastShutdownClean);
+        }
+    }
+
+    /** The converger lock, waiting while a CLI command holds it; null when shutdown starts first. */
+    private ConvergeLock convergerLock(SpineRoot root) throws StateException {
+        boolean noted = false;
+        while (!stopping) {
+            Optional<ConvergeLock> lock = ConvergeLock.tryAcquire(root, "bay0");
+            if (lock.isPresent()) return lock.get();
+            if (!noted) LOG.log(System.Logger.Level.WARNING, "converger lock held by a CLI command; bay0 waits for it");
+            noted = true;
+            sleep(Duration.ofMillis(500));
+        }
+        return null;
+    }
+
+    private void runLoop(IntentStore db, SpineRoot root, boolean autostart) throws StateException {
+        var metrics = new Metrics();
+        var reconciler = new Reconciler(db, podman, new Executor(podman, db, metrics, 4), new BackoffTracker(), metrics, clock);
+        ControlLoop l = new ControlLoop(reconciler, Duration.ofSeconds(30), clock);
+        try (ControlSocket.Server server = ControlSocket.bind(root, req -> ControlProtocol.answer(req, l, metrics, db))) {
+            loop = l;
+            if (stopping) return;
+            genesis.line("loop started (tenants and " + (autostart ? "autostart personas" : "no personas") + " start now)");
+            flush.run();
+            // the milestone the boot-to-running benchmark reads: everything this boot wants is up
+            l.awaitConverged(Duration.ofMinutes(30)).thenAccept(ok -> {
+                genesis.line(ok ? "converged after boot: running=" + running(db) : "not converged 30 min after boot; spine get shows why");
+                flush.run();
+            });
+            l.run();
+        }
+    }
+
+    /**
+     * Loads the images built into the system into podman storage when they are missing. Before the loop, so the
+     * first pass finds them; podman is slow under emulation and never holds up boot.
+     */
+    private void loadImages() {
+        var loaded = new AtomicInteger();
+        kernel.bundledImages().forEach((ref, archive) -> {
+            if (podman.imageExists(ref)) {
+                LOG.log(System.Logger.Level.INFO, "image present ref={0}", ref);
+                return;
+            }
+            var r = podman.load(archive);
+            if (r.ok()) loaded.incrementAndGet();
+            LOG.log(r.ok() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "image load ref={0} archive={1} ok={2} ms={3}{4}",
+                    ref, archive, r.ok(), r.took().toMillis(), r.ok() ? "" : " error=\"" + r.summary() + "\"");
+        });
+        // podman writes layers without fsync; ext4's delayed allocation can leave them empty after a power cut
+        // within ~30 s (seen in Gate B: "sh not found" in a container). Flush them before anything runs on them.
+        if (loaded.get() > 0) {
+            long t0 = System.nanoTime();
+            Bounded.call("sync-images", Duration.ofSeconds(60), () -> {
+                sys.sync();
+                return true;
+            });
+            LOG.log(System.Logger.Level.INFO, "images flushed to disk ms={0}", (System.nanoTime() - t0) / 1_000_000);
+        }
+    }
+
+    private static long running(IntentStore db) {
+        try {
+            return db.statuses().values().stream().filter(st -> st.phase() == Phase.RUNNING).count();
+        } catch (StateException e) {
+            return -1;
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

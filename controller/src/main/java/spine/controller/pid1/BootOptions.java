@@ -1,0 +1,52 @@
+package spine.controller.pid1;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import spine.drivers.kernel.Syscalls;
+
+/**
+ * Boot options from the kernel command line. Reads needed to survive get {@code spine.timeout_ms} (200 ms); writes
+ * (fresh seed, last-good time, genesis.log) may take longer, since they fsync, but are bounded too.
+ */
+record BootOptions(Duration survivalTimeout, Duration mountTimeout, Duration writeTimeout, Duration dbTimeout,
+                   Duration moduleTimeout, Duration deviceWait, String persistDevice, String panic, String podman) {
+    static BootOptions from(Map<String, String> cmdline, Consumer<String> warn) {
+        return new BootOptions(
+                millis(cmdline, "spine.timeout_ms", 200, warn),
+                // the mount replays ext4's journal after a power cut: 200 ms was not enough under TCG (Gate B soak)
+                millis(cmdline, "spine.mount_timeout_ms", 5_000, warn),
+                millis(cmdline, "spine.write_timeout_ms", 2_000, warn),
+                millis(cmdline, "spine.db_timeout_ms", 120_000, warn),
+                millis(cmdline, "spine.module_timeout_ms", 10_000, warn),
+                millis(cmdline, "spine.device_wait_ms", 3_000, warn),
+                cmdline.getOrDefault("spine.persist", "auto"),
+                cmdline.getOrDefault("spine.panic", "halt"),
+                // for diagnosis (and the hanging-podman test): another podman binary, e.g. a wrapper that traces
+                cmdline.getOrDefault("spine.podman", "/usr/bin/podman"));
+    }
+
+    /** What {@code spine.panic=} asks reboot(2) for: halt (the default), reboot or poweroff. */
+    int panicReboot() {
+        return switch (panic) {
+            case "reboot" -> Syscalls.RB_AUTOBOOT;
+            case "poweroff" -> Syscalls.RB_POWER_OFF;
+            default -> Syscalls.RB_HALT_SYSTEM;
+        };
+    }
+
+    /** A bad value must not stop PID 1: it gets the default and a genesis line saying so. */
+    private static Duration millis(Map<String, String> cmdline, String key, long fallback, Consumer<String> warn) {
+        String v = cmdline.get(key);
+        if (v == null) return Duration.ofMillis(fallback);
+        try {
+            long ms = Long.parseLong(v);
+            if (ms > 0) return Duration.ofMillis(ms);
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        warn.accept(key + "=" + v + " is not a positive number of milliseconds; using " + fallback);
+        return Duration.ofMillis(fallback);
+    }
+}

@@ -1,0 +1,47 @@
+package spine.controller.pid1;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import spine.controller.state.StateBridge;
+
+/** This boot's record, {@code /run/spine/boot.json} (read by {@code spine get boot}): written at init, again with the report. */
+final class BootRecord {
+    private final Path runDir;
+    private final ObjectNode json = JsonNodeFactory.instance.objectNode();
+
+    BootRecord(Path runDir) {
+        this.runDir = runDir;
+    }
+
+    void init(boolean clean, boolean lastShutdownClean, Path root, String bootedAt, String version, double uptime) {
+        synchronized (json) {
+            json.put("clean", clean).put("degraded", !clean).put("lastShutdownClean", lastShutdownClean)
+                    .put("root", root.toString()).put("bootedAt", bootedAt).put("version", version).put("uptime", uptime);
+        }
+        save();
+    }
+
+    void report(JsonNode report, String line) {
+        synchronized (json) {
+            json.set("report", report);
+            json.put("reportLine", line);
+        }
+        save();
+    }
+
+    private void save() {
+        String text;
+        synchronized (json) {
+            text = json.toString() + "\n";
+        }
+        Bounded.call("boot-record", Duration.ofSeconds(2), () -> {
+            StateBridge.writeBootRecord(runDir, text);
+            return true;
+        });
+    }
+}

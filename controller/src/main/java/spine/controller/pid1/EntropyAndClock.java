@@ -1,0 +1,54 @@
+package spine.controller.pid1;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+
+import spine.controller.state.StateBridge;
+import spine.drivers.kernel.Syscalls;
+
+/**
+ * A clean boot's continuity: the stored entropy seed is credited to the kernel and replaced at once (a seed is never
+ * used twice), and a clock behind the last-good time is set forward to it. Reads get the survival timeout.
+ */
+final class EntropyAndClock {
+    private static final System.Logger LOG = System.getLogger("bay0");
+
+    private final BootContext boot;
+    private final BootOptions options;
+
+    EntropyAndClock(BootContext boot, BootOptions options) {
+        this.boot = boot;
+        this.options = options;
+    }
+
+    void restore(StateBridge state) {
+        Syscalls sys = boot.sys();
+        Clock clock = boot.clock();
+        Bounded.Outcome<Optional<byte[]>> seed = Bounded.call("read-seed", options.survivalTimeout(), state::readEntropySeed);
+        if (seed.ok() && seed.value().flatMap(x -> x).isPresent()) {
+            byte[] s = seed.value().get().get();
+            Syscalls.Result r = sys.addEntropy(s, s.length * 8);
+            LOG.log(System.Logger.Level.INFO, "entropy seed credited bytes={0} result={1}", s.length, r);
+        } else {
+            LOG.log(System.Logger.Level.INFO, "no entropy seed credited reason={0}", seed.ok() ? "none stored" : seed.failure());
+        }
+        Bounded.Outcome<Boolean> fresh = Bounded.call("write-seed", options.writeTimeout(), () -> {
+            state.writeEntropySeed(boot.kernel().random(StateBridge.seedBytes()));
+            return true;
+        });
+        if (!fresh.ok()) LOG.log(System.Logger.Level.WARNING, "fresh entropy seed not written reason={0}", fresh.failure());
+
+        Bounded.Outcome<Optional<Instant>> lastGood = Bounded.call("read-time", options.survivalTimeout(), state::readLastGoodTime);
+        Instant now = clock.instant();
+        if (lastGood.ok() && lastGood.value().flatMap(x -> x).filter(now::isBefore).isPresent()) {
+            Instant target = lastGood.value().get().get();
+            Syscalls.Result r = sys.setRealtime(target.getEpochSecond(), 0);
+            boot.genesis().line("clock was behind last-good time; set to " + target + " result=" + r);
+        }
+        Bounded.call("write-time", options.writeTimeout(), () -> {
+            state.writeLastGoodTime(clock.instant());
+            return true;
+        });
+    }
+}

@@ -1,0 +1,245 @@
+package spine.controller.pid1;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import spine.drivers.kernel.Kernel;
+import spine.drivers.kernel.Syscalls;
+
+/**
+ * bay0's boot sequence in a unit test: a fake kernel tree in a temporary directory (the {@link Kernel} root), fake
+ * system calls that record what PID 1 asked for, captured signal handlers and no console shell. podman is a path that
+ * does not exist, so the convergence thread only waits for it; everything up to init complete, shutdown and panic runs
+ * for real: clean, dirty, wedged, panic and a SIGINT reboot.
+ */
+class Bay0Test {
+    @TempDir Path root;
+    private final FakeSyscalls sys = new FakeSyscalls();
+    private final List<Map<String, String>> consoles = new CopyOnWriteArrayList<>();
+    private Runnable onTerm;
+    private Runnable onInt;
+    private Bay0 bay0;
+
+    /** What PID 1 asked the kernel for, in order; mounts matching {@code wedge} never return. */
+    static class FakeSyscalls implements Syscalls {
+        final List<String> calls = new CopyOnWriteArrayList<>();
+        volatile Predicate<String> wedge = target -> false;
+        volatile double uptime;
+
+        @Override
+        public Result mount(String source, String target, String fstype, long flags, String data) {
+            calls.add("mount " + fstype + " " + target);
+            if (wedge.test(target)) {
+                try {
+                    Thread.sleep(Long.MAX_VALUE); // a disk that never answers: only the bound gets PID 1 past it
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return new Result(0, 0);
+        }
+
+        @Override
+        public Result finitModule(String path, String params) {
+            calls.add("finit_module " + Path.of(path).getFileName());
+            return new Result(0, 0);
+        }
+
+        @Override
+        public Result reboot(int how) {
+            calls.add("reboot " + switch (how) {
+                case RB_AUTOBOOT -> "autoboot";
+                case RB_POWER_OFF -> "power_off";
+                case RB_HALT_SYSTEM -> "halt";
+                default -> Integer.toHexString(how);
+            });
+            return new Result(0, 0);
+        }
+
+        @Override public void sync() { calls.add("sync"); }
+        @Override public boolean hasExited(int pid) { return false; }
+        @Override public Result reap(int pid) { return new Result(0, 0); }
+        @Override public Result setSubreaper(boolean on) { return new Result(0, 0); }
+        @Override public Result addEntropy(byte[] seed, int bits) { calls.add("add_entropy " + seed.length); return new Result(0, 0); }
+        @Override public Result setRealtime(long s, long n) { calls.add("set_realtime " + s); return new Result(0, 0); }
+        @Override public double uptime() { return uptime += 0.001; }
+
+        List<String> matching(String prefix) {
+            return calls.stream().filter(c -> c.startsWith(prefix)).toList();
+        }
+    }
+
+    /** The tree a booted kernel shows PID 1, reduced to what bay0 reads, with a persist disk vda. */
+    private void kernelTree(String cmdline) throws IOException {
+        write("proc/cmdline", "console=ttyS0 " + cmdline + "\n");
+        write("proc/self/oom_score_adj", "0\n");
+        write("proc/sys/kernel/osrelease", "6.1.0-test\n");
+        write("lib/modules/6.1.0-test/modules.dep", """
+                kernel/fs/ext4/ext4.ko: kernel/lib/crc16.ko kernel/fs/jbd2/jbd2.ko
+                kernel/lib/crc16.ko:
+                kernel/fs/jbd2/jbd2.ko:
+                kernel/drivers/block/virtio_blk.ko:
+                """);
+        for (String ko : List.of("kernel/fs/ext4/ext4.ko", "kernel/lib/crc16.ko", "kernel/fs/jbd2/jbd2.ko", "kernel/drivers/block/virtio_blk.ko")) {
+            write("lib/modules/6.1.0-test/" + ko, "");
+        }
+        write("etc/spine/modules", "virtio_blk\next4\n");
+        Files.createDirectories(root.resolve("sys/block/vda/device"));
+        Files.createDirectories(root.resolve("sys/bus/virtio/drivers/virtio_blk"));
+        Files.createSymbolicLink(root.resolve("sys/block/vda/device/driver"), root.resolve("sys/bus/virtio/drivers/virtio_blk"));
+        Files.write(root.resolve(mkparent("dev/vda")), new byte[4096]);
+        byte[] random = new byte[1 << 16];
+        new Random(1).nextBytes(random);
+        Files.write(root.resolve(mkparent("dev/urandom")), random);
+        write("dev/console", "");
+        Files.createDirectories(root.resolve("persist"));
+        Files.createDirectories(root.resolve("run"));
+    }
+
+    private String mkparent(String rel) throws IOException {
+        Files.createDirectories(root.resolve(rel).getParent());
+        return rel;
+    }
+
+    private void write(String rel, String text) throws IOException {
+        Files.writeString(root.resolve(mkparent(rel)), text);
+    }
+
+    private Bay0 boot() {
+        Signals signals = (term, intr) -> {
+            onTerm = term;
+            onInt = intr;
+        };
+        Console console = new Console() {
+            @Override public void start(Map<String, String> env) { consoles.add(env); }
+            @Override public void stop() { }
+        };
+        bay0 = new Bay0(new Kernel(root), sys, Clock.systemUTC(), "test", signals, console);
+        bay0.bootOrPanic();
+        return bay0;
+    }
+
+    private String genesis() throws IOException {
+        return Files.readString(root.resolve("dev/console"));
+    }
+
+    @AfterEach
+    void stop() {
+        if (bay0 != null && onTerm != null) onTerm.run(); // ends the convergence thread waiting for podman
+    }
+
+    @Test
+    void cleanBootInOrderThenSigintRebootsCleanly() throws Exception {
+        kernelTree("spine.podman=/nonexistent/podman spine.panic=reboot");
+        boot();
+        String g = genesis();
+        assertThat(g).contains("bay0: starting (test)", "mounted proc/sys/dev", "modules loaded count=4", "persist mounted",
+                "last shutdown unclean (crash, power loss or first boot)", "state db ready schema=", "init complete\n");
+        assertThat(g.indexOf("persist mounted")).isLessThan(g.indexOf("init complete"));
+        assertThat(sys.calls.getFirst()).as("/proc comes first: oom_score_adj needs it").isEqualTo("mount proc /proc");
+        assertThat(Files.readString(root.resolve("proc/self/oom_score_adj"))).isEqualTo("-1000");
+        // dependencies first, in modprobe's order: modules.dep lists them last-loaded first
+        assertThat(sys.matching("finit_module")).containsExactly("finit_module virtio_blk.ko",
+                "finit_module jbd2.ko", "finit_module crc16.ko", "finit_module ext4.ko");
+        assertThat(sys.matching("mount ext4")).containsExactly("mount ext4 /persist");
+        assertThat(root.resolve("persist/spine/intent.db")).exists();
+        assertThat(Files.readString(root.resolve("run/spine/boot.json"))).contains("\"clean\":true", "\"lastShutdownClean\":false");
+        assertThat(consoles).singleElement().satisfies(env -> assertThat(env).containsEntry("SPINE_ROOT", root.resolve("persist").toString()));
+
+        onInt.run();
+        assertThat(sys.calls).contains("reboot autoboot");
+        assertThat(sys.calls.get(sys.calls.size() - 2)).as("sync, then reboot(2)").isEqualTo("sync");
+        assertThat(root.resolve("persist/spine/clean-shutdown")).exists();
+        assertThat(Files.readString(root.resolve("persist/spine/genesis.log"))).contains("shutdown (SIGINT): flushing state",
+                "shutdown: state flushed; rebooting");
+
+        // the next boot on the same disk knows the last shutdown was clean, and the seed was credited
+        Files.writeString(root.resolve("dev/console"), "");
+        sys.calls.clear();
+        boot();
+        assertThat(genesis()).contains("last shutdown clean", "init complete\n");
+        assertThat(sys.matching("add_entropy")).hasSize(1);
+    }
+
+    @Test
+    void noPersistDiskIsADirtyBootOnAVolatileRoot() throws Exception {
+        kernelTree("spine.podman=/nonexistent/podman spine.persist=none");
+        boot();
+        assertThat(genesis()).contains("persist timeout -> dirty boot (no virtio-blk or SPINE_PERSIST device)",
+                "container storage on tmpfs (degraded)", "init complete (dirty boot)");
+        assertThat(root.resolve("run/spine/volatile/spine/intent.db")).exists();
+        assertThat(Files.readString(root.resolve("run/spine/boot.json"))).contains("\"clean\":false");
+        assertThat(consoles.getFirst()).containsKey("CONTAINERS_STORAGE_CONF");
+        assertThat(sys.matching("mount ext4")).isEmpty();
+    }
+
+    @Test
+    void aWedgedDiskCostsItsTimeoutAndGivesADirtyBoot() throws Exception {
+        kernelTree("spine.podman=/nonexistent/podman spine.mount_timeout_ms=300");
+        sys.wedge = "/persist"::equals;
+        long t0 = System.nanoTime();
+        boot();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(genesis()).contains("persist mount attempt (/dev/vda)", "persist timeout -> dirty boot (timeout",
+                "init complete (dirty boot)");
+        assertThat(ms).as("boot with a wedged disk, ms").isLessThan(10_000);
+    }
+
+    @Test
+    void aPanicSyncsAndRebootsAsSpinePanicSays() throws Exception {
+        kernelTree("spine.podman=/nonexistent/podman spine.panic=reboot");
+        Signals broken = (term, intr) -> {
+            throw new IllegalStateException("signal table corrupt");
+        };
+        bay0 = new Bay0(new Kernel(root), sys, Clock.systemUTC(), "test", broken, null);
+        bay0.bootOrPanic();
+        assertThat(genesis()).contains("PANIC: java.lang.IllegalStateException: signal table corrupt -> reboot")
+                .doesNotContain("init complete");
+        assertThat(sys.calls.subList(sys.calls.size() - 2, sys.calls.size())).containsExactly("sync", "reboot autoboot");
+    }
+
+    @Test
+    void aPanicBeforeTheOptionsAreReadHalts() throws Exception {
+        kernelTree("spine.panic=reboot");
+        Files.delete(root.resolve("proc/self/oom_score_adj"));
+        Files.createDirectories(root.resolve("proc/self/oom_score_adj")); // a write there fails: a genesis line, no panic
+        var failing = new FakeSyscalls() {
+            @Override
+            public Result mount(String source, String target, String fstype, long flags, String data) {
+                if (fstype.equals("sysfs")) throw new IllegalStateException("mount downcall failed");
+                return super.mount(source, target, fstype, flags, data);
+            }
+        };
+        bay0 = new Bay0(new Kernel(root), failing, Clock.systemUTC(), "test", (a, b) -> { }, null);
+        bay0.bootOrPanic();
+        assertThat(genesis()).contains("oom_score_adj -1000 failed", "PANIC: java.lang.IllegalStateException: mount downcall failed -> halt");
+        assertThat(failing.calls.subList(failing.calls.size() - 2, failing.calls.size())).containsExactly("sync", "reboot halt");
+        bay0 = null;
+    }
+
+    @Test
+    void sigtermPowersOffAfterStoppingTheLoop() throws Exception {
+        kernelTree("spine.podman=/nonexistent/podman");
+        boot();
+        onTerm.run();
+        assertThat(sys.calls).endsWith("sync", "reboot power_off");
+        assertThat(Files.readString(root.resolve("persist/spine/genesis.log"))).contains("shutdown (SIGTERM)", "powering off");
+        var before = new ArrayList<>(sys.calls);
+        onInt.run();
+        assertThat(sys.calls).as("a second signal during shutdown does nothing").isEqualTo(before);
+    }
+}
