@@ -107,7 +107,7 @@ public final class Bay0 {
         options = BootOptions.from(kernel.cmdline(), genesis::line);
         genesis.line("mounted proc/sys/dev");
         signals.install(() -> shutdown(Syscalls.RB_POWER_OFF, "SIGTERM"), () -> shutdown(Syscalls.RB_AUTOBOOT, "SIGINT"));
-        new Reaper(kernel, sys, children).start();
+        new Reaper(sys, children).start();
         new ModuleLoader(context).load(options.moduleTimeout());
 
         boolean clean = new PersistDisk(context, options).mount();

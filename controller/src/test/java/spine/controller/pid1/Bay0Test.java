@@ -73,6 +73,14 @@ class Bay0Test {
         @Override public void sync() { calls.add("sync"); }
         @Override public boolean hasExited(int pid) { return false; }
         @Override public Result reap(int pid) { return new Result(0, 0); }
+        @Override public Result waitAnyExited() {
+            try {
+                Thread.sleep(Long.MAX_VALUE); // no child ever exits in this kernel
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new Result(-1, 4);
+        }
         @Override public Result setSubreaper(boolean on) { return new Result(0, 0); }
         @Override public Result addEntropy(byte[] seed, int bits) { calls.add("add_entropy " + seed.length); return new Result(0, 0); }
         @Override public Result setRealtime(long s, long n) { calls.add("set_realtime " + s); return new Result(0, 0); }

@@ -32,7 +32,7 @@ class ReaperIT {
     void reapsOrphansButNeverStealsAnExitStatus() throws Exception {
         assertThat(Syscalls.linux().setSubreaper(true).ok()).isTrue();
         var children = new ChildProcesses();
-        var reaper = new Reaper(kernel, Syscalls.linux(), children);
+        var reaper = new Reaper(Syscalls.linux(), children);
         Thread thread = reaper.start();
         var runner = new ProcessCommandRunner(Map.of(), children);
         try (var pool = Executors.newFixedThreadPool(8)) {
@@ -52,8 +52,14 @@ class ReaperIT {
         Thread.sleep(300 + 1_000); // the orphans' sleep, then the one second they are allowed
         assertThat(kernel.zombieChildren(self)).as("zombie children of the subreaper").isEmpty();
         assertThat(reaper.reaped()).isGreaterThanOrEqualTo(200);
+        // idle, it sleeps in waitid: no wake-ups without an exiting child (the old reaper scanned /proc 10 times a second)
+        long before = reaper.wakeups();
+        Thread.sleep(1_000);
+        assertThat(reaper.wakeups()).as("wake-ups of an idle reaper in 1 s").isEqualTo(before);
         thread.interrupt();
+        new ProcessBuilder("true").start().waitFor(); // an exit wakes it to see the interrupt
         thread.join(2_000);
+        assertThat(thread.isAlive()).isFalse();
         Syscalls.linux().setSubreaper(false);
     }
 

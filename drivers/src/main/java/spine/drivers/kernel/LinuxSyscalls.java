@@ -22,7 +22,7 @@ final class LinuxSyscalls implements Syscalls {
     static final LinuxSyscalls INSTANCE = new LinuxSyscalls();
     private static final int O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000;
     private static final long SYS_FINIT_MODULE = 313;
-    private static final int P_PID = 1;
+    private static final int P_ALL = 0, P_PID = 1;
     private static final int PR_SET_CHILD_SUBREAPER = 36;
     private static final long RNDADDENTROPY = 0x40085203L;
 
@@ -126,6 +126,18 @@ final class LinuxSyscalls implements Syscalls {
     }
 
     /** Reaps child {@code pid} if it has exited: waitpid(pid, &status, WNOHANG). Returns the pid, 0, or an error. */
+    @Override
+    public Result waitAnyExited() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(CAPTURE);
+            MemorySegment info = a.allocate(128); // siginfo_t; si_pid at offset 16
+            int r = (int) WAITID.invokeExact(st, P_ALL, 0, info, WEXITED | WNOWAIT);
+            return r < 0 ? new Result(r, errno(st)) : new Result(info.get(JAVA_INT, 16), 0);
+        } catch (Throwable t) {
+            throw new IllegalStateException("waitid downcall failed", t);
+        }
+    }
+
     @Override
     public Result reap(int pid) {
         try (Arena a = Arena.ofConfined()) {

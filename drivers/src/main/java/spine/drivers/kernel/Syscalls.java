@@ -38,6 +38,12 @@ public interface Syscalls {
     /** Peeks whether child {@code pid} has exited, without reaping it: waitid(P_PID, pid, WEXITED|WNOHANG|WNOWAIT). */
     boolean hasExited(int pid);
 
+    /**
+     * Blocks until some child has exited, and returns its pid without reaping it: waitid(P_ALL, 0, WEXITED|WNOWAIT).
+     * Fails with ECHILD (10) at once when there is no child at all.
+     */
+    Result waitAnyExited();
+
     /** Reaps child {@code pid} if it has exited: waitpid(pid, &status, WNOHANG). Returns the pid, 0, or an error. */
     Result reap(int pid);
 
