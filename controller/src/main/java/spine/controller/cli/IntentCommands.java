@@ -56,8 +56,7 @@ record IntentCommands(Machine m) {
             boolean converged = Convergence.converge(m, store, timeout, false, "spine apply");
             SortedMap<ResourceId, Status> statuses = store.statuses();
             for (IntentStore.Applied a : applied) m.out().println(ApplyReport.line(a.id(), a.change().name().toLowerCase(), statuses));
-            if (!converged) m.err().println("spine: not converged (timeout " + timeout.toSeconds() + "s); spine get shows why:"
-                    + " crash loops, exits, conflicts and the last error of each resource");
+            if (!converged) notConverged(timeout);
             return converged ? ExitCode.OK : ExitCode.PENDING;
         }
     }
@@ -73,7 +72,10 @@ record IntentCommands(Machine m) {
             docs.addObject().put("file", l.mark().file()).put("line", l.mark().line()).put("column", l.mark().column())
                     .put("spec", SpecCodec.toJson(l.spec()));
         }
+        LOG.log(System.Logger.Level.INFO, "handing the apply to spine run docs={0} timeout_ms={1}", docs.size(), timeout.toMillis());
         ObjectNode reply = daemon.request(req, timeout.plusSeconds(30));
+        LOG.log(System.Logger.Level.INFO, "spine run answered the apply converged={0} errors={1}",
+                reply.path("converged").asBoolean(false), reply.path("errors").size());
         if (reply.has("error")) throw new StateException("spine run refused: " + reply.path("error").asText());
         if (reply.has("errors")) {
             reply.path("errors").forEach(e -> m.err().println(e.asText()));
@@ -83,9 +85,13 @@ record IntentCommands(Machine m) {
         }
         reply.path("lines").forEach(l -> m.out().println(l.asText()));
         boolean converged = reply.path("converged").asBoolean(false);
-        if (!converged) m.err().println("spine: not converged (timeout " + timeout.toSeconds() + "s); spine get shows why:"
-                + " crash loops, exits, conflicts and the last error of each resource");
+        if (!converged) notConverged(timeout);
         return converged ? ExitCode.OK : ExitCode.PENDING;
+    }
+
+    private void notConverged(Duration timeout) {
+        m.err().println("spine: not converged (timeout " + timeout.toSeconds() + "s); spine get shows why:"
+                + " crash loops, exits, conflicts and the last error of each resource");
     }
 
     private int invalid(List<SpecError> errors) {

@@ -107,7 +107,7 @@ class ConvergerIT {
             String out = new String(p.getInputStream().readAllBytes());
             assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
             assertThat(p.exitValue()).as(out).isZero();
-            assertThat(out).contains("handing convergence to spine run").contains("phase=running");
+            assertThat(out).contains("handing the apply to spine run").contains("phase=running");
         }
         assertThat(podman.containers()).containsOnlyKeys("p__one", "p__two", "p__three");
         assertThat(podman.containers().values()).allMatch(s -> s.endsWith(" running"));
