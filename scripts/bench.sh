@@ -8,6 +8,9 @@
 #                               validate wall time; podman pause/unpause vs a direct cgroup.freeze (3 rounds)
 #   scripts/bench.sh soak [N]   power-cut soak: N (50) hard kills of the VM during applies of 5 personas
 #   scripts/bench.sh fuzz [N]   spec parser mutation fuzz: N (500,000) cases; CI runs 20,000 (SpecParserFuzzTest)
+#   scripts/bench.sh reaper [HOGS] [REPO]  in the VM: CPU ticks of bay0's reaper thread and of all of PID 1, 30 s idle
+#                               and during an apply of 5 personas, with HOGS (0) busy loops on the host meanwhile;
+#                               REPO (this checkout) may be another checkout with its own build/spine.img, to compare
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/scripts/jdk.sh"; spine_find_jdk
@@ -135,5 +138,31 @@ fuzz)
   "$here/scripts/mvn.sh" test -pl model -Dtest=SpecParserFuzzTest -Dfuzz.cases="${2:-500000}" \
     -Dfuzz.seed="${3:-$(date +%s)}" | grep --line-buffered -E '^SpecParserFuzz|Tests run:|FAIL'
   ;;
-*) sed -n '2,11p' "$0"; exit 2 ;;
+reaper)
+  hogs=${2:-0}; repo=${3:-$here}; w=$work/reaper; rm -rf "$w"; mkdir -p "$w"
+  [ -f "$repo/build/spine.img" ] || "$repo/scripts/mkspine.sh" >/dev/null
+  "$here/scripts/mkpersist.sh" --size 1G --force "$w/persist.img" 2>/dev/null
+  mkfifo "$w/in"
+  ( cd "$repo" && scripts/boot-qemu.sh --persist "$w/persist.img" --serial-log "$w/serial.log" --timeout 1200 <"$w/in" >/dev/null 2>&1 ) &
+  qemu=$!
+  exec 3>"$w/in"
+  wait_for() { for _ in $(seq "$2"); do grep -q "$1" "$w/serial.log" 2>/dev/null && return 0; sleep 1; done; echo "timed out waiting for $1" >&2; }
+  # utime+stime of the reaper thread and of every thread of PID 1, in ticks (100 per second)
+  ticks='r=0; a=0; for t in /proc/1/task/*; do set -- $(cut -d" " -f14,15 $t/stat); a=$((a+$1+$2)); [ "$(cat $t/comm)" = reaper ] && r=$(($1+$2)); done'
+  wait_for "converged after boot" 600; sleep 5
+  echo "$ticks; echo TICKS-A \$r \$a" >&3; sleep 30
+  echo "$ticks; echo TICKS-B \$r \$a \$(ls -d /proc/[0-9]* | wc -l)" >&3; sleep 3
+  pids=""; for _ in $(seq "$hogs"); do (while :; do :; done) & pids="$pids $!"; done
+  echo 'mkdir -p /tmp/s; for i in 1 2 3 4 5; do printf "apiVersion: spine/v1\nkind: Persona\nmetadata: {name: \"p://b$i\"}\nspec: {image: localhost/spine/busybox:1, command: [\"sleep\", \"3600\"], state: running}\n" > /tmp/s/b$i.yaml; done; s0=$(cut -d" " -f1 /proc/uptime); spine apply -f /tmp/s >/dev/null; echo APPLY-SECONDS $s0 $(cut -d" " -f1 /proc/uptime)' >&3
+  wait_for "APPLY-SECONDS [0-9]" 900
+  echo "$ticks; echo TICKS-C \$r \$a" >&3; sleep 3
+  [ -n "$pids" ] && kill $pids
+  echo 'kill -TERM 1' >&3; exec 3>&-; sleep 20; kill "$qemu" 2>/dev/null || true
+  awk -v hogs="$hogs" '/^TICKS-A/ {ra=$2; aa=$3} /^TICKS-B/ {rb=$2; ab=$3; n=$4} /^APPLY-SECONDS [0-9]/ {sec=$3-$2}
+       /^TICKS-C/ {rc=$2; ac=$3}
+       END { printf "reaper idle_30s: reaper=%d ticks, pid1=%d ticks, processes=%d; apply of 5 with %d host hogs: %.1f s, reaper=%d ticks, pid1=%d ticks\n", rb-ra, ab-aa, n, hogs, sec, rc-rb, ac-ab }' \
+      <(tr -d '\r' <"$w/serial.log" | grep -E '^(TICKS-[ABC]|APPLY-SECONDS) ')
+  echo "soft lockups in the serial log: $(grep -c 'soft lockup' "$w/serial.log")"
+  ;;
+*) sed -n '2,14p' "$0"; exit 2 ;;
 esac
