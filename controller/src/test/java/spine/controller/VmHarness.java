@@ -96,13 +96,25 @@ public final class VmHarness implements AutoCloseable {
         return Files.exists(serial) ? Files.readString(serial, StandardCharsets.ISO_8859_1) : "";
     }
 
-    /** Waits until the serial log matches {@code regex}; returns the first match. */
+    /** The guest kernel's watchdog: a CPU stuck in kernel code this long is wedged, not slow (THREATMODEL). */
+    private static final Pattern WEDGED = Pattern.compile("soft lockup - CPU#\\d+ stuck for ([6-9]\\d|\\d{3,})s! \\[[^\\]]*\\]");
+
+    /**
+     * Waits until the serial log matches {@code regex}; returns the first match. A guest kernel that reports a CPU
+     * stuck for a minute fails the wait at once, saying so, rather than after the whole timeout.
+     */
     public String await(String regex, Duration timeout) throws IOException, InterruptedException {
         Pattern p = Pattern.compile(regex, Pattern.MULTILINE);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            Matcher m = p.matcher(serialLog());
+            String log = serialLog();
+            Matcher m = p.matcher(log);
             if (m.find()) return m.group();
+            Matcher wedged = WEDGED.matcher(log);
+            if (wedged.find()) {
+                throw new AssertionError("the guest kernel wedged (" + wedged.group() + ") while waiting for /" + regex
+                        + "/: kernel soft lockups under TCG, see THREATMODEL; serial log:\n" + tail(log, 4000));
+            }
             if (!qemu.isAlive()) break;
             Thread.sleep(200);
         }
