@@ -34,14 +34,25 @@ public final class CrashLoop {
     public sealed interface Verdict {
         Record record();
 
+        /** The phase the status table shows for it; empty for a restart, whose steps record their own phases. */
+        Optional<Phase> phase();
+
         /** Start it now. */
-        record Restart(Record record) implements Verdict {}
+        record Restart(Record record) implements Verdict {
+            public Optional<Phase> phase() { return Optional.empty(); }
+        }
 
         /** Crash-looping: start it at {@code record.nextTry()}, not before. */
-        record Wait(Record record) implements Verdict {}
+        record Wait(Record record) implements Verdict {
+            public Optional<Phase> phase() { return Optional.of(Phase.CRASHLOOP); }
+        }
 
-        /** The policy keeps it exited until the spec changes. */
-        record StayExited(Record record) implements Verdict {}
+        /** The policy keeps it exited until the spec changes; with exit code 0 that is a finished job (converged). */
+        record StayExited(Record record) implements Verdict {
+            public Optional<Phase> phase() { return Optional.of(Phase.EXITED); }
+
+            public boolean finished() { return record.exitCode().orElse(-1) == 0; }
+        }
     }
 
     /** What the status table says of a resource: the phase Spine last recorded and its crash record. */

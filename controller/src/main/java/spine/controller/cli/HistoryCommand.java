@@ -23,7 +23,11 @@ import spine.model.spec.SpecParser;
 /** {@code spine history} and {@code spine diff --since}: the append-only history, read-only. */
 record HistoryCommand(Machine m) {
     /** One history row with the spec it stored and the fields changed against the resource's previous row. */
-    private record Entry(IntentStore.HistoryRow change, Optional<Spec> spec, String changed) {}
+    private record Entry(IntentStore.HistoryRow change, Optional<Spec> spec, List<String> changed) {
+        Entry {
+            changed = List.copyOf(changed);
+        }
+    }
 
     int history(Args args) throws UsageException, StateException {
         args.allowOnly(Command.HISTORY);
@@ -44,7 +48,7 @@ record HistoryCommand(Machine m) {
                 if (c.uid().isPresent()) o.put("uid", c.uid().getAsLong());
                 else o.putNull("uid");
                 ArrayNode fields = o.putArray("changed");
-                if (!e.changed().isEmpty() && !e.changed().equals("-")) List.of(e.changed().split(", ")).forEach(fields::add);
+                e.changed().forEach(fields::add);
             }
             try {
                 m.out().println(SpecCodec.json().writerWithDefaultPrettyPrinter().writeValueAsString(list));
@@ -58,7 +62,7 @@ record HistoryCommand(Machine m) {
         for (Entry e : entries) {
             IntentStore.HistoryRow c = e.change();
             m.out().printf(fmt, c.at(), c.uid().isPresent() ? Long.toString(c.uid().getAsLong()) : "-", c.target().kind().cliName(),
-                    c.target(), c.generation(), c.action(), e.changed());
+                    c.target(), c.generation(), c.action(), e.changed().isEmpty() ? "-" : String.join(", ", e.changed()));
         }
         return ExitCode.OK;
     }
@@ -126,10 +130,8 @@ record HistoryCommand(Machine m) {
                 return r.specs().isEmpty() ? Optional.empty() : Optional.of(r.specs().getFirst().spec());
             });
             Spec before = previous.get(c.target());
-            String changed = switch (c.action()) {
-                case "update" -> before != null && spec.isPresent() ? SpecDiff.names(before, spec.get()) : "?";
-                default -> "-";
-            };
+            List<String> changed = c.action().equals("update") && before != null && spec.isPresent()
+                    ? SpecDiff.fields(before, spec.get()).stream().map(SpecDiff.Field::name).toList() : List.of();
             if (spec.isPresent()) previous.put(c.target(), spec.get());
             else previous.remove(c.target());
             out.add(new Entry(c, spec, changed));

@@ -157,26 +157,24 @@ public final class Reconciler {
         Optional<Instant> next = Optional.empty();
         for (var v : CrashLoop.judge(desired, observed, known, now).entrySet()) {
             ResourceId id = v.getKey();
-            CrashLoop.Record r = v.getValue().record();
-            Phase phase = switch (v.getValue()) {
-                case CrashLoop.Verdict.Restart x -> statuses.get(id).phase() == Phase.PAUSED ? Phase.PAUSED : Phase.RUNNING;
-                case CrashLoop.Verdict.Wait x -> Phase.CRASHLOOP;
-                case CrashLoop.Verdict.StayExited x -> Phase.EXITED;
-            };
-            switch (v.getValue()) {
+            CrashLoop.Verdict verdict = v.getValue();
+            CrashLoop.Record r = verdict.record();
+            switch (verdict) {
                 case CrashLoop.Verdict.Restart x -> { }
-                case CrashLoop.Verdict.Wait x -> held.add(id);
-                case CrashLoop.Verdict.StayExited x -> (r.exitCode().orElse(0) == 0 ? settled : held).add(id);
-            }
-            if (v.getValue() instanceof CrashLoop.Verdict.Wait) {
-                next = Optional.of(next.filter(t -> t.isBefore(r.nextTry().orElseThrow())).orElse(r.nextTry().orElseThrow()));
+                case CrashLoop.Verdict.Wait x -> {
+                    held.add(id);
+                    Instant t = r.nextTry().orElseThrow();
+                    if (next.isEmpty() || t.isBefore(next.get())) next = Optional.of(t);
+                }
+                case CrashLoop.Verdict.StayExited x -> (x.finished() ? settled : held).add(id);
             }
             Status was = statuses.get(id);
-            if (!r.equals(was.crash()) || (phase != was.phase() && phase != Phase.RUNNING && phase != Phase.PAUSED)) {
-                LOG.log(System.Logger.Level.INFO, "exited by itself pass={0} target={1} code={2} verdict={3} restarts={4} crashes={5} next_try={6}",
-                        passId, id, r.exitCode().orElse(-1), phase == Phase.CRASHLOOP ? "crashloop" : phase == Phase.EXITED ? "stay-exited" : "restart",
+            Phase phase = verdict.phase().orElse(was.phase());
+            if (!r.equals(was.crash()) || phase != was.phase()) {
+                LOG.log(System.Logger.Level.INFO, "exited by itself pass={0} target={1} code={2} phase={3} restarts={4} crashes={5} next_try={6}",
+                        passId, id, r.exitCode().orElse(-1), verdict.phase().map(Phase::word).orElse("restart"),
                         r.restarts(), r.crashes(), r.nextTry().map(Instant::toString).orElse("-"));
-                store.setCrash(id, phase == Phase.RUNNING || phase == Phase.PAUSED ? was.phase() : phase, r);
+                store.setCrash(id, phase, r);
             }
         }
         nextCrashTry = next;

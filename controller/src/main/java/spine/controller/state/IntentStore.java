@@ -392,8 +392,16 @@ public final class IntentStore implements AutoCloseable {
 
     /** Records a phase together with the crash-loop record that decided it, in one statement. */
     public synchronized void setCrash(ResourceId id, Phase phase, CrashLoop.Record crash) throws StateException {
-        setStatus(id, phase, -1, crash.exitCode().isPresent() && phase == Phase.EXITED
-                ? Optional.of("exited with code " + crash.exitCode().getAsInt()) : Optional.empty());
+        Optional<String> error = crash.exitCode().isPresent() && phase == Phase.EXITED
+                ? Optional.of("exited with code " + crash.exitCode().getAsInt()) : Optional.empty();
+        inTransaction(() -> { // one commit, one fsync
+            upsertStatus(id, phase, -1, error);
+            updateCrash(id, crash);
+            return null;
+        });
+    }
+
+    private void updateCrash(ResourceId id, CrashLoop.Record crash) throws SQLException {
         try (PreparedStatement u = db.prepareStatement("""
                 UPDATE status SET restarts = ?, crashes = ?, exit_code = ?, exited_at = ?, next_try = ?, crash_generation = ?
                 WHERE kind = ? AND name = ?""")) {
@@ -407,8 +415,6 @@ public final class IntentStore implements AutoCloseable {
             u.setString(7, id.kind().cliName());
             u.setString(8, id.toString());
             u.executeUpdate();
-        } catch (SQLException e) {
-            throw new StateException("cannot record the crash record of " + id + ": " + e.getMessage(), e);
         }
     }
 
@@ -418,6 +424,14 @@ public final class IntentStore implements AutoCloseable {
      */
     public synchronized void setStatus(ResourceId id, Phase phase, long observedGeneration, Optional<String> lastError)
             throws StateException {
+        try {
+            upsertStatus(id, phase, observedGeneration, lastError);
+        } catch (SQLException e) {
+            throw new StateException("cannot record status of " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void upsertStatus(ResourceId id, Phase phase, long observedGeneration, Optional<String> lastError) throws SQLException {
         String now = clock.instant().toString();
         // Only resources with intent have a status: a pruned container's row must not come back.
         try (PreparedStatement u = db.prepareStatement("""
@@ -437,8 +451,6 @@ public final class IntentStore implements AutoCloseable {
             u.setString(5, lastError.orElse(null));
             u.setString(6, now);
             u.executeUpdate();
-        } catch (SQLException e) {
-            throw new StateException("cannot record status of " + id + ": " + e.getMessage(), e);
         }
     }
 
