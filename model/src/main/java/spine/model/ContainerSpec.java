@@ -15,19 +15,29 @@ import java.util.TreeMap;
  * state change (start, pause) never recreates, while an image, command, env, network or limit change does.
  */
 public record ContainerSpec(ResourceId id, String image, List<String> command, SortedMap<String, String> env,
-                            NetworkMode network, Envelope limits, Optional<String> socket) {
+                            NetworkMode network, Envelope limits, Optional<String> socket, boolean umbilical,
+                            Optional<Integer> uid) {
     public ContainerSpec {
         if (!id.kind().runsAsContainer()) throw new IllegalArgumentException(id + " is not a container kind");
         command = List.copyOf(command);
         env = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(env));
     }
 
-    public static ContainerSpec of(Persona p, Envelope limits) {
-        return new ContainerSpec(p.id(), p.image(), p.command(), p.env(), p.network(), limits, Optional.empty());
+    /** A spec with no umbilical and the image's own user. */
+    public ContainerSpec(ResourceId id, String image, List<String> command, SortedMap<String, String> env,
+                         NetworkMode network, Envelope limits, Optional<String> socket) {
+        this(id, image, command, env, network, limits, socket, false, Optional.empty());
     }
 
+    public static ContainerSpec of(Persona p, Envelope limits) {
+        return new ContainerSpec(p.id(), p.image(), p.command(), p.env(), p.network(), limits, Optional.empty(),
+                p.umbilical(), Optional.empty());
+    }
+
+    /** A tenant runs as its own unprivileged uid ({@link Tenant#uid()}), which owns its socket directory. */
     public static ContainerSpec of(Tenant t, Envelope limits) {
-        return new ContainerSpec(t.id(), t.image(), t.command(), t.env(), NetworkMode.NONE, limits, Optional.of(t.socket()));
+        return new ContainerSpec(t.id(), t.image(), t.command(), t.env(), NetworkMode.NONE, limits, Optional.of(t.socket()),
+                false, Optional.of(t.uid()));
     }
 
     /** 16 hex digits of SHA-256 over a canonical, order-independent rendering of the spec. */
@@ -49,6 +59,9 @@ public record ContainerSpec(ResourceId id, String image, List<String> command, S
         sb.append("oomScoreAdj=").append(limits.oomScoreAdj().map(String::valueOf).orElse("-")).append('\n');
         sb.append("pidsMax=").append(limits.pidsMax().map(String::valueOf).orElse("-")).append('\n');
         sb.append("noNewPrivileges=").append(limits.noNewPrivileges()).append('\n');
+        // Written only when set, so the hash of every container that existed before these fields stays the same.
+        if (umbilical) sb.append("umbilical=true\n");
+        uid.ifPresent(u -> sb.append("uid=").append(u).append('\n'));
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 8);

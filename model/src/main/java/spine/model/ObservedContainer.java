@@ -8,12 +8,18 @@ import java.util.TreeMap;
 
 /** One container as podman reports it. */
 public record ObservedContainer(String id, String name, ContainerState state, String image,
-                                SortedMap<String, String> labels, Optional<Exit> exit) {
+                                SortedMap<String, String> labels, Optional<Exit> exit, long pid) {
     /** How a container that ran ended: its exit code, when it started and when it exited. */
     public record Exit(int code, Instant startedAt, Instant exitedAt) {}
 
     public ObservedContainer {
         labels = Collections.unmodifiableSortedMap(new TreeMap<>(labels));
+    }
+
+    /** Without a main pid (podman reports 0 for a container that is not running). */
+    public ObservedContainer(String id, String name, ContainerState state, String image, SortedMap<String, String> labels,
+                             Optional<Exit> exit) {
+        this(id, name, state, image, labels, exit, 0);
     }
 
     /** A container that has not exited (or whose exit nobody recorded). */

@@ -34,7 +34,7 @@ public record ObservedState(SortedMap<String, ObservedContainer> containers) {
         for (ResourceId id : starting) {
             ObservedContainer c = containers.get(id.containerName());
             if (c != null && c.state() == ContainerState.CREATED && c.spineId().isPresent()) {
-                out.put(c.name(), new ObservedContainer(c.id(), c.name(), ContainerState.INTERRUPTED, c.image(), c.labels(), c.exit()));
+                out.put(c.name(), new ObservedContainer(c.id(), c.name(), ContainerState.INTERRUPTED, c.image(), c.labels(), c.exit(), c.pid()));
             }
         }
         return new ObservedState(out);

@@ -8,6 +8,7 @@ import java.util.SortedMap;
 
 import spine.model.Plan.Conflict;
 import spine.model.Plan.PlannedStep;
+import spine.model.Step.DrainUmbilical;
 import spine.model.Step.PauseContainer;
 import spine.model.Step.RemoveContainer;
 import spine.model.Step.RunContainer;
@@ -27,6 +28,8 @@ import spine.model.Step.UnpauseContainer;
  */
 public final class Planner {
     public static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    /** How long the umbilical broker lets requests in flight finish before a tenant goes down. */
+    public static final Duration DRAIN = Duration.ofSeconds(5);
 
     private Planner() {}
 
@@ -50,8 +53,22 @@ public final class Planner {
             for (Step s : converge(id, e.getValue(), ours.get(id))) steps.add(new PlannedStep(phase, s));
         }
 
+        var uids = new java.util.TreeMap<Integer, ResourceId>();
+        for (Spec s : desired.specs().values()) {
+            if (s instanceof Tenant t) {
+                ResourceId first = uids.putIfAbsent(t.uid(), t.id());
+                if (first != null) conflicts.add(new Conflict(t.id(), "tenant uid " + t.uid() + " is also " + first
+                        + "'s (uids come from the name); rename one of them"));
+            }
+        }
+
         for (Map.Entry<ResourceId, ObservedContainer> e : ours.entrySet()) {
             if (!desired.specs().containsKey(e.getKey())) {
+                ObservedContainer c = e.getValue();
+                if (e.getKey().kind() == Kind.TENANT && c.state() == ContainerState.RUNNING) {
+                    steps.add(new PlannedStep(PlanPhase.PRUNE, new DrainUmbilical(e.getKey(), DRAIN,
+                            "tenant has no intent; let requests in flight finish")));
+                }
                 steps.add(new PlannedStep(PlanPhase.PRUNE, new RemoveContainer(e.getKey(),
                         "no intent for this container (deleted or ghost)")));
             }
@@ -59,7 +76,21 @@ public final class Planner {
         return new Plan(steps, conflicts);
     }
 
+    /**
+     * A tenant with a socket that is up is drained before it stops or goes: the umbilical broker lets the requests
+     * in flight finish instead of cutting them off.
+     */
     private static List<Step> converge(ResourceId id, DesiredContainer want, ObservedContainer have) {
+        List<Step> out = convergeContainer(id, want, have);
+        boolean up = have != null && (have.state() == ContainerState.RUNNING || have.state() == ContainerState.PAUSED);
+        if (up && want.spec().socket().isPresent()
+                && out.stream().anyMatch(s -> s instanceof RemoveContainer || s instanceof StopContainer)) {
+            out.add(0, new DrainUmbilical(id, DRAIN, "tenant is going down; let requests in flight finish"));
+        }
+        return out;
+    }
+
+    private static List<Step> convergeContainer(ResourceId id, DesiredContainer want, ObservedContainer have) {
         var out = new ArrayList<Step>();
         String hash = want.spec().specHash();
         boolean replacing = have != null;

@@ -4,8 +4,9 @@ import java.time.Duration;
 
 /**
  * One idempotent change to the world. The set is closed: the executor switches over it with no default
- * branch, so a new step does not compile until it is handled. Later steps (Freeze, Thaw, FocusWindow,
- * WriteCgroup) join this list.
+ * branch, so a new step does not compile until it is handled. Container steps go to podman, kernel steps
+ * ({@link WriteCgroup}, {@link SetOomScoreAdj}) to the sysfs driver, {@link DrainUmbilical} to the broker.
+ * Later steps (Freeze, Thaw, FocusWindow) join this list.
  */
 public sealed interface Step {
     ResourceId target();
@@ -40,5 +41,27 @@ public sealed interface Step {
     /** {@code podman rm -f}: used to prune, and as the first half of a recreate. */
     record RemoveContainer(ResourceId target, String reason) implements Step {
         public String verb() { return "remove"; }
+    }
+
+    /**
+     * Writes one cgroup v2 interface file of a running container, such as {@code cpu.max}: drift repair and the
+     * governor's throttling, with no recreate. {@code cgroup} is the path below the cgroup2 mount, as the kernel
+     * reports it in {@code /proc/PID/cgroup}.
+     */
+    record WriteCgroup(ResourceId target, String cgroup, String file, String value, String reason) implements Step {
+        public String verb() { return "write " + file; }
+    }
+
+    /** Writes {@code /proc/PID/oom_score_adj} of a container's main process. */
+    record SetOomScoreAdj(ResourceId target, long pid, int value, String reason) implements Step {
+        public String verb() { return "oom-score-adj"; }
+    }
+
+    /**
+     * Before a tenant with a socket stops or is replaced, the umbilical broker stops taking requests for it, lets
+     * the ones in flight finish within {@code deadline}, then closes its connections to the tenant.
+     */
+    record DrainUmbilical(ResourceId target, Duration deadline, String reason) implements Step {
+        public String verb() { return "drain"; }
     }
 }

@@ -13,4 +13,19 @@ public record Tenant(ResourceId id, String image, List<String> command, SortedMa
         command = List.copyOf(command);
         env = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(env));
     }
+
+    /** The first uid of the range tenants run as; see {@link #uid()}. */
+    public static final int UID_BASE = 61000;
+    public static final int UID_RANGE = 4000;
+
+    /**
+     * The unprivileged uid this tenant runs as and that owns its socket directory: {@link #UID_BASE} plus the CRC-32 of
+     * its label modulo {@link #UID_RANGE}, so it is the same on every machine and across reboots without a table.
+     * Two tenants that land on one uid are a planner conflict, never a shared uid.
+     */
+    public int uid() {
+        var crc = new java.util.zip.CRC32();
+        crc.update(id.label().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return UID_BASE + (int) (crc.getValue() % UID_RANGE);
+    }
 }

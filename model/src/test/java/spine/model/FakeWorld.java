@@ -80,6 +80,9 @@ public final class FakeWorld {
                 set(c, ContainerState.RUNNING);
             }
             case RemoveContainer s -> containers.remove(name);
+            case Step.DrainUmbilical s -> require(c, name); // the broker's business; the container stays as it is
+            case Step.WriteCgroup s -> throw new AssertionError("the container planner never writes cgroups: " + s);
+            case Step.SetOomScoreAdj s -> throw new AssertionError("the container planner never sets oom_score_adj: " + s);
         }
     }
 

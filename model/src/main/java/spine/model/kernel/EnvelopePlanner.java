@@ -1,0 +1,82 @@
+package spine.model.kernel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+
+import spine.model.ContainerState;
+import spine.model.DesiredContainer;
+import spine.model.DesiredState;
+import spine.model.ObservedContainer;
+import spine.model.ObservedState;
+import spine.model.Plan.PlannedStep;
+import spine.model.PlanPhase;
+import spine.model.ResourceId;
+import spine.model.Step;
+
+/**
+ * Plans the writes that make the kernel enforce each running container's envelope, with the governor's throttles
+ * laid over it. Pure. Podman's flags set the envelope at create time; this repairs what changed since (someone wrote
+ * {@code max} into {@code cpu.max}) and carries the governor's decisions, all without recreating anything.
+ * Only containers that run at their current spec are looked at: one that is about to be recreated gets its
+ * envelope from podman again.
+ */
+public final class EnvelopePlanner {
+    /** The steps, and what this kernel cannot enforce (a file the envelope needs that does not exist). */
+    public record Result(List<PlannedStep> steps, List<String> unenforceable) {
+        public Result {
+            steps = List.copyOf(steps);
+            unenforceable = List.copyOf(unenforceable);
+        }
+    }
+
+    private EnvelopePlanner() {}
+
+    public static Result plan(DesiredState desired, ObservedState observed, KernelState kernel, List<Throttle> throttles) {
+        var steps = new ArrayList<PlannedStep>();
+        var missing = new ArrayList<String>();
+        SortedMap<ResourceId, ObservedContainer> ours = observed.spine();
+        for (Map.Entry<ResourceId, DesiredContainer> e : desired.containers().entrySet()) {
+            ResourceId id = e.getKey();
+            DesiredContainer want = e.getValue();
+            ObservedContainer have = ours.get(id);
+            CgroupView view = kernel.cgroups().get(id);
+            if (have == null || view == null || !have.specHash().equals(want.spec().specHash())
+                    || (have.state() != ContainerState.RUNNING && have.state() != ContainerState.PAUSED)
+                    || !view.containerId().equals(have.id())) {
+                continue;
+            }
+            var files = EnvelopeFiles.desired(want.spec().limits());
+            for (Throttle t : throttles) if (t.target().equals(id)) files.put(t.file(), t.value());
+            for (Map.Entry<String, String> f : files.entrySet()) {
+                String file = f.getKey(), value = f.getValue();
+                Optional<String> now = view.file(file);
+                if (now.isEmpty()) {
+                    if (!isDefault(file, value)) {
+                        missing.add(id + " " + file + " " + value + ": " + file + " does not exist in " + view.cgroup()
+                                + " on this kernel");
+                    }
+                    continue;
+                }
+                if (EnvelopeFiles.same(file, value, now.get())) continue;
+                String reason = throttles.stream().filter(t -> t.target().equals(id) && t.file().equals(file))
+                        .map(Throttle::reason).findFirst()
+                        .orElse("drift: kernel has " + file + " \"" + now.get() + "\", intent is \"" + value + "\"");
+                steps.add(new PlannedStep(PlanPhase.ENVELOPES, new Step.WriteCgroup(id, view.cgroup(), file, value, reason)));
+            }
+            Optional<Integer> oom = want.spec().limits().oomScoreAdj();
+            if (oom.isPresent() && view.oomScoreAdj().isPresent() && !oom.get().equals(view.oomScoreAdj().get())) {
+                steps.add(new PlannedStep(PlanPhase.ENVELOPES, new Step.SetOomScoreAdj(id, view.pid(), oom.get(),
+                        "drift: kernel has oom_score_adj " + view.oomScoreAdj().get() + ", intent is " + oom.get())));
+            }
+        }
+        return new Result(steps, missing);
+    }
+
+    /** A value that only restates the kernel default needs no file: a kernel without the controller enforces it. */
+    private static boolean isDefault(String file, String value) {
+        return value.equals("max") || value.startsWith("max ") || (file.equals("cpu.weight") && value.equals("100"));
+    }
+}
