@@ -1,55 +1,71 @@
 #!/usr/bin/env bash
-# Builds the example images offline (there is no registry): a busybox rootfs from the pinned Debian
-# busybox-static package, imported with `podman import`. Tags localhost/spine/busybox:1 and :2 (the same
-# bytes; :2 exists so tests can change an image reference). Skips the work when the image is present.
+# Builds the example images offline (there is no registry) from the packages pinned in images/examples.lock:
+#   localhost/spine/busybox:1 and :2   a busybox rootfs (:2 is the same bytes, so tests can change an image reference)
+#   localhost/spine/tools:1            busybox, perl-base, the umbilical client (images/ai/umbilical)
+#   localhost/spine/ai:1               the same rootfs; its tenant runs the reference AI server (images/ai/spine-ai)
+# imported with `podman import`. Skips an image whose input label matches the lock and the scripts.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$here/images/host/containers.conf}"
 cache="${SPINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spine}/debs"
-image=localhost/spine/busybox
-read -r pkg version sha path < <(grep -v '^#' "$here/images/examples.lock" | grep busybox-static)
+lock="$here/images/examples.lock"
 
-if podman image exists "$image:1" && podman image exists "$image:2" \
-   && [ "$(podman image inspect --format '{{index .Labels "io.spine.input-sha256"}}' "$image:1" 2>/dev/null)" = "$sha" ]; then
-  echo "example-images: $image:1 and :2 present (from $pkg $version)" >&2
+# What an image was built from: the lock's hashes and, for the tools rootfs, its scripts.
+busybox_input=$(grep -v '^#' "$lock" | awk '$1 == "busybox-static" {print $3}')
+tools_input=$( (grep -v '^#' "$lock" | awk 'NF {print $3}'; cat "$here/images/ai/spine-ai" "$here/images/ai/umbilical" "$here/scripts/tools-rootfs.sh") | sha256sum | cut -d' ' -f1)
+built_from() { podman image inspect --format '{{index .Labels "io.spine.input-sha256"}}' "$1" 2>/dev/null || true; }
+if podman image exists localhost/spine/busybox:2 && [ "$(built_from localhost/spine/busybox:1)" = "$busybox_input" ] \
+   && [ "$(built_from localhost/spine/tools:1)" = "$tools_input" ] && [ "$(built_from localhost/spine/ai:1)" = "$tools_input" ]; then
+  echo "example-images: busybox:1, :2, tools:1 and ai:1 present (from images/examples.lock)" >&2
   exit 0
-fi
-
-mkdir -p "$cache"
-deb="$cache/$(basename "$path")"
-if [ ! -f "$deb" ] || [ "$(sha256sum "$deb" | cut -d' ' -f1)" != "$sha" ]; then
-  echo "example-images: downloading $pkg=$version" >&2
-  tmp=$(mktemp -d)
-  # The pool path from the lock needs no apt state; apt-get download (with fresh lists) is the fallback.
-  if ! curl -fsSL --retry 3 -o "$tmp/$(basename "$path")" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}/$path" \
-     && ! (cd "$tmp" && { apt-get download -qq "$pkg=$version" || { apt-get update -qq && apt-get download -qq "$pkg=$version"; }; } >&2); then
-    echo "example-images: cannot download $pkg=$version from Debian; the pin may have left the archive." >&2
-    echo "example-images: move it deliberately in images/examples.lock (version and sha256 from apt-cache show $pkg)." >&2
-    rm -rf "$tmp"; exit 3
-  fi
-  mv "$tmp"/*.deb "$deb"; rm -rf "$tmp"
-fi
-got=$(sha256sum "$deb" | cut -d' ' -f1)
-if [ "$got" != "$sha" ]; then
-  echo "example-images: $deb has sha256 $got but images/examples.lock pins $sha; refusing it" >&2
-  exit 3
 fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-dpkg-deb -x "$deb" "$work/deb"
+mkdir -p "$cache" "$work/debs"
+grep -v '^#' "$lock" | awk 'NF' | while read -r pkg version sha path; do
+  deb="$cache/$(basename "$path")"
+  if [ ! -f "$deb" ] || [ "$(sha256sum "$deb" | cut -d' ' -f1)" != "$sha" ]; then
+    echo "example-images: downloading $pkg=$version" >&2
+    tmp=$(mktemp -d)
+    # The pool path from the lock needs no apt state; apt-get download (with fresh lists) is the fallback.
+    if ! curl -fsSL --retry 3 -o "$tmp/$(basename "$path")" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}/$path" \
+       && ! (cd "$tmp" && { apt-get download -qq "$pkg=$version" || { apt-get update -qq && apt-get download -qq "$pkg=$version"; }; } >&2); then
+      echo "example-images: cannot download $pkg=$version from Debian; the pin may have left the archive." >&2
+      echo "example-images: move it deliberately in images/examples.lock (version and sha256 from apt-cache show $pkg)." >&2
+      rm -rf "$tmp"; exit 3
+    fi
+    mv "$tmp"/*.deb "$deb"; rm -rf "$tmp"
+  fi
+  got=$(sha256sum "$deb" | cut -d' ' -f1)
+  if [ "$got" != "$sha" ]; then
+    echo "example-images: $deb has sha256 $got but images/examples.lock pins $sha for $pkg; refusing it" >&2
+    exit 3
+  fi
+  dpkg-deb -x "$deb" "$work/debs/$pkg"
+done
+
+# Fixed order, owners and times: the same lock gives the same layer.
+import() { # ROOTFS PATH INPUT TAG...
+  local root=$1 path=$2 input=$3; shift 3
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$root" -cf "$work/rootfs.tar" .
+  podman import --change "ENV=PATH=$path" --change 'CMD=["/bin/sh"]' \
+    --change "LABEL=io.spine.input-sha256=$input" "$work/rootfs.tar" "$1" >/dev/null
+  local first=$1; shift
+  for t in "$@"; do podman tag "$first" "$t"; done
+}
+
 root="$work/rootfs"
 mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/proc" "$root/sys" "$root/dev" "$root/run"
-install -m 0755 "$work/deb/bin/busybox" "$root/bin/busybox"
+install -m 0755 "$work/debs/busybox-static/bin/busybox" "$root/bin/busybox"
 for applet in $("$root/bin/busybox" --list); do
   [ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
 done
 printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 chmod 1777 "$root/tmp"
-# Fixed order, owners and times: the same lock gives the same layer.
-tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$root" -cf "$work/rootfs.tar" .
-podman import --change 'ENV=PATH=/bin' --change 'CMD=["/bin/sh"]' \
-  --change "LABEL=io.spine.input-sha256=$sha" "$work/rootfs.tar" "$image:1" >/dev/null
-podman tag "$image:1" "$image:2"
-echo "example-images: built $image:1 and :2 from $pkg $version" >&2
+import "$root" /bin "$busybox_input" localhost/spine/busybox:1 localhost/spine/busybox:2
+
+"$here/scripts/tools-rootfs.sh" "$work/debs" "$work/tools"
+import "$work/tools" /bin:/usr/bin "$tools_input" localhost/spine/tools:1 localhost/spine/ai:1
+echo "example-images: built busybox:1, :2, tools:1 and ai:1 from images/examples.lock" >&2

@@ -101,14 +101,20 @@ assemble() {
     --generate-cds-archive >/dev/null
   install -D -m 0644 "$jar" "$rootfs$(recipe_lines | awk '$1 == "jar" {print $2}')"
 
-  # persona and tenant base images: OCI archives built here, offline, from the pinned busybox package
-  recipe_lines | awk '$1 == "oci" {print $2, $3}' | while read -r ref dest; do
-    local img="$build/oci-rootfs"; rm -rf "$img"; mkdir -p "$img/bin" "$img/etc" "$img/tmp" "$img/proc" "$img/sys" "$img/dev"
-    install -m 0755 "$debs/busybox-static/bin/busybox" "$img/bin/busybox"
-    for applet in $("$img/bin/busybox" --list); do [ "$applet" = busybox ] || ln -s busybox "$img/bin/$applet"; done
-    printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$img/etc/passwd"
-    printf 'root:x:0:\nnogroup:x:65534:\n' > "$img/etc/group"
-    chmod 1777 "$img/tmp"
+  # persona and tenant base images: OCI archives built here, offline, from pinned packages. The third column names
+  # the rootfs: busybox alone, or tools (busybox, perl-base, the reference AI server and the umbilical client)
+  recipe_lines | awk '$1 == "oci" {print $2, $3, ($4 == "" ? "busybox" : $4)}' | while read -r ref dest kind; do
+    local img="$build/oci-rootfs"; rm -rf "$img"
+    if [ "$kind" = tools ]; then
+      "$here/scripts/tools-rootfs.sh" "$debs" "$img"
+    else
+      mkdir -p "$img/bin" "$img/etc" "$img/tmp" "$img/proc" "$img/sys" "$img/dev"
+      install -m 0755 "$debs/busybox-static/bin/busybox" "$img/bin/busybox"
+      for applet in $("$img/bin/busybox" --list); do [ "$applet" = busybox ] || ln -s busybox "$img/bin/$applet"; done
+      printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$img/etc/passwd"
+      printf 'root:x:0:\nnogroup:x:65534:\n' > "$img/etc/group"
+      chmod 1777 "$img/tmp"
+    fi
     mkdir -p "$(dirname "$rootfs$dest")"
     "$here/scripts/oci-archive.sh" "$img" "$ref" "$rootfs$dest"
     echo "$ref $dest" >> "$rootfs/usr/share/spine/images/images.txt"

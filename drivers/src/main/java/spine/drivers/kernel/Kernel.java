@@ -25,6 +25,11 @@ public final class Kernel {
         this.root = root;
     }
 
+    /** The root every path resolves under ({@code /} on a device). */
+    public Path root() {
+        return root;
+    }
+
     private Path at(String absolute) {
         return root.resolve(absolute.substring(1));
     }

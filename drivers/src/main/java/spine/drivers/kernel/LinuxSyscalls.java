@@ -22,6 +22,7 @@ final class LinuxSyscalls implements Syscalls {
     static final LinuxSyscalls INSTANCE = new LinuxSyscalls();
     private static final int O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000;
     private static final long SYS_FINIT_MODULE = 313;
+    private static final long SYS_IOPRIO_SET = 251;
     private static final int P_ALL = 0, P_PID = 1;
     private static final int PR_SET_CHILD_SUBREAPER = 36;
     private static final long RNDADDENTROPY = 0x40085203L;
@@ -37,6 +38,8 @@ final class LinuxSyscalls implements Syscalls {
     private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle SYSCALL3 = handle("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle SYSCALL3_INTS = handle("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(1));
     private static final MethodHandle REBOOT = handle("reboot", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle SYNC = handle("sync", FunctionDescriptor.ofVoid());
     private static final MethodHandle WAITID = handle("waitid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
@@ -73,6 +76,17 @@ final class LinuxSyscalls implements Syscalls {
     }
 
     /** Loads a kernel module from a file with finit_module(2). */
+    @Override
+    public Result ioprioSet(int which, int who, int ioprio) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(CAPTURE);
+            long r = (long) SYSCALL3_INTS.invokeExact(st, SYS_IOPRIO_SET, which, who, ioprio);
+            return new Result(r, r < 0 ? errno(st) : 0);
+        } catch (Throwable t) {
+            throw new IllegalStateException("ioprio_set downcall failed", t);
+        }
+    }
+
     @Override
     public Result finitModule(String path, String params) {
         try (Arena a = Arena.ofConfined()) {

@@ -19,6 +19,7 @@ public interface Syscalls {
     long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_BIND = 4096, MS_MOVE = 8192, MS_REC = 16384;
     int RB_AUTOBOOT = 0x01234567, RB_HALT_SYSTEM = 0xcdef0123, RB_POWER_OFF = 0x4321fedc;
     int WNOHANG = 1, WEXITED = 4, WNOWAIT = 0x01000000;
+    int IOPRIO_WHO_PROCESS = 1, IOPRIO_CLASS_BE = 2, IOPRIO_CLASS_SHIFT = 13;
 
     static Syscalls linux() {
         return LinuxSyscalls.INSTANCE;
@@ -34,6 +35,12 @@ public interface Syscalls {
     Result reboot(int how);
 
     void sync();
+
+    /**
+     * ioprio_set(2): {@code ioprio_set(IOPRIO_WHO_PROCESS, tid, IOPRIO_CLASS_BE << 13 | 0)} puts one task in best
+     * effort, level 0, the highest I/O priority short of realtime. {@code who} 0 is the calling thread.
+     */
+    Result ioprioSet(int which, int who, int ioprio);
 
     /** Peeks whether child {@code pid} has exited, without reaping it: waitid(P_PID, pid, WEXITED|WNOHANG|WNOWAIT). */
     boolean hasExited(int pid);

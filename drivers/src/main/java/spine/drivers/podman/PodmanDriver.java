@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 import spine.drivers.ContainerRuntime;
+import spine.drivers.SocketDirs;
 import spine.drivers.exec.CommandResult;
 import spine.drivers.exec.CommandRunner;
 import spine.model.ContainerSpec;
@@ -43,11 +44,22 @@ public final class PodmanDriver implements ContainerRuntime {
     private final CommandRunner runner;
     private final List<String> podman;
     private final Timeouts timeouts;
+    private final SocketDirs sockets;
 
-    public PodmanDriver(CommandRunner runner, List<String> podman, Timeouts timeouts) {
+    public PodmanDriver(CommandRunner runner, List<String> podman, Timeouts timeouts, SocketDirs sockets) {
         this.runner = runner;
         this.podman = List.copyOf(podman);
         this.timeouts = timeouts;
+        this.sockets = sockets;
+    }
+
+    /** With sockets under {@link SocketDirs#DEFAULT}. */
+    public PodmanDriver(CommandRunner runner, List<String> podman, Timeouts timeouts) {
+        this(runner, podman, timeouts, new SocketDirs(SocketDirs.DEFAULT));
+    }
+
+    public SocketDirs sockets() {
+        return sockets;
     }
 
     @Override
@@ -72,7 +84,14 @@ public final class PodmanDriver implements ContainerRuntime {
             case Step.PauseContainer s -> result(runner.run(argv("pause", name), timeouts.change()));
             case Step.UnpauseContainer s -> result(runner.run(argv("unpause", name), timeouts.change()));
             case Step.RemoveContainer s -> remove(name);
+            case Step.WriteCgroup s -> notMine(s);
+            case Step.SetOomScoreAdj s -> notMine(s);
+            case Step.DrainUmbilical s -> notMine(s);
         };
+    }
+
+    private static StepResult notMine(Step s) {
+        return new StepResult.Failed("a " + s.verb() + " step is not podman's; the loop routes it elsewhere (a bug)", false);
     }
 
     /**
@@ -145,6 +164,22 @@ public final class PodmanDriver implements ContainerRuntime {
         }
     }
 
+    /** The full id of a running container, asked live (the umbilical's peer checks); empty when it does not run. */
+    public Optional<String> runningId(String name) {
+        CommandResult r = runner.run(argv("inspect", "--type", "container", "--format", "{{.Id}} {{.State.Running}}", name),
+                timeouts.observe());
+        if (!r.ok()) return Optional.empty();
+        String[] f = r.stdout().strip().split(" ");
+        return f.length == 2 && f[1].equals("true") && f[0].matches("[0-9a-f]{64}") ? Optional.of(f[0]) : Optional.empty();
+    }
+
+    /** The network mode podman gave a container ({@code none}, {@code private}, ...); empty when it does not exist. */
+    public Optional<String> networkMode(String name) {
+        CommandResult r = runner.run(argv("inspect", "--type", "container", "--format", "{{.HostConfig.NetworkMode}}", name),
+                timeouts.observe());
+        return r.ok() ? Optional.of(r.stdout().strip()) : Optional.empty();
+    }
+
     public CommandResult pause(String name) {
         return runner.run(argv("pause", name), timeouts.change());
     }
@@ -178,6 +213,15 @@ public final class PodmanDriver implements ContainerRuntime {
         e.oomScoreAdj().ifPresent(o -> { a.add("--oom-score-adj"); a.add(Integer.toString(o)); });
         e.pidsMax().ifPresent(p -> { a.add("--pids-limit"); a.add(Integer.toString(p)); });
         if (e.noNewPrivileges()) { a.add("--security-opt"); a.add("no-new-privileges"); }
+        spec.uid().ifPresent(u -> { a.add("--user"); a.add(u + ":" + u); });
+        spec.socket().ifPresent(sock -> {
+            a.add("--volume");
+            a.add(sockets.tenantDir(spec.id()) + ":" + java.nio.file.Path.of(sock).getParent() + ":rw");
+        });
+        if (spec.umbilical()) {
+            a.add("--volume");
+            a.add(sockets.umbilicalDir(spec.id()) + ":" + java.nio.file.Path.of(SocketDirs.UMBILICAL_IN_CONTAINER).getParent() + ":ro");
+        }
         spec.env().forEach((k, v) -> { a.add("--env"); a.add(k + "=" + v); });
         a.add(spec.image());
         a.addAll(spec.command());
@@ -206,7 +250,8 @@ public final class PodmanDriver implements ContainerRuntime {
                 labels.put(e.getKey(), e.getValue().asText());
             }
             ContainerState state = ContainerState.fromPodman(c.path("State").asText());
-            out.add(new ObservedContainer(c.path("Id").asText(), name, state, c.path("Image").asText(), labels, exit(c, state)));
+            out.add(new ObservedContainer(c.path("Id").asText(), name, state, c.path("Image").asText(), labels, exit(c, state),
+                    c.path("Pid").asLong(0)));
         }
         return ObservedState.of(out);
     }

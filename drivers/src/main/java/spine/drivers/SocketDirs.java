@@ -1,0 +1,38 @@
+package spine.drivers;
+
+import java.nio.file.Path;
+
+import spine.model.ResourceId;
+
+/**
+ * Where the host keeps the sockets it shares with containers, under one run directory ({@code /run/spine} on a
+ * device). A tenant's directory is bind-mounted at the directory of its {@code socket:} path and belongs to the
+ * tenant's uid alone; a persona with {@code umbilical: true} gets its own directory, holding the socket the broker
+ * listens on, mounted at {@code /run/spine}. Nothing here is continuity: it is rebuilt at every boot.
+ */
+public record SocketDirs(Path run) {
+    public static final Path DEFAULT = Path.of("/run/spine");
+    /** Where a persona finds the umbilical, inside its container. */
+    public static final String UMBILICAL_IN_CONTAINER = "/run/spine/umbilical.sock";
+
+    public SocketDirs {
+        run = run.toAbsolutePath().normalize();
+    }
+
+    public Path tenantDir(ResourceId tenant) {
+        return run.resolve("tenant").resolve(tenant.containerName());
+    }
+
+    /** The tenant's socket as the host sees it: its directory plus the file name of its {@code socket:} path. */
+    public Path tenantSocket(ResourceId tenant, String socketInContainer) {
+        return tenantDir(tenant).resolve(Path.of(socketInContainer).getFileName().toString());
+    }
+
+    public Path umbilicalDir(ResourceId persona) {
+        return run.resolve("umbilical").resolve(persona.containerName());
+    }
+
+    public Path umbilicalSocket(ResourceId persona) {
+        return umbilicalDir(persona).resolve("umbilical.sock");
+    }
+}

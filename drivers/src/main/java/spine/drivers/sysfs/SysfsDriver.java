@@ -1,0 +1,198 @@
+package spine.drivers.sysfs;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import spine.model.ContainerState;
+import spine.model.ObservedContainer;
+import spine.model.ObservedState;
+import spine.model.ResourceId;
+import spine.model.Step;
+import spine.model.StepResult;
+import spine.model.kernel.CgroupView;
+import spine.model.kernel.KernelState;
+import spine.model.kernel.Pressure;
+import spine.model.kernel.ThermalZone;
+
+/**
+ * The one reader and writer of cgroup v2 and {@code /proc} tunables. Every path resolves under an injected root
+ * ({@code /} on a device, a tree recorded from the VM in tests). A container's cgroup comes from
+ * {@code /proc/PID/cgroup} of its main pid (the {@code 0::} line), never from a guessed path, and must name the
+ * container's id; on a hybrid host the cgroup2 tree lives at {@code /sys/fs/cgroup/unified}.
+ */
+public final class SysfsDriver {
+    /** The interface files read back for every container. */
+    public static final List<String> FILES = List.of("cpu.max", "cpu.weight", "cpu.stat", "cpu.pressure", "memory.max",
+            "memory.high", "memory.swap.max", "memory.pressure", "pids.max", "cgroup.freeze", "cgroup.events");
+
+    private final Path root;
+
+    public SysfsDriver(Path root) {
+        this.root = root;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** The cgroup2 mount under the root: {@code /sys/fs/cgroup} on a pure v2 machine, its {@code unified} child on a hybrid one. */
+    public Path cgroupMount() {
+        Path v2 = root.resolve("sys/fs/cgroup");
+        return Files.exists(v2.resolve("cgroup.controllers")) ? v2 : v2.resolve("unified");
+    }
+
+    public KernelState observe(ObservedState podman) {
+        var problems = new ArrayList<String>();
+        var cgroups = new TreeMap<ResourceId, CgroupView>();
+        for (Map.Entry<ResourceId, ObservedContainer> e : podman.spine().entrySet()) {
+            ObservedContainer c = e.getValue();
+            if (c.pid() <= 0 || (c.state() != ContainerState.RUNNING && c.state() != ContainerState.PAUSED)) continue;
+            try {
+                cgroupOf(e.getKey(), c).ifPresentOrElse(v -> cgroups.put(e.getKey(), v),
+                        () -> problems.add(e.getKey() + ": /proc/" + c.pid() + "/cgroup does not name container " + c.id()));
+            } catch (IOException ex) {
+                // the container may have exited since podman listed it; the next pass looks again
+                problems.add(e.getKey() + ": cannot read its cgroup: " + ex);
+            }
+        }
+        Optional<Pressure> psi = pressure(problems);
+        return new KernelState(cgroups, psi, thermal(problems), problems);
+    }
+
+    private Optional<CgroupView> cgroupOf(ResourceId id, ObservedContainer c) throws IOException {
+        Optional<String> path = cgroupPath(c.pid());
+        if (path.isEmpty()) return Optional.empty();
+        // The limits sit on the container's own cgroup (libpod-<id>); a runtime may put the pid one level below.
+        String cg = path.get();
+        String mark = "libpod-" + c.id();
+        int at = cg.indexOf(mark);
+        if (c.id().isEmpty() || at < 0) return Optional.empty();
+        int end = cg.indexOf('/', at);
+        cg = end < 0 ? cg : cg.substring(0, end);
+        Path dir = cgroupMount().resolve(cg.substring(1));
+        var files = new TreeMap<String, String>();
+        for (String f : FILES) read(dir.resolve(f)).ifPresent(v -> files.put(f, v));
+        Optional<Integer> oom = read(root.resolve("proc").resolve(Long.toString(c.pid())).resolve("oom_score_adj"))
+                .flatMap(SysfsDriver::integer);
+        return Optional.of(new CgroupView(id, c.id(), c.pid(), cg, files, oom));
+    }
+
+    /** The cgroup2 path of a pid ({@code 0::/path}), or empty when it has none. */
+    public Optional<String> cgroupPath(long pid) throws IOException {
+        String text = Files.readString(root.resolve("proc").resolve(Long.toString(pid)).resolve("cgroup"), StandardCharsets.UTF_8);
+        return text.lines().filter(l -> l.startsWith("0::")).map(l -> l.substring(3)).findFirst();
+    }
+
+    private Optional<Pressure> pressure(List<String> problems) {
+        Optional<String> cpu = read(root.resolve("proc/pressure/cpu")), mem = read(root.resolve("proc/pressure/memory")),
+                io = read(root.resolve("proc/pressure/io"));
+        if (cpu.isEmpty() || mem.isEmpty() || io.isEmpty()) {
+            problems.add("no pressure stall information in /proc/pressure; boot the kernel with psi=1");
+            return Optional.empty();
+        }
+        return Optional.of(new Pressure(Pressure.avg10(cpu.get(), "some").orElse(0.0),
+                Pressure.avg10(mem.get(), "some").orElse(0.0), Pressure.avg10(mem.get(), "full").orElse(0.0),
+                Pressure.avg10(io.get(), "some").orElse(0.0)));
+    }
+
+    /** Machine-wide pressure now, for the governor; empty without PSI. */
+    public Optional<Pressure> pressureNow() {
+        return pressure(new ArrayList<>());
+    }
+
+    /** The hottest thermal zone now, in °C. */
+    public java.util.OptionalDouble hottestNow() {
+        return thermal(new ArrayList<>()).stream().mapToDouble(ThermalZone::celsius).max();
+    }
+
+    private List<ThermalZone> thermal(List<String> problems) {
+        var out = new ArrayList<ThermalZone>();
+        Path dir = root.resolve("sys/class/thermal");
+        if (!Files.isDirectory(dir)) return out;
+        try (DirectoryStream<Path> zones = Files.newDirectoryStream(dir, "thermal_zone*")) {
+            for (Path z : zones) {
+                Optional<Integer> milli = read(z.resolve("temp")).flatMap(SysfsDriver::integer);
+                if (milli.isEmpty()) continue; // a zone whose sensor cannot be read right now
+                out.add(new ThermalZone(z.getFileName().toString(), read(z.resolve("type")).orElse("?"), milli.get() / 1000.0));
+            }
+        } catch (IOException e) {
+            problems.add("cannot list " + dir + ": " + e.getMessage());
+        }
+        out.sort(java.util.Comparator.comparing(ThermalZone::name));
+        return out;
+    }
+
+    /** Network interfaces other than {@code lo} that are up in this namespace ({@code IFF_UP} in their flags). */
+    public List<String> interfacesUp() throws IOException {
+        var out = new ArrayList<String>();
+        Path dir = root.resolve("sys/class/net");
+        if (!Files.isDirectory(dir)) return out;
+        try (DirectoryStream<Path> ifs = Files.newDirectoryStream(dir)) {
+            for (Path i : ifs) {
+                String name = i.getFileName().toString();
+                if (name.equals("lo")) continue;
+                Optional<String> flags = read(i.resolve("flags"));
+                if (flags.isPresent() && (Long.decode(flags.get()) & 1) != 0) out.add(name);
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /** Whether the kernel has swap accounting (a cgroup2 {@code memory.swap.max} exists at the top of the tree's children). */
+    public boolean hasSwapController() {
+        try (DirectoryStream<Path> d = Files.newDirectoryStream(cgroupMount())) {
+            for (Path p : d) if (Files.isDirectory(p) && Files.exists(p.resolve("memory.swap.max"))) return true;
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /** Applies a kernel step: the file must exist (a write never creates one). */
+    public StepResult apply(Step step) {
+        return switch (step) {
+            case Step.WriteCgroup s -> write(cgroupMount().resolve(s.cgroup().substring(1)).resolve(s.file()), s.value());
+            case Step.SetOomScoreAdj s -> write(root.resolve("proc").resolve(Long.toString(s.pid())).resolve("oom_score_adj"),
+                    Integer.toString(s.value()));
+            default -> new StepResult.Failed("a " + step.verb() + " step is not the sysfs driver's (a bug)", false);
+        };
+    }
+
+    private static StepResult write(Path file, String value) {
+        try {
+            Files.writeString(file, value + "\n", StandardCharsets.UTF_8, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            return new StepResult.Ok(file + "=" + value);
+        } catch (NoSuchFileException e) {
+            return new StepResult.Failed(file + " does not exist (the container went away, or this kernel lacks the controller)", true);
+        } catch (IOException e) {
+            return new StepResult.Failed("cannot write " + value + " to " + file + ": " + e.getMessage(), true);
+        }
+    }
+
+    private static Optional<String> read(Path p) {
+        try {
+            return Optional.of(Files.readString(p, StandardCharsets.UTF_8).strip());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Integer> integer(String s) {
+        try {
+            return Optional.of(Integer.parseInt(s.strip()));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+}
