@@ -27,13 +27,15 @@ enum Command {
             With --since G: for every resource (or the one named), what its spec is now against what it was at
             generation G, field by field, from the append-only history; resources created or deleted after G say so.
             Exit codes: 0 no changes, 1 changes, 2 invalid input, 3 podman or database unavailable."""),
-    GET("get", "get [KIND] [NAME] [-o table|yaml|json] | get boot [-o json]",
+    GET("get", "get [KIND] [NAME] [-o table|yaml|json] | get boot [-o json] | get governor [-o json]",
             "desired state, observed phase, restarts and last error",
             List.of("-o"), """
             KIND is persona, tenant or envelope. The table shows WANT (held when this boot holds it stopped), PHASE
             (stopped, starting, running, paused, crashloop, exited, ...), RESTARTS, the generation, the observed
             generation and the last error; crash loops and exits get a line with the exit code and next try.
-            -o yaml prints re-appliable specs; -o json adds status details. get boot shows how this boot went.
+            -o yaml prints re-appliable specs; -o json adds status details and, for each running container, its
+            envelope as the kernel enforces it. get boot shows how this boot went; get governor, the governor's
+            level and its decisions (from the running converger).
             Exit codes: 0, 2 unknown kind or name, 3 unavailable or an old schema (run spine apply or reboot)."""),
     HISTORY("history", "history [KIND NAME] [-o table|json]",
             "every change of intent: generation, time, uid and the fields that changed",

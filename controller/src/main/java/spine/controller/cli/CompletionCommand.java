@@ -58,7 +58,7 @@ record CompletionCommand(Machine m) {
                       n=${#parts[@]}
                       word=${parts[n-1]}
                       if [ "$n" -eq 3 ]; then
-                        COMPREPLY=($(compgen -W "persona tenant envelope$([ "${parts[1]}" = get ] && echo ' boot')" -- "$word"))
+                        COMPREPLY=($(compgen -W "persona tenant envelope$([ "${parts[1]}" = get ] && echo ' boot governor')" -- "$word"))
                       elif [ "$n" -eq 4 ] && [[ "${parts[2]}" =~ ^(persona|tenant|envelope)$ ]]; then
                         colon=${word%"${word##*:}"}
                         COMPREPLY=($(compgen -W "$(spine get "${parts[2]}" 2>/dev/null | awk 'NR > 1 && $1 == k {print $2}' k="${parts[2]}")" -- "$word"))

@@ -40,7 +40,7 @@ final class Convergence {
             Optional<ConvergeLock> lock = ConvergeLock.tryAcquire(m.root(), holder);
             if (lock.isPresent()) {
                 try (ConvergeLock held = lock.get()) {
-                    var reconciler = m.reconciler(store, new Metrics());
+                    var reconciler = m.reconciler(m.machinery(false), store, new Metrics());
                     return once ? reconciler.pass().converged() : reconciler.convergeUntil(deadline);
                 }
             }

@@ -27,6 +27,10 @@ import spine.model.ResourceId;
 import spine.model.Spec;
 import spine.model.Tenant;
 import spine.model.spec.SpecCodec;
+import spine.model.kernel.CgroupView;
+import spine.model.kernel.KernelState;
+import spine.drivers.sysfs.SysfsDriver;
+import spine.controller.state.ControlSocket;
 
 /** {@code spine get}: intent, status and holds as a table, YAML or JSON; {@code spine get boot}: how this boot went. */
 record GetCommand(Machine m) {
@@ -50,6 +54,7 @@ record GetCommand(Machine m) {
             m.out().print(bootSummary(record.get()));
             return ExitCode.OK;
         }
+        if (!args.positionals.isEmpty() && args.positionals.getFirst().equals("governor")) return governor(args);
         Optional<Kind> kind = Optional.empty();
         Optional<String> name = Optional.empty();
         if (!args.positionals.isEmpty()) {
@@ -82,7 +87,7 @@ record GetCommand(Machine m) {
             return ExitCode.INVALID;
         }
         switch (format) {
-            case "json" -> m.out().println(json(selected, desired, statuses, holds));
+            case "json" -> m.out().println(json(selected, desired, statuses, holds, kernel(selected)));
             case "yaml" -> m.out().print(SpecCodec.toYaml(selected));
             default -> table(selected, desired, statuses, holds);
         }
@@ -150,8 +155,53 @@ record GetCommand(Machine m) {
                 + " podman logs " + id.containerName();
     }
 
+    /**
+     * {@code spine get governor}: the level, the last sample and the changes, from the running converger (the
+     * governor lives in it, nothing of it is stored).
+     */
+    private int governor(Args args) throws StateException {
+        Optional<ControlSocket.Client> daemon = ControlSocket.connect(m.root());
+        if (daemon.isEmpty()) {
+            m.err().println("spine: no converger runs under " + m.root() + " (bay0 or spine run); the governor lives in it");
+            return ExitCode.UNAVAILABLE;
+        }
+        ObjectNode reply;
+        try (ControlSocket.Client c = daemon.get()) {
+            reply = c.request(JsonNodeFactory.instance.objectNode().put("op", "governor"), java.time.Duration.ofSeconds(10));
+        }
+        if (reply.has("error")) {
+            m.err().println("spine: the converger has no governor: " + reply.path("error").asText());
+            return ExitCode.UNAVAILABLE;
+        }
+        JsonNode g = reply.path("governor");
+        if (args.one("-o").orElse("table").equals("json")) {
+            m.out().println(g.toPrettyString());
+            return ExitCode.OK;
+        }
+        m.out().println("level " + g.path("level").asInt() + " of 3: " + g.path("reason").asText());
+        JsonNode x = g.path("sample");
+        if (!x.isMissingNode()) {
+            m.out().printf(java.util.Locale.ROOT, "last sample %s: psi cpu some %.1f, memory some %.1f (%.1f in throttled cgroups), io some %.1f%s%n",
+                    x.path("at").asText(), x.path("cpuSome").asDouble(), x.path("memorySome").asDouble(),
+                    x.path("throttledMemorySome").asDouble(), x.path("ioSome").asDouble(),
+                    x.has("hottestC") ? String.format(java.util.Locale.ROOT, ", hottest %.1f C", x.path("hottestC").asDouble()) : ", no thermal zones");
+        }
+        for (JsonNode c : g.path("changes")) {
+            m.out().println(c.path("at").asText() + "  " + c.path("from").asInt() + " -> " + c.path("to").asInt() + "  " + c.path("reason").asText());
+        }
+        return ExitCode.OK;
+    }
+
+    /** Each selected container's envelope as the kernel enforces it now; empty when podman cannot be read. */
+    private Optional<KernelState> kernel(List<Spec> selected) {
+        if (selected.stream().noneMatch(s -> s.id().kind().runsAsContainer())) return Optional.of(KernelState.empty());
+        var obs = m.podman().observe();
+        if (!obs.ok()) return Optional.empty();
+        return Optional.of(new SysfsDriver(Path.of("/")).observe(obs.state()));
+    }
+
     private static String json(List<Spec> specs, DesiredState desired, SortedMap<ResourceId, Status> statuses,
-                               SortedMap<ResourceId, String> holds) {
+                               SortedMap<ResourceId, String> holds, Optional<KernelState> kernel) {
         ArrayNode list = JsonNodeFactory.instance.arrayNode();
         for (Spec s : specs) {
             ObjectNode o = list.addObject();
@@ -178,11 +228,38 @@ record GetCommand(Machine m) {
                 else st.putNull("lastExitCode");
                 st.put("nextTry", status.crash().nextTry().map(Object::toString).orElse(null));
             }
+            if (s.id().kind().runsAsContainer()) kernelJson(st, s.id(), kernel);
         }
         try {
             return SpecCodec.json().writerWithDefaultPrettyPrinter().writeValueAsString(list);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * {@code status.kernel}: the cgroup, main pid and interface files as read back now, or null when the container does
+     * not run; {@code status.kernelError} when podman could not be asked.
+     */
+    private static void kernelJson(ObjectNode st, ResourceId id, Optional<KernelState> kernel) {
+        if (kernel.isEmpty()) {
+            st.putNull("kernel");
+            st.put("kernelError", "podman did not answer; the kernel view needs the container's pid");
+            return;
+        }
+        CgroupView v = kernel.get().cgroups().get(id);
+        if (v == null) {
+            st.putNull("kernel");
+            return;
+        }
+        ObjectNode k = st.putObject("kernel");
+        k.put("cgroup", v.cgroup()).put("pid", v.pid()).put("frozen", v.frozen());
+        ObjectNode files = k.putObject("files");
+        v.files().forEach((f, value) -> {
+            if (!f.endsWith(".stat") && !f.endsWith(".pressure") && !f.equals("cgroup.events")) files.put(f, value);
+        });
+        if (v.oomScoreAdj().isPresent()) k.put("oomScoreAdj", v.oomScoreAdj().get());
+        else k.putNull("oomScoreAdj");
+        k.put("cpuUsageUsec", v.cpuUsageUsec());
     }
 }

@@ -10,13 +10,17 @@ import java.util.concurrent.TimeUnit;
 
 import spine.controller.loop.ControlLoop;
 import spine.controller.loop.ControlProtocol;
+import spine.controller.loop.GovernorLoop;
+import spine.controller.loop.Machinery;
 import spine.controller.loop.Metrics;
 import spine.controller.loop.Reconciler;
 import spine.controller.state.ControlSocket;
 import spine.controller.state.ConvergeLock;
 import spine.controller.state.IntentStore;
+import spine.controller.state.IoPriority;
 import spine.controller.state.LogFile;
 import spine.controller.state.StateException;
+import spine.drivers.kernel.Syscalls;
 
 /** {@code spine run} (the loop and its control socket), {@code reconcile --once} and {@code metrics}. */
 record LoopCommands(Machine m) {
@@ -33,11 +37,15 @@ record LoopCommands(Machine m) {
                 return ExitCode.UNAVAILABLE;
             }
             var metrics = new Metrics();
-            try (ConvergeLock held = lock.get(); IntentStore store = IntentStore.open(m.root(), m.clock())) {
-                Reconciler reconciler = m.reconciler(store, metrics);
+            IoPriority.stateSync(Syscalls.linux(), java.nio.file.Path.of("/proc/self/task"));
+            try (ConvergeLock held = lock.get(); IntentStore store = IntentStore.open(m.root(), m.clock());
+                 Machinery machinery = m.machinery(true)) {
+                Reconciler reconciler = m.reconciler(machinery, store, metrics);
                 var loop = new ControlLoop(reconciler, resync, m.clock());
+                machinery.startGovernor(reconciler, loop, GovernorLoop.PERIOD, m.clock());
                 var done = new CountDownLatch(1);
-                try (ControlSocket.Server server = ControlSocket.bind(m.root(), req -> ControlProtocol.answer(req, loop, metrics, store))) {
+                try (ControlSocket.Server server = ControlSocket.bind(m.root(),
+                        req -> ControlProtocol.answer(req, loop, metrics, store, machinery))) {
                     Thread hook = new Thread(() -> {
                         LOG.log(System.Logger.Level.INFO, "shutdown requested; stopping the loop");
                         loop.stop();

@@ -14,13 +14,18 @@ import spine.controller.state.IntentStore;
 import spine.controller.state.LogFile;
 import spine.controller.state.StateException;
 import spine.controller.state.SpineRoot;
+import spine.controller.loop.Machinery;
 import spine.drivers.ContainerRuntime;
+import spine.drivers.SocketDirs;
+import spine.drivers.sysfs.SysfsDriver;
 import spine.drivers.exec.ProcessCommandRunner;
 import spine.drivers.podman.PodmanDriver;
 
 /** What a command runs against: the root, podman, the clock and the terminal. Built once per process. */
 record Machine(SpineRoot root, Clock clock, Map<String, String> env, PrintStream out, PrintStream err, int parallelism) {
     static final String PODMAN_ENV = "SPINE_PODMAN";
+    /** Where the sockets shared with containers live ({@code /run/spine} by default; tests use a short temporary path). */
+    static final String RUN_ENV = "SPINE_RUN";
 
     /** Sends every log line to {@code <root>/spine/spine.log} from now on; the caller closes it. */
     LogFile openLog() throws StateException {
@@ -40,12 +45,19 @@ record Machine(SpineRoot root, Clock clock, Map<String, String> env, PrintStream
         env.forEach((k, v) -> {
             if (k.startsWith("CONTAINERS_")) podmanEnv.put(k, v);
         });
-        return new PodmanDriver(new ProcessCommandRunner(podmanEnv), List.of(podman), PodmanDriver.Timeouts.defaults());
+        return new PodmanDriver(new ProcessCommandRunner(podmanEnv), List.of(podman), PodmanDriver.Timeouts.defaults(),
+                new SocketDirs(java.nio.file.Path.of(env.getOrDefault(RUN_ENV, SocketDirs.DEFAULT.toString()))));
     }
 
-    Reconciler reconciler(IntentStore store, Metrics metrics) {
-        ContainerRuntime runtime = runtime();
-        return new Reconciler(store, runtime, new Executor(runtime, store, metrics, parallelism), new BackoffTracker(),
-                metrics, clock);
+    /** podman, the kernel and (for a lasting converger) the umbilical broker. */
+    Machinery machinery(boolean serving) {
+        PodmanDriver podman = podman();
+        var sysfs = new SysfsDriver(java.nio.file.Path.of("/"));
+        return serving ? Machinery.serving(podman, sysfs) : new Machinery(podman, sysfs, java.util.Optional.empty());
+    }
+
+    Reconciler reconciler(Machinery machinery, IntentStore store, Metrics metrics) {
+        return new Reconciler(store, machinery, new Executor(machinery, store, metrics, parallelism), new BackoffTracker(),
+                metrics, clock, machinery);
     }
 }

@@ -14,12 +14,14 @@ import spine.controller.state.IntentStore;
 import spine.controller.state.StateBridge;
 import spine.controller.state.StateException;
 import spine.controller.state.Status;
+import spine.controller.state.ControlSocket;
 import spine.controller.validate.Check;
 import spine.controller.validate.Remedy;
 import spine.controller.validate.Validator;
 import spine.drivers.kernel.Kernel;
 import spine.model.ResourceId;
-import spine.model.Tenant;
+import spine.drivers.sysfs.SysfsDriver;
+import spine.model.DesiredState;
 
 /** {@code spine validate} and {@code bay0 --validate}: the health check, as text or JSON. */
 record ValidateCommand(Machine m) {
@@ -97,12 +99,11 @@ record ValidateCommand(Machine m) {
     }
 
     private Validator.Report report(Duration budget) throws StateException {
-        Optional<Tenant> ai = Optional.empty();
+        DesiredState desired = DesiredState.empty();
         Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), m.clock());
         if (ro.isPresent()) {
             try (IntentStore store = ro.get()) {
-                ai = Optional.ofNullable(store.load().desired().specs().get(ResourceId.tenant("ai")))
-                        .map(Tenant.class::cast);
+                desired = store.load().desired();
             }
         }
         Optional<Boolean> clean;
@@ -112,8 +113,17 @@ record ValidateCommand(Machine m) {
         } catch (IOException e) {
             clean = Optional.of(false);
         }
-        var validator = new Validator(m.podman(), new Kernel(Path.of("/")),
-                new StateBridge(m.root()), ai, clean,
+        Validator.Converger converger = (request, timeout) -> {
+            Optional<ControlSocket.Client> c = ControlSocket.connect(m.root());
+            if (c.isEmpty()) return Optional.empty();
+            try (ControlSocket.Client client = c.get()) {
+                return Optional.of(client.request(request, timeout));
+            } catch (StateException e) {
+                return Optional.empty();
+            }
+        };
+        var validator = new Validator(m.podman(), new Kernel(Path.of("/")), new SysfsDriver(Path.of("/")),
+                new StateBridge(m.root()), desired, converger, clean,
                 m.env().getOrDefault("SPINE_VALIDATE_IMAGE", "localhost/spine/busybox:1"), m.clock());
         return validator.run(budget);
     }

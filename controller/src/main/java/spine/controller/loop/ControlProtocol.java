@@ -26,19 +26,24 @@ import spine.model.spec.SpecParser;
 /**
  * What the converger answers on the control socket, whether it is {@code spine run} or bay0: "apply" (store
  * validated specs as the peer and wait for convergence: how a member of group spine, who cannot write the database,
- * applies), "converge" (wait for the loop to converge, or for one pass) and "metrics".
+ * applies), "converge" (wait for the loop to converge, or for one pass), "metrics", "umbilical" (validate's probe
+ * through the broker) and "governor" ({@code spine get governor}).
  */
 public final class ControlProtocol {
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
 
     private ControlProtocol() {}
 
-    public static ObjectNode answer(ObjectNode req, ControlLoop loop, Metrics metrics, IntentStore store) {
+    public static ObjectNode answer(ObjectNode req, ControlLoop loop, Metrics metrics, IntentStore store, Machinery machinery) {
         ObjectNode reply = JsonNodeFactory.instance.objectNode();
         switch (req.path("op").asText()) {
             case "converge" -> converge(req, loop, reply);
             case "apply" -> apply(req, loop, store, reply);
             case "metrics" -> reply.put("text", metrics.prometheus());
+            case "umbilical" -> machinery.broker().ifPresentOrElse(b -> reply.set("probe", b.probe()),
+                    () -> reply.put("error", "this converger has no umbilical broker"));
+            case "governor" -> machinery.governor().ifPresentOrElse(g -> reply.set("governor", g.json()),
+                    () -> reply.put("error", "this converger has no governor"));
             default -> reply.put("error", "unknown op " + req.path("op").asText());
         }
         return reply;

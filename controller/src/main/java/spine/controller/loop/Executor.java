@@ -94,7 +94,7 @@ public final class Executor {
             case StepResult.Ok ok -> {
                 LOG.log(System.Logger.Level.INFO, "step done pass={0} target={1} step={2} ms={3} detail={4}", passId, id,
                         step.verb(), took.toMillis(), ok.detail().isEmpty() ? "-" : ok.detail());
-                if (phase != PlanPhase.PRUNE) record(id, settled(step), Optional.empty(), passId);
+                if (phase != PlanPhase.PRUNE) settled(step).ifPresent(p -> record(id, p, Optional.empty(), passId));
                 metrics.step(step.verb(), "ok", took);
             }
             case StepResult.Failed f -> {
@@ -115,17 +115,24 @@ public final class Executor {
             case Step.StopContainer s -> Optional.of(Phase.STOPPING);
             case Step.PauseContainer s -> Optional.of(Phase.PAUSING);
             case Step.RemoveContainer s -> Optional.empty();
+            case Step.WriteCgroup s -> Optional.empty();
+            case Step.SetOomScoreAdj s -> Optional.empty();
+            case Step.DrainUmbilical s -> Optional.empty();
         };
     }
 
-    private static Phase settled(Step step) {
+    /** The phase a step leaves its target in; kernel writes and drains change no phase. */
+    private static Optional<Phase> settled(Step step) {
         return switch (step) {
-            case Step.RunContainer s -> Phase.RUNNING;
-            case Step.StartContainer s -> Phase.RUNNING;
-            case Step.UnpauseContainer s -> Phase.RUNNING;
-            case Step.StopContainer s -> Phase.STOPPED;
-            case Step.PauseContainer s -> Phase.PAUSED;
-            case Step.RemoveContainer s -> Phase.STOPPED;
+            case Step.RunContainer s -> Optional.of(Phase.RUNNING);
+            case Step.StartContainer s -> Optional.of(Phase.RUNNING);
+            case Step.UnpauseContainer s -> Optional.of(Phase.RUNNING);
+            case Step.StopContainer s -> Optional.of(Phase.STOPPED);
+            case Step.PauseContainer s -> Optional.of(Phase.PAUSED);
+            case Step.RemoveContainer s -> Optional.of(Phase.STOPPED);
+            case Step.WriteCgroup s -> Optional.empty();
+            case Step.SetOomScoreAdj s -> Optional.empty();
+            case Step.DrainUmbilical s -> Optional.empty();
         };
     }
 

@@ -26,6 +26,8 @@ import spine.model.Plan;
 import spine.model.Planner;
 import spine.model.ResourceId;
 import spine.model.StepResult;
+import spine.model.kernel.EnvelopePlanner;
+import spine.model.kernel.KernelState;
 
 /**
  * One level-triggered pass: load intent, observe podman once, plan from scratch, execute, record status.
@@ -44,16 +46,36 @@ public final class Reconciler {
     private final BackoffTracker backoff;
     private final Metrics metrics;
     private final Clock clock;
+    private final KernelSide kernel;
     private volatile Optional<Instant> nextCrashTry = Optional.empty();
+    private volatile KernelState lastKernel = KernelState.empty();
+    private volatile List<String> unenforceable = List.of();
 
     public Reconciler(IntentStore store, ContainerRuntime runtime, Executor executor, BackoffTracker backoff,
-                      Metrics metrics, Clock clock) {
+                      Metrics metrics, Clock clock, KernelSide kernel) {
         this.store = store;
         this.runtime = runtime;
         this.executor = executor;
         this.backoff = backoff;
         this.metrics = metrics;
         this.clock = clock;
+        this.kernel = kernel;
+    }
+
+    /** Without a kernel side: containers only. */
+    public Reconciler(IntentStore store, ContainerRuntime runtime, Executor executor, BackoffTracker backoff,
+                      Metrics metrics, Clock clock) {
+        this(store, runtime, executor, backoff, metrics, clock, KernelSide.NONE);
+    }
+
+    /** What the last pass read from the kernel. */
+    public KernelState lastKernel() {
+        return lastKernel;
+    }
+
+    /** Envelope values the last pass found this kernel cannot enforce, each with its resource, file and reason. */
+    public List<String> unenforceable() {
+        return unenforceable;
     }
 
     public BackoffTracker backoff() {
@@ -116,6 +138,7 @@ public final class Reconciler {
             else backoff.failed(id, now);
         });
         recordSettled(desired, j.observed(), plan, j.exited(), passId);
+        kernel.settled(desired, j.observed());
 
         boolean converged = plan.steps().isEmpty() && plan.conflicts().isEmpty();
         if (!converged && failures == 0 && runnable.steps().size() == plan.steps().size() && plan.conflicts().isEmpty()) {
@@ -180,7 +203,28 @@ public final class Reconciler {
         nextCrashTry = next;
         var exited = new TreeSet<>(settled);
         exited.addAll(held);
-        return new Judged(observed, Planner.plan(desired, observed).without(settled), held, exited);
+        return new Judged(observed, withEnvelopes(desired, observed, Planner.plan(desired, observed).without(settled), passId),
+                held, exited);
+    }
+
+    /**
+     * The plan with the kernel-side envelope writes added: drift repair and the governor's throttles, for containers
+     * that have no container step this pass (a container about to change gets its envelope from podman again).
+     */
+    private Plan withEnvelopes(DesiredState desired, ObservedState observed, Plan plan, String passId) {
+        KernelState k = kernel.observe(observed);
+        lastKernel = k;
+        EnvelopePlanner.Result env = EnvelopePlanner.plan(desired, observed, k, kernel.throttles(desired));
+        if (!env.unenforceable().equals(unenforceable)) {
+            env.unenforceable().forEach(u -> LOG.log(System.Logger.Level.WARNING, "envelope not enforceable pass={0} {1}", passId, u));
+        }
+        unenforceable = env.unenforceable();
+        if (env.steps().isEmpty()) return plan;
+        var busy = new TreeSet<ResourceId>();
+        plan.steps().forEach(s -> busy.add(s.step().target()));
+        var steps = new java.util.ArrayList<>(plan.steps());
+        env.steps().stream().filter(s -> !busy.contains(s.step().target())).forEach(steps::add);
+        return new Plan(steps, plan.conflicts());
     }
 
     /** The earliest moment a deferred step may run: a failure's back-off or a crash loop's next try. */

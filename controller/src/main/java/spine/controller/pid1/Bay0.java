@@ -12,13 +12,16 @@ import java.util.TreeMap;
 import spine.controller.log.LogOutput;
 import spine.controller.loop.BootConvergence;
 import spine.controller.state.IntentStore;
+import spine.controller.state.IoPriority;
 import spine.controller.state.LogFile;
 import spine.controller.state.SpineRoot;
 import spine.controller.state.StateBridge;
+import spine.controller.state.SuspendInhibit;
 import spine.drivers.exec.ChildProcesses;
 import spine.drivers.exec.ProcessCommandRunner;
 import spine.drivers.kernel.Kernel;
 import spine.drivers.kernel.Syscalls;
+import spine.drivers.SocketDirs;
 import spine.drivers.podman.PodmanDriver;
 
 /**
@@ -104,6 +107,7 @@ public final class Bay0 {
             genesis.line("oom_score_adj -1000 failed: " + e.getMessage());
         }
         mounts.rest();
+        IoPriority.stateSync(sys, kernel.path("/proc/self/task")); // before the threads that flush state exist
         options = BootOptions.from(kernel.cmdline(), genesis::line);
         genesis.line("mounted proc/sys/dev");
         signals.install(() -> shutdown(Syscalls.RB_POWER_OFF, "SIGTERM"), () -> shutdown(Syscalls.RB_AUTOBOOT, "SIGINT"));
@@ -157,9 +161,10 @@ public final class Bay0 {
 
         var shellEnv = new TreeMap<>(podmanEnv); // commands typed there see the same storage and root as bay0
         shellEnv.put("SPINE_ROOT", state.root().path().toString());
+        shellEnv.put("SPINE_RUN", kernel.path(RUN_DIR).toString());
         console.start(shellEnv);
         podman = new PodmanDriver(new ProcessCommandRunner(podmanEnv, children), List.of(options.podman()),
-                PodmanDriver.Timeouts.defaults());
+                PodmanDriver.Timeouts.defaults(), new SocketDirs(kernel.path(RUN_DIR)));
         bootLoop = new BootLoop(context, this::flushGenesis, record, podman);
         bootLoop.start(Optional.ofNullable(store), state.root(), clean, lastShutdownClean);
     }
@@ -210,6 +215,8 @@ public final class Bay0 {
             genesis.line("shutdown: state flushed; " + (how == Syscalls.RB_POWER_OFF ? "powering off" : "rebooting"));
             flushGenesis();
         }
+        // the call site a suspend path shares: no flush may be half done when the machine stops
+        SuspendInhibit.awaitClear(how == Syscalls.RB_POWER_OFF ? "power-off" : "reboot", Duration.ofSeconds(2));
         sys.sync();
         Syscalls.Result r = sys.reboot(how);
         LOG.log(System.Logger.Level.ERROR, "reboot(2) failed result={0}", r);

@@ -11,6 +11,8 @@ import spine.controller.loop.BootConvergence;
 import spine.controller.loop.ControlLoop;
 import spine.controller.loop.ControlProtocol;
 import spine.controller.loop.Executor;
+import spine.controller.loop.GovernorLoop;
+import spine.controller.loop.Machinery;
 import spine.controller.loop.Metrics;
 import spine.controller.loop.Reconciler;
 import spine.controller.state.ControlSocket;
@@ -21,6 +23,7 @@ import spine.controller.state.StateException;
 import spine.drivers.kernel.Kernel;
 import spine.drivers.kernel.Syscalls;
 import spine.drivers.podman.PodmanDriver;
+import spine.drivers.sysfs.SysfsDriver;
 import spine.model.Phase;
 import spine.model.ResourceId;
 
@@ -39,6 +42,7 @@ final class BootLoop {
     private final Runnable flush;
     private final BootRecord record;
     private final PodmanDriver podman;
+    private final SysfsDriver sysfs;
     private volatile boolean stopping;
     private volatile ControlLoop loop;
     private volatile Thread thread;
@@ -51,6 +55,7 @@ final class BootLoop {
         this.flush = flush;
         this.record = record;
         this.podman = podman;
+        this.sysfs = new SysfsDriver(boot.kernel().root());
     }
 
     void start(Optional<IntentStore> store, SpineRoot root, boolean clean, boolean lastShutdownClean) {
@@ -126,9 +131,12 @@ final class BootLoop {
 
     private void runLoop(IntentStore db, SpineRoot root, boolean autostart) throws StateException {
         var metrics = new Metrics();
-        var reconciler = new Reconciler(db, podman, new Executor(podman, db, metrics, 4), new BackoffTracker(), metrics, clock);
+        Machinery machinery = Machinery.serving(podman, sysfs);
+        var reconciler = new Reconciler(db, machinery, new Executor(machinery, db, metrics, 4), new BackoffTracker(), metrics,
+                clock, machinery);
         ControlLoop l = new ControlLoop(reconciler, Duration.ofSeconds(30), clock);
-        try (ControlSocket.Server server = ControlSocket.bind(root, req -> ControlProtocol.answer(req, l, metrics, db))) {
+        machinery.startGovernor(reconciler, l, GovernorLoop.PERIOD, clock);
+        try (machinery; ControlSocket.Server server = ControlSocket.bind(root, req -> ControlProtocol.answer(req, l, metrics, db, machinery))) {
             loop = l;
             if (stopping) return;
             genesis.line("loop started (tenants and " + (autostart ? "autostart personas" : "no personas") + " start now)");

@@ -530,7 +530,7 @@ public final class IntentStore implements AutoCloseable {
     }
 
     private <T> T inTransaction(Work<T> work) throws StateException {
-        try {
+        try (SuspendInhibit.Mark flushing = SuspendInhibit.hold()) {
             db.setAutoCommit(false);
             try {
                 T result = work.run();

@@ -66,7 +66,8 @@ public final class StateBridge {
     public void appendGenesisLog(List<String> lines) throws IOException {
         var sb = new StringBuilder();
         for (String l : lines) sb.append(l).append('\n');
-        try (FileChannel ch = FileChannel.open(root.dir().resolve("genesis.log"), StandardOpenOption.CREATE,
+        try (SuspendInhibit.Mark flushing = SuspendInhibit.hold();
+             FileChannel ch = FileChannel.open(root.dir().resolve("genesis.log"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             ch.write(java.nio.ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8)));
             ch.force(false);
@@ -97,7 +98,9 @@ public final class StateBridge {
 
     /** Records that this shutdown flushed everything; the next boot reads and clears it. */
     public void markCleanShutdown(Instant at) throws IOException {
-        writeWhole(root.dir().resolve("clean-shutdown"), (at + "\n").getBytes(StandardCharsets.UTF_8));
+        try (SuspendInhibit.Mark flushing = SuspendInhibit.hold()) {
+            writeWhole(root.dir().resolve("clean-shutdown"), (at + "\n").getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     /**

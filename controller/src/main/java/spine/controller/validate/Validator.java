@@ -1,9 +1,10 @@
 package spine.controller.validate;
 
 import java.io.IOException;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Path;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,38 +19,59 @@ import spine.controller.state.StateBridge;
 import spine.drivers.exec.CommandResult;
 import spine.drivers.kernel.Kernel;
 import spine.drivers.podman.PodmanDriver;
+import spine.controller.umbilical.Broker;
+import spine.drivers.sysfs.SysfsDriver;
+import spine.model.DesiredState;
+import spine.model.RunState;
 import spine.model.Tenant;
+import spine.model.governor.Governor;
+import spine.model.kernel.EnvelopePlanner;
+import spine.model.kernel.KernelState;
 
 /**
  * {@code bay0 --validate} / {@code spine validate}: a non-destructive health check with a hard time budget.
- * Each check is freezer, umbilical, persist or log; the verdict is the worst of them.
+ * Each check is freezer, umbilical, network, envelopes, persist or log; the verdict is the worst of them.
  */
 public final class Validator {
     private static final System.Logger LOG = System.getLogger("validate");
     private static final Duration WINDOW = Duration.ofMillis(300);
     private static final Duration IO_TIMEOUT = Duration.ofSeconds(2);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The verdict, every check, and how long validate took. */
     public record Report(Check.Verdict verdict, List<Check> checks, Duration took) {}
 
+    /**
+     * The running converger (bay0 or {@code spine run}), asked over its control socket: the umbilical probe goes
+     * through its broker, the governor's level comes from it, and it is asked for a pass before drift counts.
+     */
+    public interface Converger {
+        /** The reply to one control-socket request, or empty when no converger answers. */
+        Optional<ObjectNode> ask(ObjectNode request, Duration timeout);
+    }
+
     private final PodmanDriver podman;
     private final Kernel kernel;
+    private final SysfsDriver sysfs;
     private final StateBridge state;
-    private final Optional<Tenant> ai;
+    private final DesiredState desired;
+    private final Converger converger;
     private final Optional<Boolean> cleanBoot;
     private final String probeImage;
     private final Clock clock;
 
     /**
-     * @param ai        the configured AI tenant, if any (its socket is what the umbilical check connects to)
+     * @param desired   the stored intent (the AI tenant, every tenant's network, every envelope)
      * @param cleanBoot this boot's clean flag when bay0 booted the machine; empty in host mode
      */
-    public Validator(PodmanDriver podman, Kernel kernel, StateBridge state, Optional<Tenant> ai, Optional<Boolean> cleanBoot,
-                     String probeImage, Clock clock) {
+    public Validator(PodmanDriver podman, Kernel kernel, SysfsDriver sysfs, StateBridge state, DesiredState desired,
+                     Converger converger, Optional<Boolean> cleanBoot, String probeImage, Clock clock) {
         this.podman = podman;
         this.kernel = kernel;
+        this.sysfs = sysfs;
         this.state = state;
-        this.ai = ai;
+        this.desired = desired;
+        this.converger = converger;
         this.cleanBoot = cleanBoot;
         this.probeImage = probeImage;
         this.clock = clock;
@@ -61,6 +83,8 @@ public final class Validator {
         var checks = new ArrayList<Check>();
         checks.add(within("freezer", deadline, this::freezer));
         checks.add(within("umbilical", deadline, this::umbilical));
+        checks.add(within("network", deadline, this::network));
+        checks.add(within("envelopes", deadline, this::envelopes));
         checks.add(within("persist", deadline, this::persist));
         checks.add(within("log", deadline, this::log));
         Check.Verdict verdict = checks.stream().map(Check::verdict).max(Enum::compareTo).orElse(Check.Verdict.GREEN);
@@ -148,14 +172,81 @@ public final class Validator {
         return a < 0 || b < 0 ? -1 : b - a;
     }
 
+    /**
+     * GREEN only after a real round trip through the broker: the converger connects onward with the answerer's
+     * SO_PEERCRED checked against sys__ai's cgroup and sends a ping. Without a converger nobody brokers: RED.
+     */
     private Check umbilical() {
+        Optional<Tenant> ai = Optional.ofNullable(desired.specs().get(Broker.AI)).map(Tenant.class::cast);
         if (ai.isEmpty()) return Check.yellow("umbilical", "no AI tenant configured (sys://ai)");
-        Path socket = Path.of(ai.get().socket());
-        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-            return Check.green("umbilical", "connected to " + socket, Map.of());
-        } catch (IOException e) {
-            return Check.red("umbilical", "cannot connect to " + socket + ": " + e.getMessage());
+        if (ai.get().state() == RunState.STOPPED) return Check.yellow("umbilical", "the AI tenant sys://ai is configured stopped");
+        Optional<ObjectNode> reply = converger.ask(JSON.createObjectNode().put("op", "umbilical"), IO_TIMEOUT.multipliedBy(3));
+        if (reply.isEmpty()) {
+            return Check.red("umbilical", "no broker: no converger is running (bay0 or spine run), so personas have no umbilical");
         }
+        if (reply.get().has("error")) return Check.red("umbilical", "no broker: " + reply.get().path("error").asText());
+        JsonNode probe = reply.get().path("probe");
+        return probe.path("ok").asBoolean(false)
+                ? Check.green("umbilical", probe.path("reason").asText(), Map.of())
+                : Check.red("umbilical", "sys://ai does not answer through the broker: " + probe.path("reason").asText());
+    }
+
+    /**
+     * No interface but lo may be up where bay0 runs, and every tenant's container must have network none as podman
+     * reports it. In host mode the host's interfaces are not Spine's and are only named.
+     */
+    private Check network() throws IOException {
+        var bad = new ArrayList<String>();
+        for (var spec : desired.specs().values()) {
+            if (!(spec instanceof Tenant t)) continue;
+            Optional<String> mode = podman.networkMode(t.id().containerName());
+            if (mode.isPresent() && !mode.get().equals("none")) bad.add(t.id() + " has network " + mode.get());
+        }
+        List<String> up = sysfs.interfacesUp();
+        if (!bad.isEmpty()) return Check.red("network", "a tenant has a network: " + String.join("; ", bad));
+        if (cleanBoot.isPresent() && !up.isEmpty()) {
+            return Check.red("network", "interfaces up in bay0's namespace: " + String.join(", ", up) + " (only lo may be)");
+        }
+        return Check.green("network", (cleanBoot.isPresent() ? "only lo is up" : "host mode: the host's interfaces ("
+                + (up.isEmpty() ? "none" : String.join(", ", up)) + ") are not Spine's") + "; every tenant has network none", Map.of());
+    }
+
+    /**
+     * Every running container's envelope as the kernel enforces it must match intent (with the governor's throttles).
+     * Drift gets one pass of the converger to be repaired before it counts.
+     */
+    private Check envelopes() {
+        Optional<List<String>> drift = drift();
+        if (drift.isEmpty()) return Check.yellow("envelopes", "cannot observe containers: podman did not answer");
+        if (!drift.get().isEmpty()) {
+            converger.ask(JSON.createObjectNode().put("op", "converge").put("once", true).put("timeoutMs", 20_000), Duration.ofSeconds(25));
+            drift = drift();
+            if (drift.isEmpty()) return Check.yellow("envelopes", "cannot observe containers: podman did not answer");
+        }
+        List<String> lines = drift.get();
+        List<String> drifted = lines.stream().filter(l -> l.startsWith("drift ")).toList();
+        if (!drifted.isEmpty()) return Check.red("envelopes", "kernel differs from intent after a pass: " + String.join("; ", drifted));
+        List<String> missing = lines.stream().filter(l -> l.startsWith("unenforceable ")).toList();
+        if (!missing.isEmpty()) return Check.yellow("envelopes", "cannot enforce on this kernel: " + String.join("; ", missing));
+        long n = lines.stream().filter(l -> l.startsWith("ok ")).count();
+        return Check.green("envelopes", n + " running container(s) enforce their envelopes in the kernel", Map.of());
+    }
+
+    /** "drift ...", "unenforceable ..." and "ok ..." lines, or empty when podman cannot be read. */
+    private Optional<List<String>> drift() {
+        var obs = podman.observe();
+        if (!obs.ok()) return Optional.empty();
+        KernelState k = sysfs.observe(obs.state());
+        int level = converger.ask(JSON.createObjectNode().put("op", "governor"), IO_TIMEOUT)
+                .map(r -> r.path("governor").path("level").asInt(0)).orElse(0);
+        var throttles = Governor.throttles(new Governor.State(level, 0, 0, "(as the converger reports)"), desired,
+                java.util.Set.of(), Runtime.getRuntime().availableProcessors());
+        EnvelopePlanner.Result r = EnvelopePlanner.plan(desired, obs.state(), k, throttles);
+        var out = new ArrayList<String>();
+        for (var s : r.steps()) out.add("drift " + s.step().target() + " " + s.step().reason());
+        for (String u : r.unenforceable()) out.add("unenforceable " + u);
+        k.cgroups().keySet().forEach(id -> out.add("ok " + id));
+        return Optional.of(out);
     }
 
     private Check persist() {

@@ -1,0 +1,27 @@
+package spine.controller.loop;
+
+import java.util.List;
+
+import spine.model.DesiredState;
+import spine.model.ObservedState;
+import spine.model.kernel.KernelState;
+import spine.model.kernel.Throttle;
+
+/**
+ * What a pass needs beyond podman: the kernel's view of each container (read back to repair envelope drift), the
+ * governor's throttles, and a word after the pass (the umbilical broker follows intent).
+ */
+public interface KernelSide {
+    /** Without a kernel: nothing read, nothing throttled (unit tests, hosts without cgroup v2). */
+    KernelSide NONE = new KernelSide() {
+        public KernelState observe(ObservedState podman) { return KernelState.empty(); }
+        public List<Throttle> throttles(DesiredState desired) { return List.of(); }
+        public void settled(DesiredState desired, ObservedState observed) { }
+    };
+
+    KernelState observe(ObservedState podman);
+
+    List<Throttle> throttles(DesiredState desired);
+
+    void settled(DesiredState desired, ObservedState observed);
+}

@@ -1,0 +1,147 @@
+package spine.controller.loop;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+
+import spine.controller.umbilical.Broker;
+import spine.controller.umbilical.RunDirs;
+import spine.drivers.ContainerRuntime;
+import spine.drivers.SocketDirs;
+import spine.drivers.podman.PodmanDriver;
+import spine.drivers.sysfs.SysfsDriver;
+import spine.model.DesiredState;
+import spine.model.ObservedState;
+import spine.model.Persona;
+import spine.model.ResourceId;
+import spine.model.RunState;
+import spine.model.Step;
+import spine.model.StepResult;
+import spine.model.Tenant;
+import spine.model.kernel.KernelState;
+import spine.model.kernel.Throttle;
+
+/**
+ * The three hands of the loop behind one seam: container steps go to podman, kernel steps to the sysfs driver, the
+ * drain to the umbilical broker. Before a container runs, the host directories it mounts exist: a tenant's socket
+ * directory, owned by the tenant's uid alone (0700), and a persona's umbilical directory. A one-shot command has no
+ * broker (nobody would listen after it exits) and no governor; {@code spine run} and bay0 have both.
+ */
+public final class Machinery implements ContainerRuntime, KernelSide, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("loop");
+
+    private final PodmanDriver podman;
+    private final SysfsDriver sysfs;
+    private final Optional<Broker> broker;
+    private volatile Optional<GovernorLoop> governor = Optional.empty();
+
+    public Machinery(PodmanDriver podman, SysfsDriver sysfs, Optional<Broker> broker) {
+        this.podman = podman;
+        this.sysfs = sysfs;
+        this.broker = broker;
+    }
+
+    /** With a broker whose peer checks ask podman, live, which container a resource runs as. */
+    public static Machinery serving(PodmanDriver podman, SysfsDriver sysfs) {
+        var peers = new spine.controller.umbilical.PeerCheck(sysfs, id -> podman.runningId(id.containerName()));
+        return new Machinery(podman, sysfs, Optional.of(new Broker(podman.sockets(), peers, spine.controller.umbilical.Budget.defaults())));
+    }
+
+    /** Starts the governor for this loop: it wakes the loop when its level moves. */
+    public GovernorLoop startGovernor(Reconciler reconciler, ControlLoop loop, java.time.Duration period, java.time.Clock clock) {
+        var g = new GovernorLoop(sysfs, reconciler::lastKernel, loop::wake, period, spine.model.governor.Thresholds.defaults(), clock);
+        governor = Optional.of(g);
+        return g.start();
+    }
+
+    /** Stops the broker and the governor. */
+    public void close() {
+        governor.ifPresent(GovernorLoop::close);
+        broker.ifPresent(Broker::close);
+    }
+
+    public void governor(GovernorLoop g) {
+        governor = Optional.of(g);
+    }
+
+    public Optional<GovernorLoop> governor() {
+        return governor;
+    }
+
+    public Optional<Broker> broker() {
+        return broker;
+    }
+
+    public SysfsDriver sysfs() {
+        return sysfs;
+    }
+
+    public PodmanDriver podman() {
+        return podman;
+    }
+
+    @Override
+    public Observation observe() {
+        return podman.observe();
+    }
+
+    @Override
+    public StepResult apply(Step step) {
+        return switch (step) {
+            case Step.RunContainer s -> {
+                Optional<String> why = prepare(s);
+                yield why.isPresent() ? new StepResult.Failed(why.get(), true) : podman.apply(s);
+            }
+            case Step.StartContainer s -> podman.apply(s);
+            case Step.StopContainer s -> podman.apply(s);
+            case Step.PauseContainer s -> podman.apply(s);
+            case Step.UnpauseContainer s -> podman.apply(s);
+            case Step.RemoveContainer s -> podman.apply(s);
+            case Step.WriteCgroup s -> sysfs.apply(s);
+            case Step.SetOomScoreAdj s -> sysfs.apply(s);
+            case Step.DrainUmbilical s -> broker.map(b -> b.drain(s.target(), s.deadline()))
+                    .orElseGet(() -> new StepResult.Ok("no broker in this process; nothing to drain"));
+        };
+    }
+
+    /** The directories a container mounts, made before it runs; the reason when they cannot be. */
+    private Optional<String> prepare(Step.RunContainer s) {
+        SocketDirs dirs = podman.sockets();
+        try {
+            if (s.container().socket().isPresent() && s.container().uid().isPresent()) {
+                int uid = s.container().uid().get();
+                Path dir = RunDirs.tenant(dirs, s.target(), uid);
+                LOG.log(System.Logger.Level.INFO, "tenant socket directory target={0} dir={1} uid={2} mode=0700", s.target(), dir, uid);
+            }
+            if (s.container().umbilical()) RunDirs.persona(dirs, s.target());
+            return Optional.empty();
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return Optional.of("cannot prepare the socket directory of " + s.target() + " under " + dirs.run() + ": " + e);
+        }
+    }
+
+    @Override
+    public KernelState observe(ObservedState observed) {
+        return sysfs.observe(observed);
+    }
+
+    @Override
+    public List<Throttle> throttles(DesiredState desired) {
+        return governor.map(g -> g.throttles(desired)).orElse(List.of());
+    }
+
+    /** The broker listens for every persona that asks for the umbilical and forwards to sys://ai when it should run. */
+    @Override
+    public void settled(DesiredState desired, ObservedState observed) {
+        if (broker.isEmpty()) return;
+        var personas = new TreeSet<ResourceId>();
+        Optional<String> ai = Optional.empty();
+        for (var spec : desired.specs().values()) {
+            if (spec instanceof Persona p && p.umbilical()) personas.add(p.id());
+            if (spec instanceof Tenant t && t.id().equals(Broker.AI) && t.state() != RunState.STOPPED) ai = Optional.of(t.socket());
+        }
+        broker.get().sync(personas, ai);
+    }
+}

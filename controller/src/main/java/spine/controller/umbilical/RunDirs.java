@@ -1,0 +1,34 @@
+package spine.controller.umbilical;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+import spine.drivers.SocketDirs;
+import spine.model.ResourceId;
+
+/**
+ * Makes the host directories containers mount for their sockets, under the run directory (never the persist root):
+ * a tenant's belongs to the tenant's uid alone (0700); a persona's umbilical directory is 0755 and holds only the
+ * socket the broker listens on.
+ */
+public final class RunDirs {
+    private RunDirs() {}
+
+    public static Path tenant(SocketDirs dirs, ResourceId tenant, int uid) throws IOException {
+        Path dir = dirs.tenantDir(tenant);
+        Files.createDirectories(dir);
+        Files.setAttribute(dir, "unix:uid", uid);
+        Files.setAttribute(dir, "unix:gid", uid);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        return dir;
+    }
+
+    public static Path persona(SocketDirs dirs, ResourceId persona) throws IOException {
+        Path dir = dirs.umbilicalDir(persona);
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return dir;
+    }
+}
