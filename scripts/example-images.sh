@@ -12,7 +12,7 @@ lock="$here/images/examples.lock"
 
 # What an image was built from: the lock's hashes and, for the tools rootfs, its scripts.
 busybox_input=$(grep -v '^#' "$lock" | awk '$1 == "busybox-static" {print $3}')
-tools_input=$( (grep -v '^#' "$lock" | awk 'NF {print $3}'; cat "$here/images/ai/spine-ai" "$here/images/ai/umbilical" "$here/scripts/tools-rootfs.sh") | sha256sum | cut -d' ' -f1)
+tools_input=$( (grep -v '^#' "$lock" | awk 'NF {print $3}'; cat "$here/images/ai/spine-ai" "$here/images/ai/umbilical" "$here/scripts/tools-rootfs.sh" "$here/scripts/example-images.sh") | sha256sum | cut -d' ' -f1)
 built_from() { podman image inspect --format '{{index .Labels "io.spine.input-sha256"}}' "$1" 2>/dev/null || true; }
 if podman image exists localhost/spine/busybox:2 && [ "$(built_from localhost/spine/busybox:1)" = "$busybox_input" ] \
    && [ "$(built_from localhost/spine/tools:1)" = "$tools_input" ] && [ "$(built_from localhost/spine/ai:1)" = "$tools_input" ]; then
@@ -49,7 +49,8 @@ done
 import() { # ROOTFS PATH INPUT TAG...
   local root=$1 path=$2 input=$3; shift 3
   tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$root" -cf "$work/rootfs.tar" .
-  podman import --change "ENV=PATH=$path" --change 'CMD=["/bin/sh"]' \
+  # PERL_BADLANG=0: a persona's LANG=C.UTF-8 names a locale the image does not carry; perl should not warn about it
+  podman import --change "ENV=PATH=$path" --change 'ENV=PERL_BADLANG=0' --change 'CMD=["/bin/sh"]' \
     --change "LABEL=io.spine.input-sha256=$input" "$work/rootfs.tar" "$1" >/dev/null
   local first=$1; shift
   for t in "$@"; do podman tag "$first" "$t"; done

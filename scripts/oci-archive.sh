@@ -9,7 +9,7 @@ mkdir -p "$work/blobs/sha256"
 blob() { local d; d=$(sha256sum "$1" | cut -d' ' -f1); mv "$1" "$work/blobs/sha256/$d"; echo "$d"; }
 tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$rootfs" -cf "$work/layer" .
 lsize=$(stat -c %s "$work/layer"); ldig=$(blob "$work/layer")
-printf '{"architecture":"amd64","os":"linux","created":"1970-01-01T00:00:00Z","config":{"Env":["PATH=/bin"],"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+printf '{"architecture":"amd64","os":"linux","created":"1970-01-01T00:00:00Z","config":{"Env":["PATH=/bin:/usr/bin","PERL_BADLANG=0"],"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
   "$ldig" > "$work/config"
 csize=$(stat -c %s "$work/config"); cdig=$(blob "$work/config")
 printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \

@@ -52,6 +52,12 @@ public final class PodmanHarness {
         return Map.copyOf(env);
     }
 
+    /** Adds a variable to what the CLI (in this JVM or a child) sees, such as SPINE_RUN. */
+    public PodmanHarness with(String key, String value) {
+        env.put(key, value);
+        return this;
+    }
+
     public CommandResult podman(String... args) {
         var argv = new ArrayList<String>();
         argv.add("podman");

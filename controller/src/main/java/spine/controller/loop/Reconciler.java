@@ -50,6 +50,7 @@ public final class Reconciler {
     private volatile Optional<Instant> nextCrashTry = Optional.empty();
     private volatile KernelState lastKernel = KernelState.empty();
     private volatile List<String> unenforceable = List.of();
+    private volatile boolean notReadBackNoted;
 
     public Reconciler(IntentStore store, ContainerRuntime runtime, Executor executor, BackoffTracker backoff,
                       Metrics metrics, Clock clock, KernelSide kernel) {
@@ -219,6 +220,11 @@ public final class Reconciler {
             env.unenforceable().forEach(u -> LOG.log(System.Logger.Level.WARNING, "envelope not enforceable pass={0} {1}", passId, u));
         }
         unenforceable = env.unenforceable();
+        if (!env.notReadBack().isEmpty() && !notReadBackNoted) {
+            notReadBackNoted = true;
+            LOG.log(System.Logger.Level.INFO, "envelope files not in cgroup v2 on this host (cgroup v1 enforces them; not read back) pass={0} {1}",
+                    passId, env.notReadBack());
+        }
         if (env.steps().isEmpty()) return plan;
         var busy = new TreeSet<ResourceId>();
         plan.steps().forEach(s -> busy.add(s.step().target()));

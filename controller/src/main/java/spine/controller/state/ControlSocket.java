@@ -65,7 +65,8 @@ public final class ControlSocket {
             while (!socket.isClosed()) {
                 try {
                     AFUNIXSocket peer = socket.accept();
-                    Thread.ofVirtual().name("control-peer").start(() -> serve(peer, handler));
+                    // a platform thread: a native junixsocket read would pin a virtual thread's carrier (see Broker)
+                    Thread.ofPlatform().daemon().name("control-peer").start(() -> serve(peer, handler));
                 } catch (SocketException e) {
                     if (!socket.isClosed()) LOG.log(System.Logger.Level.WARNING, "control accept failed error=\"{0}\"", e.getMessage());
                 } catch (IOException e) {

@@ -102,7 +102,10 @@ public final class Broker implements AutoCloseable {
         // anyone in the persona may connect; who may is decided by the peer check, and only this persona mounts it
         Files.setPosixFilePermissions(sock, PosixFilePermissions.fromString("rw-rw-rw-"));
         var l = new Listener(persona, server);
-        Thread.ofVirtual().name("umbilical-" + persona.containerName()).start(l::acceptLoop);
+        // Platform threads, not virtual: junixsocket blocks in native accept and read, which pins a virtual thread's
+        // carrier; two slow requests on a 2-core machine then starved every other virtual thread (the executor's
+        // steps, the control socket), and an apply waited for a persona's request to finish.
+        Thread.ofPlatform().daemon().name("umbilical-" + persona.containerName()).start(l::acceptLoop);
         LOG.log(System.Logger.Level.INFO, "listening persona={0} socket={1}", persona, sock);
         return l;
     }
@@ -122,7 +125,7 @@ public final class Broker implements AutoCloseable {
                 try {
                     AFUNIXSocket c = server.accept();
                     clients.add(c);
-                    Thread.ofVirtual().name("umbilical-conn-" + persona.containerName()).start(() -> {
+                    Thread.ofPlatform().daemon().name("umbilical-conn-" + persona.containerName()).start(() -> {
                         try (c) {
                             serve(persona, c);
                         } catch (IOException e) {

@@ -228,6 +228,11 @@ public final class Validator {
         if (!drifted.isEmpty()) return Check.red("envelopes", "kernel differs from intent after a pass: " + String.join("; ", drifted));
         List<String> missing = lines.stream().filter(l -> l.startsWith("unenforceable ")).toList();
         if (!missing.isEmpty()) return Check.yellow("envelopes", "cannot enforce on this kernel: " + String.join("; ", missing));
+        List<String> elsewhere = lines.stream().filter(l -> l.startsWith("elsewhere ")).map(l -> l.substring(10)).toList();
+        if (!elsewhere.isEmpty()) {
+            return Check.yellow("envelopes", "not read back: cgroup v2 has no controller for " + elsewhere.size()
+                    + " file(s) on this host (hybrid cgroup v1 enforces them), e.g. " + elsewhere.getFirst());
+        }
         long n = lines.stream().filter(l -> l.startsWith("ok ")).count();
         return Check.green("envelopes", n + " running container(s) enforce their envelopes in the kernel", Map.of());
     }
@@ -245,6 +250,7 @@ public final class Validator {
         var out = new ArrayList<String>();
         for (var s : r.steps()) out.add("drift " + s.step().target() + " " + s.step().reason());
         for (String u : r.unenforceable()) out.add("unenforceable " + u);
+        for (String u : r.notReadBack()) out.add("elsewhere " + u);
         k.cgroups().keySet().forEach(id -> out.add("ok " + id));
         return Optional.of(out);
     }

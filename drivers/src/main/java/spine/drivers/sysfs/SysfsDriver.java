@@ -33,7 +33,7 @@ import spine.model.kernel.ThermalZone;
 public final class SysfsDriver {
     /** The interface files read back for every container. */
     public static final List<String> FILES = List.of("cpu.max", "cpu.weight", "cpu.stat", "cpu.pressure", "memory.max",
-            "memory.high", "memory.swap.max", "memory.pressure", "pids.max", "cgroup.freeze", "cgroup.events");
+            "memory.high", "memory.swap.max", "memory.pressure", "pids.max", "cgroup.freeze", "cgroup.events", "cgroup.controllers");
 
     private final Path root;
 

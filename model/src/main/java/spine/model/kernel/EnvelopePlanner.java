@@ -24,11 +24,16 @@ import spine.model.Step;
  * envelope from podman again.
  */
 public final class EnvelopePlanner {
-    /** The steps, and what this kernel cannot enforce (a file the envelope needs that does not exist). */
-    public record Result(List<PlannedStep> steps, List<String> unenforceable) {
+    /**
+     * The steps; what this kernel cannot enforce (a file the envelope needs does not exist though its controller is
+     * enabled, such as {@code memory.swap.max} without swap accounting); and what cgroup v2 does not hold here because
+     * the controller is not enabled in it (a hybrid host, where podman enforces through cgroup v1): not read back.
+     */
+    public record Result(List<PlannedStep> steps, List<String> unenforceable, List<String> notReadBack) {
         public Result {
             steps = List.copyOf(steps);
             unenforceable = List.copyOf(unenforceable);
+            notReadBack = List.copyOf(notReadBack);
         }
     }
 
@@ -37,6 +42,7 @@ public final class EnvelopePlanner {
     public static Result plan(DesiredState desired, ObservedState observed, KernelState kernel, List<Throttle> throttles) {
         var steps = new ArrayList<PlannedStep>();
         var missing = new ArrayList<String>();
+        var elsewhere = new ArrayList<String>();
         SortedMap<ResourceId, ObservedContainer> ours = observed.spine();
         for (Map.Entry<ResourceId, DesiredContainer> e : desired.containers().entrySet()) {
             ResourceId id = e.getKey();
@@ -53,6 +59,12 @@ public final class EnvelopePlanner {
             for (Map.Entry<String, String> f : files.entrySet()) {
                 String file = f.getKey(), value = f.getValue();
                 Optional<String> now = view.file(file);
+                String controller = file.substring(0, file.indexOf('.'));
+                Optional<String> enabled = view.file("cgroup.controllers");
+                if (now.isEmpty() && enabled.isPresent() && !List.of(enabled.get().split(" ")).contains(controller)) {
+                    elsewhere.add(id + " " + file);
+                    continue;
+                }
                 if (now.isEmpty()) {
                     if (!isDefault(file, value)) {
                         missing.add(id + " " + file + " " + value + ": " + file + " does not exist in " + view.cgroup()
@@ -72,7 +84,7 @@ public final class EnvelopePlanner {
                         "drift: kernel has oom_score_adj " + view.oomScoreAdj().get() + ", intent is " + oom.get())));
             }
         }
-        return new Result(steps, missing);
+        return new Result(steps, missing, elsewhere);
     }
 
     /** A value that only restates the kernel default needs no file: a kernel without the controller enforces it. */
