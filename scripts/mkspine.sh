@@ -69,6 +69,7 @@ assemble() {
       file)  install -D -m "$d" "$debs/$a$b" "$rootfs$c" ;;
       ghost) install -D -m "$b" "$here/images/rootfs$a" "$rootfs$a" ;;
       link)  mkdir -p "$(dirname "$rootfs$a")"; ln -sfn "$b" "$rootfs$a" ;;
+      repo)  mkdir -p "$rootfs$b"; find "$here/$a" -maxdepth 1 -type f -name '*.yaml' -exec install -m 0644 {} "$rootfs$b/" \; ;;
     esac
   done < <(recipe_lines)
   chmod 1777 "$rootfs/tmp" "$rootfs/var/tmp"

@@ -18,8 +18,23 @@ public final class Remedy {
             new Row("freezer", "CPU time did not resume after thaw", "as above; `podman unpause` the probe (`spine-validate-*`)"
                     + " if it is left over"),
             new Row("freezer", "", "check `podman info` and the cgroup freezer; run `spine validate -o json` for the measurements"),
-            new Row("umbilical", "no AI tenant configured", "expected until Gate D; apply the AI tenant spec"),
-            new Row("umbilical", "cannot connect to", "`spine get tenant sys://ai` for its phase and last error"),
+            new Row("umbilical", "no AI tenant configured", "apply the AI tenant: `spine apply -f /usr/share/spine/examples`"
+                    + " in the VM, `spine apply -f specs/examples` in host mode"),
+            new Row("umbilical", "the AI tenant sys://ai is configured stopped", "set `state: running` in its spec and apply it"),
+            new Row("umbilical", "no broker", "the broker lives in the converger: bay0 on a device; in host mode start `spine run`"),
+            new Row("umbilical", "sys://ai does not answer through the broker", "`spine get tenant sys://ai` for its phase and last"
+                    + " error, `podman logs sys__ai` for its output; an answerer refused means a socket sys__ai did not make:"
+                    + " `podman rm -f sys__ai` and the loop runs it again"),
+            new Row("network", "a tenant has a network", "`podman rm -f` the container it names; the loop recreates it with network none"),
+            new Row("network", "interfaces up in bay0's namespace", "something configured a network in the spine: find it"
+                    + " (`ip link`) and take the interface down (`ip link set IF down`)"),
+            new Row("envelopes", "kernel differs from intent after a pass", "something keeps writing the cgroup: `spine get -o json`"
+                    + " shows the kernel's values beside intent; find the writer"),
+            new Row("envelopes", "cannot enforce on this kernel", "drop the field from the envelope, or boot a kernel with that"
+                    + " controller (memory.swap.max needs swap accounting)"),
+            new Row("envelopes", "not read back", "expected on a host with hybrid cgroups: podman enforces through cgroup v1;"
+                    + " on a device (pure cgroup v2) this check reads every file back"),
+            new Row("envelopes", "cannot observe containers", "podman did not answer: check `podman info`"),
             new Row("persist", "dirty boot", "check the disk and reboot"),
             new Row("persist", "marker write/read failed", "the disk is wedged or read-only; check `dmesg`, free space and mount options"),
             new Row("log", "append to validate.log failed", "as for persist: the disk is wedged or read-only; check `dmesg`,"

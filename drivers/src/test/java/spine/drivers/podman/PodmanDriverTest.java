@@ -176,4 +176,26 @@ class PodmanDriverTest {
                 .isEqualTo(new StepResult.Failed("timed out after 30000 ms", true));
         assertThat(calls.getLast()).containsExactly("podman", "pause", "p__work");
     }
+
+    @Test
+    void aTenantRunsAsItsUidWithItsSocketDirectoryAndAPersonaGetsTheUmbilicalReadOnly() {
+        var dirs = new spine.drivers.SocketDirs(java.nio.file.Path.of("/run/spine"));
+        var driver = new PodmanDriver(null, List.of("podman"), PodmanDriver.Timeouts.defaults(), dirs);
+        var ai = new spine.model.Tenant(spine.model.ResourceId.tenant("ai"), "localhost/spine/ai:1", List.of("spine-ai"),
+                new java.util.TreeMap<>(), java.util.Optional.empty(), "/run/spine/ai.sock", spine.model.RunState.RUNNING);
+        String tenant = String.join(" ", driver.runArgs(ContainerSpec.of(ai, Envelope.unlimited()), 1));
+        assertThat(tenant).contains("--network none", "--user " + ai.uid() + ":" + ai.uid(),
+                "--volume /run/spine/tenant/sys__ai:/run/spine:rw");
+        var work = new spine.model.Persona(spine.model.ResourceId.persona("work"), "localhost/spine/tools:1", List.of(),
+                new java.util.TreeMap<>(), spine.model.RunState.RUNNING, java.util.Optional.empty(), true, true,
+                spine.model.NetworkMode.NONE);
+        String persona = String.join(" ", driver.runArgs(ContainerSpec.of(work, Envelope.unlimited()), 1));
+        assertThat(persona).contains("--volume /run/spine/umbilical/p__work:/run/spine:ro").doesNotContain("--user");
+        var plain = work.withState(spine.model.RunState.RUNNING);
+        var noUmbilical = new spine.model.Persona(plain.id(), plain.image(), plain.command(), plain.env(), plain.state(),
+                plain.envelope(), false, true, plain.network());
+        assertThat(String.join(" ", driver.runArgs(ContainerSpec.of(noUmbilical, Envelope.unlimited()), 1))).doesNotContain("--volume");
+        assertThat(ContainerSpec.of(work, Envelope.unlimited()).specHash())
+                .as("umbilical is part of the spec hash").isNotEqualTo(ContainerSpec.of(noUmbilical, Envelope.unlimited()).specHash());
+    }
 }

@@ -85,9 +85,17 @@ public final class Governor {
      */
     public static List<Throttle> throttles(State s, DesiredState desired, Set<ResourceId> background, int cpuCount) {
         var out = new ArrayList<Throttle>();
-        if (s.level() == 0) return out;
         String why = "governor: " + s.reason();
         DesiredContainer ai = desired.containers().get(AI);
+        boolean released = s.reason().startsWith("pressure fell");
+        if (ai != null && released) {
+            // the envelope's own values, carrying the release as their reason; once written, nothing is planned
+            Envelope e = ai.spec().limits();
+            String base = e.cpuMax().map(EnvelopeFiles::cpuMax).orElse("max " + EnvelopeFiles.PERIOD_USEC);
+            if (s.level() == 0) out.add(new Throttle(AI, "cpu.max", base, why + " -> " + AI + " cpu.max back to " + quota(base)));
+            if (s.level() < 3) out.add(new Throttle(AI, "memory.high", "max", why + " -> " + AI + " memory.high back to max"));
+        }
+        if (s.level() == 0) return out;
         if (ai != null) {
             Envelope e = ai.spec().limits();
             String base = e.cpuMax().map(EnvelopeFiles::cpuMax).orElse("max " + EnvelopeFiles.PERIOD_USEC);

@@ -75,13 +75,13 @@ public final class EnvelopePlanner {
                 if (EnvelopeFiles.same(file, value, now.get())) continue;
                 String reason = throttles.stream().filter(t -> t.target().equals(id) && t.file().equals(file))
                         .map(Throttle::reason).findFirst()
-                        .orElse("drift: kernel has " + file + " \"" + now.get() + "\", intent is \"" + value + "\"");
+                        .orElse("drift: " + file + " is '" + now.get() + "' in the kernel, intent '" + value + "'");
                 steps.add(new PlannedStep(PlanPhase.ENVELOPES, new Step.WriteCgroup(id, view.cgroup(), file, value, reason)));
             }
             Optional<Integer> oom = want.spec().limits().oomScoreAdj();
             if (oom.isPresent() && view.oomScoreAdj().isPresent() && !oom.get().equals(view.oomScoreAdj().get())) {
                 steps.add(new PlannedStep(PlanPhase.ENVELOPES, new Step.SetOomScoreAdj(id, view.pid(), oom.get(),
-                        "drift: kernel has oom_score_adj " + view.oomScoreAdj().get() + ", intent is " + oom.get())));
+                        "drift: oom_score_adj is " + view.oomScoreAdj().get() + " in the kernel, intent " + oom.get())));
             }
         }
         return new Result(steps, missing, elsewhere);
