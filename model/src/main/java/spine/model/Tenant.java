@@ -24,8 +24,13 @@ public record Tenant(ResourceId id, String image, List<String> command, SortedMa
      * Two tenants that land on one uid are a planner conflict, never a shared uid.
      */
     public int uid() {
+        return uidOf(id);
+    }
+
+    /** {@link #uid()} from the name alone: a step that starts an existing container knows no more than that. */
+    public static int uidOf(ResourceId tenant) {
         var crc = new java.util.zip.CRC32();
-        crc.update(id.label().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        crc.update(tenant.label().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         return UID_BASE + (int) (crc.getValue() % UID_RANGE);
     }
 }

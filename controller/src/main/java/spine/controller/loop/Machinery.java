@@ -94,7 +94,10 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
                 Optional<String> why = prepare(s);
                 yield why.isPresent() ? new StepResult.Failed(why.get(), true) : podman.apply(s);
             }
-            case Step.StartContainer s -> podman.apply(s);
+            case Step.StartContainer s -> {
+                Optional<String> why = prepareStart(s.target());
+                yield why.isPresent() ? new StepResult.Failed(why.get(), true) : podman.apply(s);
+            }
             case Step.StopContainer s -> podman.apply(s);
             case Step.PauseContainer s -> podman.apply(s);
             case Step.UnpauseContainer s -> podman.apply(s);
@@ -119,6 +122,23 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
             return Optional.empty();
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             return Optional.of("cannot prepare the socket directory of " + s.target() + " under " + dirs.run() + ": " + e);
+        }
+    }
+
+    /**
+     * The run directory is a tmpfs, gone after a reboot, while the containers that mount from it stay in podman's
+     * storage: starting one needs its mount sources back first, or podman refuses with "no such file or directory".
+     * A tenant's directory comes from its name (its uid too); a persona's umbilical directory is made whether or not it
+     * mounts one (an empty directory costs nothing, and the step does not carry the spec).
+     */
+    private Optional<String> prepareStart(ResourceId id) {
+        SocketDirs dirs = podman.sockets();
+        try {
+            if (id.kind() == spine.model.Kind.TENANT) RunDirs.tenant(dirs, id, Tenant.uidOf(id));
+            else RunDirs.persona(dirs, id);
+            return Optional.empty();
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return Optional.of("cannot prepare the socket directory of " + id + " under " + dirs.run() + ": " + e);
         }
     }
 

@@ -216,7 +216,7 @@ public final class Bay0 {
             flushGenesis();
         }
         // the call site a suspend path shares: no flush may be half done when the machine stops
-        SuspendInhibit.awaitClear(how == Syscalls.RB_POWER_OFF ? "power-off" : "reboot", Duration.ofSeconds(2));
+        genesis.line("shutdown: " + SuspendInhibit.awaitClear(how == Syscalls.RB_POWER_OFF ? "power-off" : "reboot", Duration.ofSeconds(2)));
         sys.sync();
         Syscalls.Result r = sys.reboot(how);
         LOG.log(System.Logger.Level.ERROR, "reboot(2) failed result={0}", r);

@@ -40,9 +40,9 @@ public final class SuspendInhibit {
 
     /**
      * The suspend (and power-off) path: waits until no flush holds the mark, at most {@code max}. Logs what it waited
-     * for; true when the flushes finished.
+     * for; the outcome as a sentence for the genesis log.
      */
-    public static boolean awaitClear(String path, Duration max) {
+    public static String awaitClear(String path, Duration max) {
         long t0 = System.nanoTime(), until = t0 + max.toNanos();
         int atStart;
         synchronized (LOCK) {
@@ -61,6 +61,8 @@ public final class SuspendInhibit {
         int left = held();
         LOG.log(System.Logger.Level.INFO, "suspend inhibit path={0} flushes_at_start={1} still_held={2} waited_ms={3}", path,
                 atStart, left, (System.nanoTime() - t0) / 1_000_000);
-        return left == 0;
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        return left == 0 ? "no state flush in progress (" + atStart + " waited for, " + ms + " ms)"
+                : left + " state flush(es) still running after " + ms + " ms";
     }
 }

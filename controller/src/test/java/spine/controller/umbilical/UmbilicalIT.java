@@ -196,12 +196,51 @@ class UmbilicalIT {
                 assertThat(hijacked.path("ok").asBoolean()).as(hijacked.toString()).isFalse();
                 assertThat(hijacked.path("error").asText()).contains("refused the AI socket").contains("not in sys__ai");
                 assertThat(log()).contains("answerer refused");
+                PodmanHarness.Result red = podman.spine(root, "validate");
+                assertThat(red.exit()).as(red.toString()).isEqualTo(2);
+                assertThat(red.out()).contains("umbilical: sys://ai does not answer through the broker: refused the AI socket");
                 server.interrupt();
             }
         } finally {
             daemon.destroy();
             assertThat(daemon.waitFor(30, TimeUnit.SECONDS)).isTrue();
         }
+
+        // a reboot: the containers stop, /run (a tmpfs) loses every socket directory, the converger starts again.
+        // Podman refuses to start a container whose mount source is gone, so the loop must make them first.
+        podman.podman("stop", "-a", "-t", "1");
+        deleteTree(run);
+        int before = log().length();
+        Process again = podman.spineProcess(root, "run").redirectErrorStream(true)
+                .redirectOutput(root.resolve("run2.out").toFile()).start();
+        try {
+            long until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            List<JsonNode> answers = List.of();
+            while (System.nanoTime() < until) {
+                CommandResult r = podman.podman("exec", "p__work", "umbilical", "{\"op\":\"ping\"}");
+                if (r.ok() && r.stdout().contains("\"ok\":true")) {
+                    answers = List.of(JSON.readTree(r.stdout().strip()));
+                    break;
+                }
+                Thread.sleep(500);
+            }
+            assertThat(answers).as("ping after a simulated reboot; spine.log:\n" + tail(log(), 30)).hasSize(1);
+            assertThat(log().substring(before)).as("no start failed for a missing mount source").doesNotContain("step failed");
+        } finally {
+            again.destroy();
+            assertThat(again.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    private static void deleteTree(Path dir) throws Exception {
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
+    private static String tail(String text, int lines) {
+        List<String> all = text.lines().toList();
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
     private static JsonNode find(JsonNode checks, String component) {
