@@ -11,8 +11,8 @@
 #   scripts/bench.sh reaper [HOGS] [REPO]  in the VM: CPU ticks of bay0's reaper thread and of all of PID 1, 30 s idle
 #                               and during an apply of 5 personas, with HOGS (0) busy loops on the host meanwhile;
 #                               REPO (this checkout) may be another checkout with its own build/spine.img, to compare
-#   scripts/bench.sh umbilical [N]  host: N (2000) pings on one connection through the broker (p://work) vs direct to
-#                               the AI tenant's socket (from inside sys__ai), p50/p99 in microseconds
+#   scripts/bench.sh umbilical [N]  host: N (500) pings, 60 ms apart (under the 20/s budget), on one connection through
+#                               the broker (p://work) vs direct to the AI tenant's socket (from inside sys__ai), p50/p99 in µs
 #   scripts/bench.sh gate-d     in the VM (TCG): GateDVmIT's figures: umbilical round trips (broker vs direct), drift
 #                               repair latency, the governor's reaction to load and release after it
 set -euo pipefail
@@ -169,7 +169,7 @@ reaper)
   echo "soft lockups in the serial log: $(grep -c 'soft lockup' "$w/serial.log")"
   ;;
 umbilical)
-  n=${2:-2000}; root=$work/umbilical; run=$(mktemp -d /tmp/sb.XXXX)
+  n=${2:-500}; root=$work/umbilical; run=$(mktemp -d /tmp/sb.XXXX)
   "$here/scripts/example-images.sh"
   reset; rm -rf "$root"; mkdir -p "$root"
   export SPINE_RUN=$run
@@ -177,7 +177,7 @@ umbilical)
   "$here/spine" run --root "$root" >"$work/umbilical-run.out" 2>&1 &
   daemon=$!
   for _ in $(seq 100); do [ -S "$run/umbilical/p__work/umbilical.sock" ] && break; sleep 0.2; done
-  podman exec p__work umbilical --bench 200 >/dev/null   # warm both JITs and the caches
+  podman exec p__work umbilical --bench 30 >/dev/null   # warm the caches
   echo "broker (p://work -> bay0 -> sys://ai): $(podman exec p__work umbilical --bench "$n")"
   echo "direct (inside sys__ai -> its socket):  $(podman exec -e UMBILICAL=/run/spine/ai.sock sys__ai umbilical --bench "$n")"
   kill "$daemon"; wait "$daemon" 2>/dev/null || true
