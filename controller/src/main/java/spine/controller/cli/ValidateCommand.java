@@ -19,7 +19,6 @@ import spine.controller.validate.Check;
 import spine.controller.validate.Remedy;
 import spine.controller.validate.Validator;
 import spine.drivers.kernel.Kernel;
-import spine.model.ResourceId;
 import spine.drivers.sysfs.SysfsDriver;
 import spine.model.DesiredState;
 

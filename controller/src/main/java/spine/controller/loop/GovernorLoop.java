@@ -91,7 +91,8 @@ public final class GovernorLoop implements AutoCloseable {
         }
         Sample x = new Sample(clock.instant(), psi.cpuSome(), psi.memorySome(), psi.ioSome(), sysfs.hottestNow(), self);
         last = Optional.of(x);
-        Governor.Decision d = Governor.step(state, x, thresholds, 3);
+        // level 4 (background personas) waits for focus (Gate E): until then no persona is background
+        Governor.Decision d = Governor.step(state, x, thresholds, Governor.MAX_LEVEL - 1);
         Governor.State before = state;
         state = d.state();
         d.change().ifPresent(why -> {

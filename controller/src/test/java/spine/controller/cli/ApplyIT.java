@@ -68,7 +68,8 @@ class ApplyIT {
         Map<String, String> before = podman.containers();
 
         Path personas = specs.resolve("personas.yaml");
-        Files.writeString(personas, Files.readString(personas).replaceFirst("busybox:1", "busybox:2"));
+        // p://work is the first persona of the examples, on the tools image
+        Files.writeString(personas, Files.readString(personas).replaceFirst("localhost/spine/tools:1", "localhost/spine/busybox:2"));
         PodmanHarness.Result diff = spine("diff", "-f", specs.toString());
         assertThat(diff.exit()).isEqualTo(1);
         assertThat(diff.out()).contains("intent p://work update", "personas p://work remove -- image changed",

@@ -72,7 +72,9 @@ class KilledApplyIT {
             List<ProcessHandle> tree = new ArrayList<>(apply.descendants().toList());
             tree.add(apply.toHandle());
             tree.forEach(ProcessHandle::destroyForcibly);
-            apply.waitFor(10, TimeUnit.SECONDS);
+            // SIGKILL is delivered at once but a process is gone only when the kernel has torn it down: a podman child
+            // still finishing its exit could register a container after reconcile's first look (seen once in CI)
+            for (ProcessHandle h : tree) h.onExit().get(10, TimeUnit.SECONDS);
             long podmanShown = podman.containers().keySet().stream().filter(names::contains).count();
 
             PodmanHarness.Result r = podman.spine(root, "reconcile", "--once", "--timeout", "120s");

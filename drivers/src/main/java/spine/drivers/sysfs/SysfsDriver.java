@@ -149,16 +149,6 @@ public final class SysfsDriver {
         return out;
     }
 
-    /** Whether the kernel has swap accounting (a cgroup2 {@code memory.swap.max} exists at the top of the tree's children). */
-    public boolean hasSwapController() {
-        try (DirectoryStream<Path> d = Files.newDirectoryStream(cgroupMount())) {
-            for (Path p : d) if (Files.isDirectory(p) && Files.exists(p.resolve("memory.swap.max"))) return true;
-        } catch (IOException e) {
-            return false;
-        }
-        return false;
-    }
-
     /** Applies a kernel step: the file must exist (a write never creates one). */
     public StepResult apply(Step step) {
         return switch (step) {

@@ -3,7 +3,6 @@ package spine.model.kernel;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -23,9 +22,5 @@ public record KernelState(SortedMap<ResourceId, CgroupView> cgroups, Optional<Pr
 
     public static KernelState empty() {
         return new KernelState(new TreeMap<>(), Optional.empty(), List.of(), List.of());
-    }
-
-    public OptionalDouble hottest() {
-        return thermal.stream().mapToDouble(ThermalZone::celsius).max();
     }
 }
