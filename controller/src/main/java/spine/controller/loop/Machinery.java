@@ -13,6 +13,7 @@ import spine.drivers.SocketDirs;
 import spine.drivers.podman.PodmanDriver;
 import spine.drivers.sysfs.SysfsDriver;
 import spine.model.DesiredState;
+import spine.model.Kind;
 import spine.model.ObservedState;
 import spine.model.Persona;
 import spine.model.ResourceId;
@@ -91,11 +92,11 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     public StepResult apply(Step step) {
         return switch (step) {
             case Step.RunContainer s -> {
-                Optional<String> why = prepare(s);
+                Optional<String> why = prepare(s.target(), s.container().umbilical());
                 yield why.isPresent() ? new StepResult.Failed(why.get(), true) : podman.apply(s);
             }
             case Step.StartContainer s -> {
-                Optional<String> why = prepareStart(s.target());
+                Optional<String> why = prepare(s.target(), true);
                 yield why.isPresent() ? new StepResult.Failed(why.get(), true) : podman.apply(s);
             }
             case Step.StopContainer s -> podman.apply(s);
@@ -109,33 +110,22 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
         };
     }
 
-    /** The directories a container mounts, made before it runs; the reason when they cannot be. */
-    private Optional<String> prepare(Step.RunContainer s) {
-        SocketDirs dirs = podman.sockets();
-        try {
-            if (s.container().socket().isPresent() && s.container().uid().isPresent()) {
-                int uid = s.container().uid().get();
-                Path dir = RunDirs.tenant(dirs, s.target(), uid);
-                LOG.log(System.Logger.Level.INFO, "tenant socket directory target={0} dir={1} uid={2} mode=0700", s.target(), dir, uid);
-            }
-            if (s.container().umbilical()) RunDirs.persona(dirs, s.target());
-            return Optional.empty();
-        } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            return Optional.of("cannot prepare the socket directory of " + s.target() + " under " + dirs.run() + ": " + e);
-        }
-    }
-
     /**
-     * The run directory is a tmpfs, gone after a reboot, while the containers that mount from it stay in podman's
-     * storage: starting one needs its mount sources back first, or podman refuses with "no such file or directory".
-     * A tenant's directory comes from its name (its uid too); a persona's umbilical directory is made whether or not it
-     * mounts one (an empty directory costs nothing, and the step does not carry the spec).
+     * The host directories a container mounts, made before it runs or starts; the reason when they cannot be. The run
+     * directory is a tmpfs, gone after a reboot, while stopped containers that mount from it stay in podman's storage:
+     * a start needs its mount sources back first, or podman refuses with "no such file or directory". A tenant's
+     * directory and uid come from its name; a start makes a persona's umbilical directory whether or not it mounts one
+     * (an empty directory costs nothing, and the step does not carry the spec).
      */
-    private Optional<String> prepareStart(ResourceId id) {
+    private Optional<String> prepare(ResourceId id, boolean umbilical) {
         SocketDirs dirs = podman.sockets();
         try {
-            if (id.kind() == spine.model.Kind.TENANT) RunDirs.tenant(dirs, id, Tenant.uidOf(id));
-            else RunDirs.persona(dirs, id);
+            if (id.kind() == Kind.TENANT) {
+                Path dir = RunDirs.tenant(dirs, id, Tenant.uidOf(id));
+                LOG.log(System.Logger.Level.INFO, "tenant socket directory target={0} dir={1} uid={2} mode=0700", id, dir, Tenant.uidOf(id));
+            } else if (umbilical) {
+                RunDirs.persona(dirs, id);
+            }
             return Optional.empty();
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             return Optional.of("cannot prepare the socket directory of " + id + " under " + dirs.run() + ": " + e);

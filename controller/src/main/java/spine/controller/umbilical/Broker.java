@@ -190,10 +190,13 @@ public final class Broker implements AutoCloseable {
                 }
                 inFlight.incrementAndGet();
                 try {
-                    if (up == null || up.socket().isClosed()) up = upstream();
-                    if (up == null) {
-                        write(out, error(lastUpstreamError));
-                        continue;
+                    if (up == null || up.socket().isClosed()) {
+                        try {
+                            up = upstream();
+                        } catch (Unreachable e) {
+                            write(out, error(e.getMessage()));
+                            continue;
+                        }
                     }
                     up.out().write(withNewline(line));
                     byte[] answer = readLine(up.in(), 16 * 1024 * 1024);
@@ -229,14 +232,18 @@ public final class Broker implements AutoCloseable {
     /** A checked connection to the tenant, with its reader kept across requests. */
     private record Upstream(AFUNIXSocket socket, InputStream in, OutputStream out) {}
 
-    private volatile String lastUpstreamError = "";
+    /** Why no checked connection to the tenant could be made; the message is the persona's error line. */
+    private static final class Unreachable extends Exception {
+        Unreachable(String why) {
+            super(why);
+        }
+    }
 
-    /** A connection to the AI tenant whose listener is proven to be sys__ai's; null with the reason recorded. */
-    private Upstream upstream() {
+    /** A connection to the AI tenant whose listener is proven to be sys__ai's. */
+    private Upstream upstream() throws Unreachable {
         Optional<String> sock = aiSocket;
         if (sock.isEmpty()) {
-            lastUpstreamError = "no AI tenant is configured (apply a sys://ai Tenant)";
-            return null;
+            throw new Unreachable("no AI tenant is configured (apply a sys://ai Tenant)");
         }
         Path path = dirs.tenantSocket(AI, sock.get());
         AFUNIXSocket s = null;
@@ -246,17 +253,15 @@ public final class Broker implements AutoCloseable {
             PeerCheck.Verdict who = peers.check(s, AI);
             if (!who.ok()) {
                 LOG.log(System.Logger.Level.WARNING, "answerer refused socket={0} pid={1} reason=\"{2}\"", path, who.pid(), who.detail());
-                lastUpstreamError = "refused the AI socket: " + who.detail();
                 closeQuietly(s);
-                return null;
+                throw new Unreachable("refused the AI socket: " + who.detail());
             }
             s.setSoTimeout((int) ANSWER_TIMEOUT.toMillis());
             upstreams.add(s);
             return new Upstream(s, new BufferedInputStream(s.getInputStream(), 8192), s.getOutputStream());
         } catch (IOException e) {
             closeQuietly(s);
-            lastUpstreamError = AI + " is not answering at " + path + ": " + e.getMessage();
-            return null;
+            throw new Unreachable(AI + " is not answering at " + path + ": " + e.getMessage());
         }
     }
 
@@ -289,9 +294,11 @@ public final class Broker implements AutoCloseable {
     public ObjectNode probe() {
         ObjectNode r = JSON.createObjectNode();
         long t0 = System.nanoTime();
-        Upstream up = upstream();
-        if (up == null) {
-            r.put("ok", false).put("reason", lastUpstreamError);
+        Upstream up;
+        try {
+            up = upstream();
+        } catch (Unreachable e) {
+            r.put("ok", false).put("reason", e.getMessage());
             return r;
         }
         AFUNIXSocket s = up.socket();
