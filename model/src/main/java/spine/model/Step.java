@@ -5,8 +5,9 @@ import java.time.Duration;
 /**
  * One idempotent change to the world. The set is closed: the executor switches over it with no default
  * branch, so a new step does not compile until it is handled. Container steps go to podman, kernel steps
- * ({@link WriteCgroup}, {@link SetOomScoreAdj}) to the sysfs driver, {@link DrainUmbilical} to the broker.
- * Later steps (Freeze, Thaw, FocusWindow) join this list.
+ * ({@link WriteCgroup}, {@link SetOomScoreAdj}, {@link Freeze}, {@link Thaw}) to the sysfs driver,
+ * {@link DrainUmbilical} to the broker, and the window steps ({@link ShowWorkspace}, {@link MarkWindow},
+ * {@link FocusWindow}) to the sway driver.
  */
 public sealed interface Step {
     ResourceId target();
@@ -63,5 +64,36 @@ public sealed interface Step {
      */
     record DrainUmbilical(ResourceId target, Duration deadline, String reason) implements Step {
         public String verb() { return "drain"; }
+    }
+
+    /**
+     * Freezes a background persona through its cgroup v2 {@code cgroup.freeze}; done when {@code cgroup.events}
+     * says {@code frozen 1}.
+     */
+    record Freeze(ResourceId target, String cgroup, String reason) implements Step {
+        public String verb() { return "freeze"; }
+    }
+
+    /** Thaws a persona: {@code cgroup.freeze} 0, done when {@code cgroup.events} says {@code frozen 0}. */
+    record Thaw(ResourceId target, String cgroup, String reason) implements Step {
+        public String verb() { return "thaw"; }
+    }
+
+    /**
+     * Shows the foreground persona's workspace and waits for sway's answer, before any background persona freezes:
+     * no surface of a frozen client is scanned out then (the GPU surface detach of the handoff).
+     */
+    record ShowWorkspace(ResourceId target, String workspace, String reason) implements Step {
+        public String verb() { return "show-workspace"; }
+    }
+
+    /** Marks one window with its persona's name and moves it to that persona's workspace. */
+    record MarkWindow(ResourceId target, long conId, String mark, String workspace, String reason) implements Step {
+        public String verb() { return "mark"; }
+    }
+
+    /** Gives keyboard focus to the foreground persona's window, by its mark. Never sent to a frozen persona. */
+    record FocusWindow(ResourceId target, String mark, String reason) implements Step {
+        public String verb() { return "focus"; }
     }
 }

@@ -21,7 +21,8 @@ import spine.model.StepResult;
 
 /**
  * Runs a plan phase by phase. Within a phase, each target's steps run in order, and different targets run
- * in parallel (bounded), because podman calls are slow and independent. Around every step the crash-safe
+ * in parallel (bounded), because podman calls are slow and independent; focus steps run one after another in plan
+ * order, because their order is the point. Around every step the crash-safe
  * state machine commits the -ing phase first and the settled phase after.
  */
 public final class Executor {
@@ -44,6 +45,17 @@ public final class Executor {
     public List<Outcome> execute(Plan plan, String passId) {
         var outcomes = Collections.synchronizedList(new ArrayList<Outcome>());
         for (PlanPhase phase : PlanPhase.values()) {
+            if (phase == PlanPhase.FOCUS) {
+                // Across targets, in plan order: show, freeze the background, thaw the foreground, focus. A failure
+                // stops the rest, so nothing is focused that did not thaw; the next pass plans again.
+                for (Plan.PlannedStep s : plan.steps()) {
+                    if (s.phase() != phase) continue;
+                    Outcome o = run(s.step(), phase, passId);
+                    outcomes.add(o);
+                    if (!o.result().ok()) break;
+                }
+                continue;
+            }
             Map<ResourceId, List<Step>> groups = plan.groups(phase);
             if (groups.isEmpty()) continue;
             var permits = new Semaphore(parallelism);
@@ -118,6 +130,11 @@ public final class Executor {
             case Step.WriteCgroup s -> Optional.empty();
             case Step.SetOomScoreAdj s -> Optional.empty();
             case Step.DrainUmbilical s -> Optional.empty();
+            case Step.Freeze s -> Optional.empty();
+            case Step.Thaw s -> Optional.empty();
+            case Step.ShowWorkspace s -> Optional.empty();
+            case Step.MarkWindow s -> Optional.empty();
+            case Step.FocusWindow s -> Optional.empty();
         };
     }
 
@@ -133,6 +150,11 @@ public final class Executor {
             case Step.WriteCgroup s -> Optional.empty();
             case Step.SetOomScoreAdj s -> Optional.empty();
             case Step.DrainUmbilical s -> Optional.empty();
+            case Step.Freeze s -> Optional.empty();
+            case Step.Thaw s -> Optional.empty();
+            case Step.ShowWorkspace s -> Optional.empty();
+            case Step.MarkWindow s -> Optional.empty();
+            case Step.FocusWindow s -> Optional.empty();
         };
     }
 

@@ -25,8 +25,8 @@ import spine.model.kernel.KernelState;
 import spine.model.kernel.Throttle;
 
 /**
- * The three hands of the loop behind one seam: container steps go to podman, kernel steps to the sysfs driver, the
- * drain to the umbilical broker. Before a container runs, the host directories it mounts exist: a tenant's socket
+ * The hands of the loop behind one seam: container steps go to podman, kernel steps (envelopes, freeze, thaw) to the
+ * sysfs driver, the drain to the umbilical broker, window steps to the compositor's sway connection. Before a container runs, the host directories it mounts exist: a tenant's socket
  * directory, owned by the tenant's uid alone (0700), and a persona's umbilical directory. A one-shot command has no
  * broker (nobody would listen after it exits) and no governor; {@code spine run} and bay0 have both.
  */
@@ -37,6 +37,7 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     private final SysfsDriver sysfs;
     private final Optional<Broker> broker;
     private volatile Optional<GovernorLoop> governor = Optional.empty();
+    private volatile Optional<spine.drivers.sway.SwayDriver> sway = Optional.empty();
 
     public Machinery(PodmanDriver podman, SysfsDriver sysfs, Optional<Broker> broker) {
         this.podman = podman;
@@ -107,7 +108,22 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
             case Step.SetOomScoreAdj s -> sysfs.apply(s);
             case Step.DrainUmbilical s -> broker.map(b -> b.drain(s.target(), s.deadline()))
                     .orElseGet(() -> new StepResult.Ok("no broker in this process; nothing to drain"));
+            case Step.Freeze s -> sysfs.apply(s);
+            case Step.Thaw s -> sysfs.apply(s);
+            case Step.ShowWorkspace s -> windows(s);
+            case Step.MarkWindow s -> windows(s);
+            case Step.FocusWindow s -> windows(s);
         };
+    }
+
+    /** A window step goes to the compositor's sway connection; without one it waits (the planner plans none then). */
+    private StepResult windows(Step s) {
+        return sway.map(d -> d.apply(s)).orElseGet(() -> new StepResult.Failed("no compositor connection in this process", true));
+    }
+
+    /** The compositor's sway driver, set while a compositor is ready and connected. */
+    public void sway(Optional<spine.drivers.sway.SwayDriver> driver) {
+        sway = driver;
     }
 
     /**

@@ -87,6 +87,11 @@ public final class PodmanDriver implements ContainerRuntime {
             case Step.WriteCgroup s -> notMine(s);
             case Step.SetOomScoreAdj s -> notMine(s);
             case Step.DrainUmbilical s -> notMine(s);
+            case Step.Freeze s -> notMine(s);
+            case Step.Thaw s -> notMine(s);
+            case Step.ShowWorkspace s -> notMine(s);
+            case Step.MarkWindow s -> notMine(s);
+            case Step.FocusWindow s -> notMine(s);
         };
     }
 

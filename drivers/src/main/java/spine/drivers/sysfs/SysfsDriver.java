@@ -155,8 +155,42 @@ public final class SysfsDriver {
             case Step.WriteCgroup s -> write(cgroupMount().resolve(s.cgroup().substring(1)).resolve(s.file()), s.value());
             case Step.SetOomScoreAdj s -> write(root.resolve("proc").resolve(Long.toString(s.pid())).resolve("oom_score_adj"),
                     Integer.toString(s.value()));
+            case Step.Freeze s -> freezer(s.cgroup(), true, FREEZE_BOUND);
+            case Step.Thaw s -> freezer(s.cgroup(), false, FREEZE_BOUND);
             default -> new StepResult.Failed("a " + step.verb() + " step is not the sysfs driver's (a bug)", false);
         };
+    }
+
+    /** How long a freeze or thaw may take to show in {@code cgroup.events} before the step fails. */
+    public static final java.time.Duration FREEZE_BOUND = java.time.Duration.ofSeconds(2);
+
+    /**
+     * Writes {@code cgroup.freeze} and waits until {@code cgroup.events} says the cgroup is (no longer) frozen: the
+     * kernel freezes asynchronously, and a focus switch that went on before the background persona stopped would
+     * give the foreground a CPU it still shares. Polls every millisecond (a freeze takes 0.2 ms natively).
+     */
+    public StepResult freezer(String cgroup, boolean freeze, java.time.Duration bound) {
+        Path dir = cgroupMount().resolve(cgroup.substring(1));
+        StepResult wrote = write(dir.resolve("cgroup.freeze"), freeze ? "1" : "0");
+        if (wrote instanceof StepResult.Failed) return wrote;
+        String want = freeze ? "frozen 1" : "frozen 0";
+        long t0 = System.nanoTime(), deadline = t0 + bound.toNanos();
+        while (true) {
+            Optional<String> events = read(dir.resolve("cgroup.events"));
+            if (events.isEmpty()) return new StepResult.Failed(dir.resolve("cgroup.events") + " is gone (the container went away)", true);
+            if (events.get().lines().anyMatch(want::equals)) {
+                return new StepResult.Ok(dir.getFileName() + " " + want + " after " + (System.nanoTime() - t0) / 1000 + " us");
+            }
+            if (System.nanoTime() > deadline) {
+                return new StepResult.Failed(dir.resolve("cgroup.events") + " did not say " + want + " within " + bound.toMillis() + " ms", true);
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new StepResult.Failed("interrupted waiting for " + want, true);
+            }
+        }
     }
 
     private static StepResult write(Path file, String value) {
