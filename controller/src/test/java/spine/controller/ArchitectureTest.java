@@ -36,10 +36,11 @@ class ArchitectureTest {
      * drivers/kernel reads procfs, sysfs, /dev and /lib/modules under its own injected root Path (PID 1's
      * kernel interface); drivers/sysfs reads and writes cgroup and /proc tunables under its injected root Path;
      * controller/image reads the image archive and contract it is handed (build-time tooling); controller/umbilical
-     * owns the sockets it shares with containers under the run directory (/run/spine), which is not continuity.
+     * owns the sockets it shares with containers under the run directory (/run/spine), which is not continuity;
+     * drivers/sway connects to the compositor's IPC socket under the run directory.
      */
     private static final List<String> ALLOWED = List.of(STATE, "spine/drivers/kernel/", "spine/drivers/sysfs/",
-            "spine/controller/image/", "spine/controller/umbilical/");
+            "spine/drivers/sway/", "spine/controller/image/", "spine/controller/umbilical/");
 
     @Test
     void onlyTheStatePackageTouchesTheRoot() throws IOException {

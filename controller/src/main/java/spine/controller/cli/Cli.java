@@ -54,6 +54,7 @@ public final class Cli {
                 case "diff" -> new IntentCommands(m).diff(args);
                 case "delete" -> new IntentCommands(m).delete(args);
                 case "get" -> new GetCommand(m).get(args);
+                case "focus" -> new FocusCommand(m).focus(args);
                 case "history" -> new HistoryCommand(m).history(args);
                 case "doctor" -> new ValidateCommand(m).doctor(args);
                 case "completion" -> new CompletionCommand(m).completion(args);

@@ -27,7 +27,15 @@ enum Command {
             With --since G: for every resource (or the one named), what its spec is now against what it was at
             generation G, field by field, from the append-only history; resources created or deleted after G say so.
             Exit codes: 0 no changes, 1 changes, 2 invalid input, 3 podman or database unavailable."""),
-    GET("get", "get [KIND] [NAME] [-o table|yaml|json] | get boot [-o json] | get governor [-o json]",
+    FOCUS("focus", "focus p://NAME | focus --none",
+            "make a persona the foreground one; returns at once, the loop switches",
+            List.of("--none"), """
+            Records the active persona in intent and returns: through the running converger (bay0 or spine run) when
+            one listens, which wakes its loop, else straight into the database. The loop then shows the persona's
+            workspace, freezes every other running persona (cgroup.freeze), thaws this one and focuses its window.
+            --none: no foreground persona, every persona thawed. spine get focus shows desired and observed focus.
+            Exit codes: 0 recorded, 2 no such persona, 3 unavailable."""),
+    GET("get", "get [KIND] [NAME] [-o table|yaml|json] | get boot [-o json] | get governor [-o json] | get focus [-o json]",
             "desired state, observed phase, restarts and last error",
             List.of("-o"), """
             KIND is persona, tenant or envelope. The table shows WANT (held when this boot holds it stopped), PHASE

@@ -55,6 +55,7 @@ record GetCommand(Machine m) {
             return ExitCode.OK;
         }
         if (!args.positionals.isEmpty() && args.positionals.getFirst().equals("governor")) return governor(args);
+        if (!args.positionals.isEmpty() && args.positionals.getFirst().equals("focus")) return focus(args);
         Optional<Kind> kind = Optional.empty();
         Optional<String> name = Optional.empty();
         if (!args.positionals.isEmpty()) {
@@ -159,6 +160,54 @@ record GetCommand(Machine m) {
      * {@code spine get governor}: the level, the last sample and the changes, from the running converger (the
      * governor lives in it, nothing of it is stored).
      */
+    /**
+     * {@code spine get focus}: desired focus from intent, observed (freezers, the visible workspace, the focused
+     * window) from the running converger's last pass. Without a converger, the desired focus alone.
+     */
+    private int focus(Args args) throws StateException {
+        boolean json = args.one("-o").orElse("table").equals("json");
+        Optional<ControlSocket.Client> daemon = ControlSocket.connect(m.root());
+        JsonNode f;
+        if (daemon.isPresent()) {
+            ObjectNode reply;
+            try (ControlSocket.Client c = daemon.get()) {
+                reply = c.request(JsonNodeFactory.instance.objectNode().put("op", "focus-status"), java.time.Duration.ofSeconds(10));
+            }
+            if (reply.has("error")) {
+                m.err().println("spine: " + reply.path("error").asText());
+                return ExitCode.UNAVAILABLE;
+            }
+            f = reply.path("focus");
+        } else {
+            Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), m.clock());
+            if (ro.isEmpty()) {
+                m.err().println("spine: no state under " + m.root() + "; nothing applied yet");
+                return ExitCode.UNAVAILABLE;
+            }
+            try (IntentStore store = ro.get()) {
+                f = spine.controller.loop.FocusStatus.json(store.focus(), spine.model.kernel.KernelState.empty(), Optional.empty());
+            }
+        }
+        if (json) {
+            m.out().println(f.toPrettyString());
+            return ExitCode.OK;
+        }
+        JsonNode want = f.path("desired");
+        m.out().println("desired   " + want.path("persona").asText()
+                + (want.has("since") ? "  (since " + want.path("since").asText() + ", uid " + want.path("uid").asLong() + ")" : ""));
+        JsonNode seen = f.path("observed");
+        if (daemon.isEmpty()) {
+            m.out().println("observed  - (no converger runs; bay0 or spine run observes focus)");
+            return ExitCode.OK;
+        }
+        m.out().println("observed  " + (seen.path("compositor").asBoolean()
+                ? "workspace " + seen.path("visibleWorkspace").asText() + ", focused window of " + seen.path("focusedPersona").asText()
+                : "no compositor"));
+        seen.path("personas").properties().forEach(e -> m.out().println("          " + e.getKey() + "  "
+                + (e.getValue().path("frozen").asBoolean() ? "frozen" : "running")));
+        return ExitCode.OK;
+    }
+
     private int governor(Args args) throws StateException {
         Optional<ControlSocket.Client> daemon = ControlSocket.connect(m.root());
         if (daemon.isEmpty()) {

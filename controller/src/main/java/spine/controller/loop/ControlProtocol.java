@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +28,8 @@ import spine.model.spec.SpecParser;
  * What the converger answers on the control socket, whether it is {@code spine run} or bay0: "apply" (store
  * validated specs as the peer and wait for convergence: how a member of group spine, who cannot write the database,
  * applies), "converge" (wait for the loop to converge, or for one pass), "metrics", "umbilical" (validate's probe
- * through the broker) and "governor" ({@code spine get governor}).
+ * through the broker), "governor" ({@code spine get governor}), "focus" (record the active persona and return at once:
+ * the loop does the switch) and "focus-status" ({@code spine get focus}).
  */
 public final class ControlProtocol {
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
@@ -44,6 +46,8 @@ public final class ControlProtocol {
                     () -> reply.put("error", "this converger has no umbilical broker"));
             case "governor" -> machinery.governor().ifPresentOrElse(g -> reply.set("governor", g.json()),
                     () -> reply.put("error", "this converger has no governor"));
+            case "focus" -> focus(req, loop, store, reply);
+            case "focus-status" -> focusStatus(store, machinery, reply);
             default -> reply.put("error", "unknown op " + req.path("op").asText());
         }
         return reply;
@@ -92,6 +96,43 @@ public final class ControlProtocol {
             SortedMap<ResourceId, Status> statuses = store.statuses();
             ArrayNode lines = reply.putArray("lines");
             applied.forEach(a -> lines.add(ApplyReport.line(a.id(), a.change().name().toLowerCase(Locale.ROOT), statuses)));
+        } catch (StateException e) {
+            reply.put("error", e.getMessage());
+        }
+    }
+
+    /**
+     * {"persona": "p://work"} or {"persona": ""} for none: one small transaction and a wake-up, never a wait for podman
+     * or sway, so a hung driver cannot hold up the UI path.
+     */
+    private static void focus(ObjectNode req, ControlLoop loop, IntentStore store, ObjectNode reply) {
+        String name = req.path("persona").asText("");
+        Optional<ResourceId> persona = Optional.empty();
+        if (!name.isEmpty()) {
+            ResourceId.Result r = ResourceId.parse(spine.model.Kind.PERSONA, name);
+            if (!r.ok()) {
+                reply.put("error", r.error());
+                return;
+            }
+            persona = Optional.of(r.id());
+        }
+        try {
+            Optional<String> refused = store.setFocus(persona, req.path("peerUid").asLong(-1));
+            if (refused.isPresent()) {
+                reply.put("error", refused.get());
+                return;
+            }
+            loop.wake();
+            reply.put("focus", name.isEmpty() ? "none" : persona.get().toString());
+        } catch (StateException e) {
+            reply.put("error", e.getMessage());
+        }
+    }
+
+    /** Desired focus from intent, observed from the last pass: each running persona's freezer, the compositor's screen. */
+    private static void focusStatus(IntentStore store, Machinery machinery, ObjectNode reply) {
+        try {
+            reply.set("focus", FocusStatus.json(store.focus(), machinery.lastKernel(), machinery.lastScreen()));
         } catch (StateException e) {
             reply.put("error", e.getMessage());
         }

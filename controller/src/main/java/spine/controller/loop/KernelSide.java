@@ -1,15 +1,18 @@
 package spine.controller.loop;
 
 import java.util.List;
+import java.util.Optional;
 
 import spine.model.DesiredState;
 import spine.model.ObservedState;
+import spine.model.focus.Screen;
 import spine.model.kernel.KernelState;
 import spine.model.kernel.Throttle;
 
 /**
- * What a pass needs beyond podman: the kernel's view of each container (read back to repair envelope drift), the
- * governor's throttles, and a word after the pass (the umbilical broker follows intent).
+ * What a pass needs beyond podman: the kernel's view of each container (read back to repair envelope drift and to
+ * see what is frozen), the governor's throttles, the compositor's windows, and a word after the pass (the umbilical
+ * broker follows intent).
  */
 public interface KernelSide {
     /** Without a kernel: nothing read, nothing throttled (unit tests, hosts without cgroup v2). */
@@ -17,6 +20,7 @@ public interface KernelSide {
         public KernelState observe(ObservedState podman) { return KernelState.empty(); }
         public List<Throttle> throttles(DesiredState desired) { return List.of(); }
         public void settled(DesiredState desired, ObservedState observed) { }
+        public Optional<Screen> screen(ObservedState podman) { return Optional.empty(); }
     };
 
     KernelState observe(ObservedState podman);
@@ -24,4 +28,7 @@ public interface KernelSide {
     List<Throttle> throttles(DesiredState desired);
 
     void settled(DesiredState desired, ObservedState observed);
+
+    /** What the compositor shows, each window's owner resolved; empty without a ready compositor. */
+    Optional<Screen> screen(ObservedState podman);
 }

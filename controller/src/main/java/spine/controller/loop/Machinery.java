@@ -23,6 +23,7 @@ import spine.model.StepResult;
 import spine.model.Tenant;
 import spine.model.kernel.KernelState;
 import spine.model.kernel.Throttle;
+import spine.model.focus.Screen;
 
 /**
  * The hands of the loop behind one seam: container steps go to podman, kernel steps (envelopes, freeze, thaw) to the
@@ -38,6 +39,8 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     private final Optional<Broker> broker;
     private volatile Optional<GovernorLoop> governor = Optional.empty();
     private volatile Optional<spine.drivers.sway.SwayDriver> sway = Optional.empty();
+    private volatile KernelState lastKernel = KernelState.empty();
+    private volatile Optional<Screen> lastScreen = Optional.empty();
 
     public Machinery(PodmanDriver podman, SysfsDriver sysfs, Optional<Broker> broker) {
         this.podman = podman;
@@ -150,7 +153,52 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
 
     @Override
     public KernelState observe(ObservedState observed) {
-        return sysfs.observe(observed);
+        KernelState k = sysfs.observe(observed);
+        lastKernel = k;
+        return k;
+    }
+
+    /**
+     * The compositor's windows, each owned by the persona whose container its client pid runs in: sway reports the
+     * host pid, {@code /proc/PID/cgroup} names {@code libpod-<id>}, and the id is a Spine container's. A sway that
+     * does not answer gives no screen this pass (the window steps wait; freezing goes on).
+     */
+    @Override
+    public Optional<Screen> screen(ObservedState observed) {
+        Optional<spine.drivers.sway.SwayDriver> d = sway;
+        if (d.isEmpty()) return Optional.empty();
+        try {
+            Screen s = d.get().observe().owned(pid -> ownerOf(pid, observed));
+            lastScreen = Optional.of(s);
+            return lastScreen;
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "sway observe failed error=\"{0}\"", e.getMessage());
+            lastScreen = Optional.empty();
+            return lastScreen;
+        }
+    }
+
+    private Optional<ResourceId> ownerOf(long pid, ObservedState observed) {
+        try {
+            Optional<String> cg = sysfs.cgroupPath(pid);
+            if (cg.isEmpty()) return Optional.empty();
+            for (var e : observed.spine().entrySet()) {
+                String id = e.getValue().id();
+                if (!id.isEmpty() && e.getKey().kind() == Kind.PERSONA && cg.get().contains("libpod-" + id)) return Optional.of(e.getKey());
+            }
+        } catch (IOException e) {
+            // the client exited since sway listed it
+        }
+        return Optional.empty();
+    }
+
+    /** What the last pass read: the kernel's view and the compositor's windows ({@code spine get focus}). */
+    public KernelState lastKernel() {
+        return lastKernel;
+    }
+
+    public Optional<Screen> lastScreen() {
+        return lastScreen;
     }
 
     @Override

@@ -26,6 +26,8 @@ import spine.model.Plan;
 import spine.model.Planner;
 import spine.model.ResourceId;
 import spine.model.StepResult;
+import spine.model.PlanPhase;
+import spine.model.focus.FocusPlanner;
 import spine.model.kernel.EnvelopePlanner;
 import spine.model.kernel.KernelState;
 
@@ -51,6 +53,7 @@ public final class Reconciler {
     private volatile KernelState lastKernel = KernelState.empty();
     private volatile List<String> unenforceable = List.of();
     private volatile boolean notReadBackNoted;
+    private volatile Optional<String> focusNote = Optional.empty();
 
     public Reconciler(IntentStore store, ContainerRuntime runtime, Executor executor, BackoffTracker backoff,
                       Metrics metrics, Clock clock, KernelSide kernel) {
@@ -204,8 +207,8 @@ public final class Reconciler {
         nextCrashTry = next;
         var exited = new TreeSet<>(settled);
         exited.addAll(held);
-        return new Judged(observed, withEnvelopes(desired, observed, Planner.plan(desired, observed).without(settled), passId),
-                held, exited);
+        Plan plan = withEnvelopes(desired, observed, Planner.plan(desired, observed).without(settled), passId);
+        return new Judged(observed, withFocus(desired, observed, plan, passId), held, exited);
     }
 
     /**
@@ -230,6 +233,23 @@ public final class Reconciler {
         plan.steps().forEach(s -> busy.add(s.step().target()));
         var steps = new java.util.ArrayList<>(plan.steps());
         env.steps().stream().filter(s -> !busy.contains(s.step().target())).forEach(steps::add);
+        return new Plan(steps, plan.conflicts());
+    }
+
+    /**
+     * The plan with the focus steps added (show, freeze, thaw, focus), for personas that have no container step this
+     * pass: a persona about to start is frozen by the pass after, which the look after this pass makes happen now.
+     */
+    private Plan withFocus(DesiredState desired, ObservedState observed, Plan plan, String passId) throws StateException {
+        Optional<ResourceId> focus = store.focus().map(IntentStore.Focus::persona);
+        FocusPlanner.Result r = FocusPlanner.plan(focus, desired, observed, lastKernel, kernel.screen(observed));
+        if (!r.note().equals(focusNote)) r.note().ifPresent(n -> LOG.log(System.Logger.Level.WARNING, "focus pass={0} {1}", passId, n));
+        focusNote = r.note();
+        if (r.steps().isEmpty()) return plan;
+        var busy = new TreeSet<ResourceId>();
+        plan.steps().forEach(s -> busy.add(s.step().target()));
+        var steps = new java.util.ArrayList<>(plan.steps());
+        r.steps().stream().filter(s -> !busy.contains(s.target())).forEach(s -> steps.add(new Plan.PlannedStep(PlanPhase.FOCUS, s)));
         return new Plan(steps, plan.conflicts());
     }
 

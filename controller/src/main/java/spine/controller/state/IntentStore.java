@@ -344,8 +344,57 @@ public final class IntentStore implements AutoCloseable {
                     d.executeUpdate();
                 }
             }
+            try (PreparedStatement f = db.prepareStatement("DELETE FROM focus WHERE persona = ?")) {
+                f.setString(1, id.toString());
+                if (f.executeUpdate() > 0) {
+                    LOG.log(System.Logger.Level.INFO, "focus cleared: its persona was deleted persona={0}; every persona thaws", id);
+                }
+            }
             history(now, id.kind().cliName(), id.toString(), "delete", generation, null, null, ownUid());
             return true;
+        });
+    }
+
+    /** The active persona ({@code spine focus}), who set it and when. */
+    public record Focus(ResourceId persona, String since, long uid) {}
+
+    /** The active persona in intent, or empty for none. */
+    public synchronized Optional<Focus> focus() throws StateException {
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT persona, since, uid FROM focus WHERE slot = 1")) {
+            if (!rs.next()) return Optional.empty();
+            String since = rs.getString(2);
+            long uid = rs.getLong(3);
+            return ResourceId.fromUri(rs.getString(1)).map(id -> new Focus(id, since, uid));
+        } catch (SQLException e) {
+            throw new StateException("cannot read the focus from " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Why a focus cannot be recorded, or empty when it was: the persona must be in intent. One small transaction. */
+    public synchronized Optional<String> setFocus(Optional<ResourceId> persona, long uid) throws StateException {
+        String now = clock.instant().toString();
+        return inTransaction(() -> {
+            if (persona.isPresent()) {
+                try (PreparedStatement q = db.prepareStatement("SELECT 1 FROM intent WHERE kind = 'persona' AND name = ?")) {
+                    q.setString(1, persona.get().toString());
+                    try (ResultSet rs = q.executeQuery()) {
+                        if (!rs.next()) return Optional.of("no persona " + persona.get() + " in intent; spine get persona lists them");
+                    }
+                }
+            }
+            try (Statement d = db.createStatement()) {
+                d.executeUpdate("DELETE FROM focus");
+            }
+            if (persona.isPresent()) {
+                try (PreparedStatement i = db.prepareStatement("INSERT INTO focus (slot, persona, since, uid) VALUES (1, ?, ?, ?)")) {
+                    i.setString(1, persona.get().toString());
+                    i.setString(2, now);
+                    i.setLong(3, uid);
+                    i.executeUpdate();
+                }
+            }
+            LOG.log(System.Logger.Level.INFO, "focus recorded persona={0} uid={1}", persona.map(ResourceId::toString).orElse("none"), uid);
+            return Optional.empty();
         });
     }
 

@@ -1,0 +1,61 @@
+package spine.controller.cli;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import spine.controller.state.ControlSocket;
+import spine.controller.state.IntentStore;
+import spine.controller.state.LogFile;
+import spine.controller.state.StateException;
+import spine.model.Kind;
+import spine.model.ResourceId;
+
+/**
+ * {@code spine focus p://NAME}: records the active persona and returns; the loop does the switch (rule 5: never block
+ * the UI path). Through the running converger when one listens (it stores the focus as the peer and wakes its loop),
+ * else into the database directly, to be converged by the next {@code spine run} or boot.
+ */
+record FocusCommand(Machine m) {
+    /** The control request is one small transaction; this bound only guards against a converger that hangs. */
+    private static final Duration ANSWER = Duration.ofSeconds(5);
+
+    int focus(Args args) throws UsageException, StateException {
+        args.allowOnly(Command.FOCUS);
+        boolean none = args.flag("--none");
+        if (none == !args.positionals.isEmpty() || args.positionals.size() > 1) {
+            throw new UsageException("focus needs one persona name (spine focus p://work) or --none");
+        }
+        Optional<ResourceId> persona = Optional.empty();
+        if (!none) {
+            ResourceId.Result r = ResourceId.parse(Kind.PERSONA, args.positionals.getFirst());
+            if (!r.ok()) throw new UsageException(r.error());
+            persona = Optional.of(r.id());
+        }
+        String word = persona.map(ResourceId::toString).orElse("none");
+        Optional<ControlSocket.Client> daemon = ControlSocket.connect(m.root());
+        if (daemon.isPresent()) {
+            ObjectNode reply;
+            try (ControlSocket.Client c = daemon.get()) {
+                reply = c.request(JsonNodeFactory.instance.objectNode().put("op", "focus").put("persona", persona.isEmpty() ? "" : word), ANSWER);
+            }
+            if (reply.has("error")) {
+                m.err().println("spine: " + reply.path("error").asText());
+                return reply.path("error").asText().startsWith("no persona") ? ExitCode.INVALID : ExitCode.UNAVAILABLE;
+            }
+            m.out().println("focus " + word + " recorded; the converger switches");
+            return ExitCode.OK;
+        }
+        try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), m.clock())) {
+            Optional<String> refused = store.setFocus(persona, IntentStore.ownUid());
+            if (refused.isPresent()) {
+                m.err().println("spine: " + refused.get());
+                return ExitCode.INVALID;
+            }
+        }
+        m.out().println("focus " + word + " recorded; no converger runs, so the next spine run or boot switches");
+        return ExitCode.OK;
+    }
+}
