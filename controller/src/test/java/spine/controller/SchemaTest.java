@@ -135,7 +135,7 @@ class SchemaTest {
         assertThat(mem.path("swapMax").path("pattern").asText()).isEqualTo(QuantityPattern.of(0, SpecParser.MAX_BYTES));
         assertThat(mem.path("swapMax").path("maximum").asLong()).isEqualTo(SpecParser.MAX_BYTES);
         JsonNode socket = YAML.readTree(REPO.resolve("docs/schema/tenant.schema.json").toFile())
-                .path("properties").path("spec").path("properties").path("socket");
+                .path("properties").path("spec").path("oneOf").path(0).path("properties").path("socket");
         assertThat(socket.path("pattern").asText()).isEqualTo("^" + SpecParser.SOCKET_PATTERN + "$");
     }
 }

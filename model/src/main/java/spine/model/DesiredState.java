@@ -81,6 +81,7 @@ public record DesiredState(SortedMap<ResourceId, Spec> specs, SortedMap<Resource
                         out.put(p.id(), new DesiredContainer(ContainerSpec.of(p, env), p.state(), generation(p.id()))));
                 case Tenant t -> resolve(t.envelope()).ifPresent(env ->
                         out.put(t.id(), new DesiredContainer(ContainerSpec.of(t, env), t.state(), generation(t.id()))));
+                case Compositor ignored -> { } // a host process: Machinery's compositor, not podman
                 case Envelope ignored -> { }
             }
         }
@@ -94,11 +95,17 @@ public record DesiredState(SortedMap<ResourceId, Spec> specs, SortedMap<Resource
             Optional<String> ref = switch (s) {
                 case Persona p -> p.envelope();
                 case Tenant t -> t.envelope();
+                case Compositor ignored -> Optional.empty();
                 case Envelope ignored -> Optional.empty();
             };
             ref.filter(name -> envelope(name).isEmpty()).ifPresent(name -> out.put(s.id(), name));
         }
         return out;
+    }
+
+    /** The compositor in intent, if any. */
+    public Optional<Compositor> compositor() {
+        return Optional.ofNullable(specs.get(Compositor.ID)).filter(Compositor.class::isInstance).map(Compositor.class::cast);
     }
 
     private Optional<Envelope> resolve(Optional<String> envelope) {

@@ -96,4 +96,14 @@ public sealed interface Step {
     record FocusWindow(ResourceId target, String mark, String reason) implements Step {
         public String verb() { return "focus"; }
     }
+
+    /** Spawns the compositor (sway, a host process) and waits until it is ready: both its sockets served by it. */
+    record SpawnCompositor(ResourceId target, Compositor.Backend backend, String reason) implements Step {
+        public String verb() { return "spawn"; }
+    }
+
+    /** Stops the compositor: SIGTERM, then SIGKILL after {@code grace}. */
+    record StopCompositor(ResourceId target, Duration grace, String reason) implements Step {
+        public String verb() { return "stop-compositor"; }
+    }
 }

@@ -88,6 +88,8 @@ public final class FakeWorld {
             case Step.ShowWorkspace s -> throw new AssertionError("the container planner never touches windows: " + s);
             case Step.MarkWindow s -> throw new AssertionError("the container planner never touches windows: " + s);
             case Step.FocusWindow s -> throw new AssertionError("the container planner never touches windows: " + s);
+            case Step.SpawnCompositor s -> throw new AssertionError("the container planner never spawns the compositor: " + s);
+            case Step.StopCompositor s -> throw new AssertionError("the container planner never stops the compositor: " + s);
         }
     }
 

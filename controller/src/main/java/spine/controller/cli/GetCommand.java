@@ -127,6 +127,7 @@ record GetCommand(Machine m) {
             String want = switch (s) {
                 case Persona p -> p.state().word();
                 case Tenant t -> t.state().word();
+                case spine.model.Compositor c -> c.state().word();
                 case Envelope e -> "-";
             };
             if (holds.containsKey(s.id())) want = "held";

@@ -43,6 +43,7 @@ record LoopCommands(Machine m) {
                 Reconciler reconciler = m.reconciler(machinery, store, metrics);
                 var loop = new ControlLoop(reconciler, resync, m.clock());
                 machinery.startGovernor(reconciler, loop, GovernorLoop.PERIOD, m.clock());
+                machinery.onWindowEvent(loop::wake);
                 var done = new CountDownLatch(1);
                 try (ControlSocket.Server server = ControlSocket.bind(m.root(),
                         req -> ControlProtocol.answer(req, loop, metrics, store, machinery))) {
@@ -58,6 +59,8 @@ record LoopCommands(Machine m) {
                     Runtime.getRuntime().addShutdownHook(hook);
                     loop.run();
                 } finally {
+                    // before the hook lets the JVM go: the compositor is a child process the JVM would leave running
+                    machinery.close();
                     done.countDown();
                 }
             }

@@ -53,7 +53,9 @@ record Machine(SpineRoot root, Clock clock, Map<String, String> env, PrintStream
     Machinery machinery(boolean serving) {
         PodmanDriver podman = podman();
         var sysfs = new SysfsDriver(java.nio.file.Path.of("/"));
-        return serving ? Machinery.serving(podman, sysfs) : new Machinery(podman, sysfs, java.util.Optional.empty());
+        Machinery m = serving ? Machinery.serving(podman, sysfs) : new Machinery(podman, sysfs, java.util.Optional.empty());
+        // where sway and its configuration are (the image's by default; tests on a build host point elsewhere)
+        return m.sway(env.getOrDefault("SPINE_SWAY", "/usr/bin/sway"), env.getOrDefault("SPINE_SWAY_CONFIG", "/etc/spine/sway/config"));
     }
 
     Reconciler reconciler(Machinery machinery, IntentStore store, Metrics metrics) {

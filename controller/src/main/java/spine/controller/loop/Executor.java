@@ -135,6 +135,8 @@ public final class Executor {
             case Step.ShowWorkspace s -> Optional.empty();
             case Step.MarkWindow s -> Optional.empty();
             case Step.FocusWindow s -> Optional.empty();
+            case Step.SpawnCompositor s -> Optional.of(Phase.STARTING);
+            case Step.StopCompositor s -> Optional.of(Phase.STOPPING);
         };
     }
 
@@ -155,6 +157,8 @@ public final class Executor {
             case Step.ShowWorkspace s -> Optional.empty();
             case Step.MarkWindow s -> Optional.empty();
             case Step.FocusWindow s -> Optional.empty();
+            case Step.SpawnCompositor s -> Optional.of(Phase.RUNNING);
+            case Step.StopCompositor s -> Optional.of(Phase.STOPPED);
         };
     }
 

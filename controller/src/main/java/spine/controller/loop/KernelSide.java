@@ -5,6 +5,7 @@ import java.util.Optional;
 
 import spine.model.DesiredState;
 import spine.model.ObservedState;
+import spine.model.focus.ObservedCompositor;
 import spine.model.focus.Screen;
 import spine.model.kernel.KernelState;
 import spine.model.kernel.Throttle;
@@ -21,6 +22,7 @@ public interface KernelSide {
         public List<Throttle> throttles(DesiredState desired) { return List.of(); }
         public void settled(DesiredState desired, ObservedState observed) { }
         public Optional<Screen> screen(ObservedState podman) { return Optional.empty(); }
+        public Optional<ObservedCompositor> compositor() { return Optional.empty(); }
     };
 
     KernelState observe(ObservedState podman);
@@ -31,4 +33,7 @@ public interface KernelSide {
 
     /** What the compositor shows, each window's owner resolved; empty without a ready compositor. */
     Optional<Screen> screen(ObservedState podman);
+
+    /** The compositor this process spawned, if any. */
+    Optional<ObservedCompositor> compositor();
 }

@@ -41,6 +41,10 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     private volatile Optional<spine.drivers.sway.SwayDriver> sway = Optional.empty();
     private volatile KernelState lastKernel = KernelState.empty();
     private volatile Optional<Screen> lastScreen = Optional.empty();
+    private volatile Optional<Running> compositor = Optional.empty();
+    private volatile Runnable onWindowEvent = () -> { };
+    private volatile String swayBinary = "/usr/bin/sway";
+    private volatile String swayConfig = "/etc/spine/sway/config";
 
     public Machinery(PodmanDriver podman, SysfsDriver sysfs, Optional<Broker> broker) {
         this.podman = podman;
@@ -61,8 +65,9 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
         return g.start();
     }
 
-    /** Stops the broker and the governor. */
+    /** Stops the broker, the governor and the compositor. */
     public void close() {
+        stopCompositor(java.time.Duration.ofSeconds(2));
         governor.ifPresent(GovernorLoop::close);
         broker.ifPresent(Broker::close);
     }
@@ -116,7 +121,127 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
             case Step.ShowWorkspace s -> windows(s);
             case Step.MarkWindow s -> windows(s);
             case Step.FocusWindow s -> windows(s);
+            case Step.SpawnCompositor s -> spawn(s);
+            case Step.StopCompositor s -> {
+                stopCompositor(s.grace());
+                yield new StepResult.Ok("compositor stopped");
+            }
         };
+    }
+
+    /** How long sway may take to serve both sockets (20-50 ms natively, seconds under emulation). */
+    private static final java.time.Duration READY_BOUND = java.time.Duration.ofSeconds(20);
+    /** The system user the image's /etc/passwd names for the compositor's uid (busybox su needs a name). */
+    static final String COMPOSITOR_USER = "spine-compositor";
+
+    /**
+     * Spawns sway in {@code <run>/compositor} and waits until it is ready; then connects the sway driver (one
+     * connection for commands) and subscribes to window events on a second one, each of which wakes the loop. Not
+     * ready in time, or a socket served by another process: the process is stopped and the step fails (back-off, then
+     * a fresh spawn in an emptied directory).
+     */
+    private synchronized StepResult spawn(Step.SpawnCompositor s) {
+        if (broker.isEmpty()) {
+            // sway would outlive this command as an orphan nobody watches: only bay0 or spine run owns it
+            return new StepResult.Failed("the compositor is spawned by a lasting converger (bay0 or spine run), not by a one-shot command", false);
+        }
+        stopCompositor(java.time.Duration.ofSeconds(2));
+        int uid = Tenant.uidOf(s.target());
+        Path dir = podman.sockets().run().resolve("compositor");
+        var launch = new spine.drivers.sway.Compositor.Launch(
+                spine.drivers.sway.Compositor.Launch.dropTo(uid, Optional.of(COMPOSITOR_USER)),
+                List.of(swayBinary, "-c", swayConfig), dir, uid,
+                s.backend() == spine.model.Compositor.Backend.HEADLESS ? spine.drivers.sway.Compositor.Launch.headless() : java.util.Map.of());
+        spine.drivers.sway.Compositor c;
+        try {
+            c = spine.drivers.sway.Compositor.spawn(launch);
+        } catch (IOException e) {
+            return new StepResult.Failed("cannot spawn sway in " + dir + ": " + e.getMessage(), true);
+        }
+        long t0 = System.nanoTime();
+        var r = c.await(READY_BOUND);
+        if (!(r instanceof spine.drivers.sway.Compositor.Readiness.Ready ready)) {
+            c.stop(java.time.Duration.ofSeconds(2));
+            return new StepResult.Failed("compositor not ready: " + switch (r) {
+                case spine.drivers.sway.Compositor.Readiness.Waiting w -> w.why();
+                case spine.drivers.sway.Compositor.Readiness.Refused x -> x.why();
+                default -> r.toString();
+            }, true);
+        }
+        try {
+            var commands = spine.drivers.sway.SwaySocket.connect(c.ipc(), java.time.Duration.ofSeconds(5));
+            var events = spine.drivers.sway.SwaySocket.connect(c.ipc(), java.time.Duration.ofSeconds(5));
+            if (commands.peerPid() != c.pid() || events.peerPid() != c.pid()) {
+                commands.close();
+                events.close();
+                c.stop(java.time.Duration.ofSeconds(2));
+                return new StepResult.Failed("the IPC socket changed hands after readiness; not using it", true);
+            }
+            events.subscribe("[\"window\"]");
+            compositor = Optional.of(new Running(c, s.backend(), commands, events));
+            sway = Optional.of(new spine.drivers.sway.SwayDriver(commands));
+            Thread.ofPlatform().daemon().name("sway-events").start(() -> windowEvents(events));
+        } catch (IOException e) {
+            c.stop(java.time.Duration.ofSeconds(2));
+            return new StepResult.Failed("cannot connect to sway's IPC socket " + c.ipc() + ": " + e.getMessage(), true);
+        }
+        return new StepResult.Ok("sway " + ready.version() + " pid " + c.pid() + " ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    }
+
+    /** Each window event (a new window, a focus change, a close) wakes the loop, which marks and places windows. */
+    private void windowEvents(spine.drivers.sway.SwaySocket events) {
+        try {
+            while (true) {
+                var f = events.nextEvent();
+                var e = spine.drivers.sway.SwayTree.event(f.payload());
+                LOG.log(System.Logger.Level.DEBUG, "sway window event change={0} con={1} pid={2}", e.change(), e.window().conId(), e.window().pid());
+                if (!e.change().equals("title")) onWindowEvent.run();
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.INFO, "sway window events ended: {0}", e.getMessage());
+            onWindowEvent.run(); // the compositor may be gone: let the loop look
+        }
+    }
+
+    /** What wakes the loop on a window event. */
+    public void onWindowEvent(Runnable wake) {
+        onWindowEvent = wake;
+    }
+
+    private synchronized void stopCompositor(java.time.Duration grace) {
+        sway = Optional.empty();
+        compositor.ifPresent(r -> {
+            try {
+                r.commands().close();
+                r.events().close();
+            } catch (IOException e) {
+                // closing a dead connection
+            }
+            r.process().stop(grace);
+        });
+        compositor = Optional.empty();
+    }
+
+    /** The compositor as it is now: spawned by this process and alive, with whether it is connected. */
+    @Override
+    public Optional<spine.model.focus.ObservedCompositor> compositor() {
+        Optional<Running> r = compositor;
+        if (r.isEmpty()) return Optional.empty();
+        if (!r.get().process().alive()) {
+            LOG.log(System.Logger.Level.WARNING, "compositor pid={0} is gone", r.get().process().pid());
+            return Optional.of(new spine.model.focus.ObservedCompositor(r.get().process().pid(), r.get().backend(), false));
+        }
+        return Optional.of(new spine.model.focus.ObservedCompositor(r.get().process().pid(), r.get().backend(), sway.isPresent()));
+    }
+
+    private record Running(spine.drivers.sway.Compositor process, spine.model.Compositor.Backend backend,
+                           spine.drivers.sway.SwaySocket commands, spine.drivers.sway.SwaySocket events) {}
+
+    /** Where sway and its configuration are: the image's by default; tests point elsewhere. */
+    public Machinery sway(String binary, String config) {
+        swayBinary = binary;
+        swayConfig = config;
+        return this;
     }
 
     /** A window step goes to the compositor's sway connection; without one it waits (the planner plans none then). */

@@ -27,6 +27,7 @@ import spine.model.Planner;
 import spine.model.ResourceId;
 import spine.model.StepResult;
 import spine.model.PlanPhase;
+import spine.model.focus.CompositorPlanner;
 import spine.model.focus.FocusPlanner;
 import spine.model.kernel.EnvelopePlanner;
 import spine.model.kernel.KernelState;
@@ -207,7 +208,7 @@ public final class Reconciler {
         nextCrashTry = next;
         var exited = new TreeSet<>(settled);
         exited.addAll(held);
-        Plan plan = withEnvelopes(desired, observed, Planner.plan(desired, observed).without(settled), passId);
+        Plan plan = withCompositor(desired, withEnvelopes(desired, observed, Planner.plan(desired, observed).without(settled), passId));
         return new Judged(observed, withFocus(desired, observed, plan, passId), held, exited);
     }
 
@@ -234,6 +235,16 @@ public final class Reconciler {
         var steps = new java.util.ArrayList<>(plan.steps());
         env.steps().stream().filter(s -> !busy.contains(s.step().target())).forEach(steps::add);
         return new Plan(steps, plan.conflicts());
+    }
+
+    /** The plan with the compositor's steps first among the tenants': personas with a display need it up. */
+    private Plan withCompositor(DesiredState desired, Plan plan) {
+        List<spine.model.Step> steps = CompositorPlanner.plan(desired, kernel.compositor());
+        if (steps.isEmpty()) return plan;
+        var all = new java.util.ArrayList<Plan.PlannedStep>();
+        steps.forEach(s -> all.add(new Plan.PlannedStep(PlanPhase.TENANTS, s)));
+        all.addAll(plan.steps());
+        return new Plan(all, plan.conflicts());
     }
 
     /**
@@ -282,6 +293,14 @@ public final class Reconciler {
             if (pending.contains(id) || conflicts.containsKey(id)) continue;
             store.setStatus(id, observed.phaseOf(id), e.getValue().generation(), Optional.empty());
         }
+        desired.compositor().filter(c -> !pending.contains(c.id())).ifPresent(c -> {
+            boolean up = kernel.compositor().map(spine.model.focus.ObservedCompositor::ready).orElse(false);
+            try {
+                store.setStatus(c.id(), up ? Phase.RUNNING : Phase.STOPPED, desired.generation(c.id()), Optional.empty());
+            } catch (StateException e) {
+                LOG.log(System.Logger.Level.ERROR, "status write failed pass={0} target={1} error=\"{2}\"", passId, c.id(), e.getMessage());
+            }
+        });
         for (Map.Entry<ResourceId, String> c : conflicts.entrySet()) {
             if (desired.specs().containsKey(c.getKey())) {
                 store.setStatus(c.getKey(), observed.phaseOf(c.getKey()), -1, Optional.of(c.getValue()));

@@ -35,12 +35,14 @@ class FocusIT {
     private Path root;
     private Path hang;
     private Process daemon;
+    private Path run;
 
     @BeforeEach
     void setUp() throws IOException {
         root = Files.createTempDirectory(Path.of("/var/tmp/spine-it"), "focus");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path run = Files.createTempDirectory(Path.of("/tmp"), "sr");
+        Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxr-xr-x")); // as /run/spine: sway's uid reaches its directory
         hang = root.resolve("hang");
         // podman as the daemon sees it: the real one, unless the test makes it hang
         Path wrapper = root.resolve("podman-or-hang");
@@ -71,6 +73,8 @@ class FocusIT {
         var pb = podman.spineProcess(root, "run", "--resync", "2s").redirectErrorStream(true)
                 .redirectOutput(root.resolve("daemon.out").toFile());
         pb.environment().put("SPINE_PODMAN", wrapper.toString());
+        pb.environment().put("SPINE_SWAY_CONFIG", "/dev/null");
+        this.run = run;
         daemon = pb.start();
         for (int i = 0; i < 300 && !Files.exists(sock); i++) sleep(100);
         assertThat(sock).exists();
@@ -116,6 +120,40 @@ class FocusIT {
         var unknown = podman.spine(root, "focus", "p://nope");
         assertThat(unknown.exit()).as(unknown.toString()).isEqualTo(ExitCode.INVALID);
         assertThat(unknown.err()).contains("no persona p://nope");
+    }
+
+    @Test
+    void theCompositorIsSpawnedOwnedAndShowsTheForegroundWorkspace() throws Exception {
+        Files.writeString(root.resolve("compositor.yaml"), """
+                apiVersion: spine/v1
+                kind: Tenant
+                metadata: {name: "sys://compositor"}
+                spec: {process: sway, backend: headless}
+                """);
+        var r = podman.spine(root, "apply", "-f", root.resolve("compositor.yaml").toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("sys://compositor");
+        Path wayland = run.resolve("compositor/wayland-1");
+        assertThat(wayland).exists();
+        long swayPid = Long.parseLong(Files.readString(root.resolve("daemon.out")).lines()
+                .filter(l -> l.contains("compositor spawned pid=")).reduce((a, b) -> b).orElseThrow()
+                .replaceAll(".*compositor spawned pid=([0-9]+).*", "$1"));
+        assertThat(Files.readString(Path.of("/proc", Long.toString(swayPid), "status"))).contains("Uid:\t" + spine.model.Tenant.uidOf(
+                spine.model.Compositor.ID));
+
+        focus("p://games");
+        awaitFrozen("p__work", true);
+        awaitStatus(() -> podman.spine(root, "get", "focus", "-o", "json").out(), "\"visibleWorkspace\" : \"p://games\"");
+        focus("p://work");
+        awaitFrozen("p__games", true);
+        awaitStatus(() -> podman.spine(root, "get", "focus", "-o", "json").out(), "\"visibleWorkspace\" : \"p://work\"");
+        assertThat(Files.readString(root.resolve("daemon.out"))).contains("step=show-workspace");
+
+        // the compositor is the converger's: it goes when the converger stops
+        daemon.destroy();
+        assertThat(daemon.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        for (int i = 0; i < 50 && ProcessHandle.of(swayPid).map(ProcessHandle::isAlive).orElse(false); i++) sleep(100);
+        assertThat(ProcessHandle.of(swayPid).map(ProcessHandle::isAlive).orElse(false)).as("sway after the converger stopped").isFalse();
     }
 
     @Test

@@ -92,6 +92,8 @@ public final class PodmanDriver implements ContainerRuntime {
             case Step.ShowWorkspace s -> notMine(s);
             case Step.MarkWindow s -> notMine(s);
             case Step.FocusWindow s -> notMine(s);
+            case Step.SpawnCompositor s -> notMine(s);
+            case Step.StopCompositor s -> notMine(s);
         };
     }
 

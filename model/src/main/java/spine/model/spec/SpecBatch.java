@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import spine.model.DesiredState;
+import spine.model.Compositor;
 import spine.model.Envelope;
 import spine.model.Persona;
 import spine.model.ResourceId;
@@ -53,6 +54,7 @@ public final class SpecBatch {
         return switch (s) {
             case Persona p -> p.envelope();
             case Tenant t -> t.envelope();
+            case Compositor ignored -> Optional.empty();
             case Envelope ignored -> Optional.empty();
         };
     }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 
 import java.util.List;
 
+import spine.model.Compositor;
 import spine.model.Envelope;
 import spine.model.Persona;
 import spine.model.RestartPolicy;
@@ -62,6 +63,11 @@ public final class SpecCodec {
                 s.put("socket", t.socket());
                 s.put("state", t.state().word());
                 s.put("network", "none");
+            }
+            case Compositor c -> {
+                s.put("process", "sway");
+                s.put("backend", c.backend().word());
+                s.put("state", c.state().word());
             }
             case Envelope e -> {
                 if (e.cpuMax().isPresent() || e.cpuWeight().isPresent()) {

@@ -9,6 +9,7 @@ import java.util.SequencedSet;
 import java.util.SortedMap;
 import java.util.regex.Pattern;
 
+import spine.model.Compositor;
 import spine.model.Envelope;
 import spine.model.Kind;
 import spine.model.NetworkMode;
@@ -114,6 +115,7 @@ public final class SpecParser {
     }
 
     private static Optional<Spec> tenant(ResourceId id, Node node, List<SpecError> errors) {
+        if (node instanceof Node.MapNode m && m.entries().containsKey("process")) return compositor(id, node, errors);
         var f = new Fields(node, "Tenant spec",
                 set("image", "command", "env", "envelope", "socket", "state", "network"), errors);
         Optional<String> image = image(f);
@@ -133,6 +135,28 @@ public final class SpecParser {
         }
         if (image.isEmpty() || socket.isEmpty()) return Optional.empty();
         return Optional.of(new Tenant(id, image.get(), command, env, envelope, socket.get(), state));
+    }
+
+    /** A host-process tenant: only sway, only as sys://compositor. */
+    private static Optional<Spec> compositor(ResourceId id, Node node, List<SpecError> errors) {
+        var f = new Fields(node, "Tenant spec (a host process)", set("process", "backend", "state"), errors);
+        Optional<String> process = f.string("process", true, "sway");
+        if (process.isPresent() && !process.get().equals("sway")) {
+            f.error("process", "process \"" + process.get() + "\" is not one Spine runs on the host; the only host process is sway"
+                    + " (process: sway), every other tenant is a container (image:)");
+            return Optional.empty();
+        }
+        if (!id.equals(Compositor.ID) && !id.label().equals("invalid")) {
+            f.error("process", "a host-process tenant must be named " + Compositor.ID + " (Spine runs one compositor); rename it");
+            return Optional.empty();
+        }
+        Compositor.Backend backend = f.choice("backend", Compositor.Backend.class).orElse(Compositor.Backend.HEADLESS);
+        RunState state = f.choice("state", RunState.class).orElse(RunState.RUNNING);
+        if (state == RunState.PAUSED) {
+            f.error("state", "a compositor is running or stopped; spine focus freezes personas, never sway");
+            return Optional.empty();
+        }
+        return process.isPresent() && id.equals(Compositor.ID) ? Optional.of(new Compositor(id, backend, state)) : Optional.empty();
     }
 
     private static Optional<Spec> envelope(ResourceId id, Node node, List<SpecError> errors) {
