@@ -28,6 +28,20 @@ public record SocketDirs(Path run) {
         return tenantDir(tenant).resolve(Path.of(socketInContainer).getFileName().toString());
     }
 
+    /** The compositor's private runtime directory: its Wayland and IPC sockets (0700, its uid's). */
+    public Path compositorDir() {
+        return run.resolve("compositor");
+    }
+
+    /** The one file a persona with a display gets: the Wayland socket, never the directory (its IPC socket is there). */
+    public Path waylandSocket() {
+        return compositorDir().resolve("wayland-1");
+    }
+
+    /** Where a persona with a display finds the Wayland socket: {@code XDG_RUNTIME_DIR} and {@code WAYLAND_DISPLAY}. */
+    public static final String DISPLAY_DIR_IN_CONTAINER = "/run/wayland";
+    public static final String DISPLAY_NAME = "wayland-1";
+
     public Path umbilicalDir(ResourceId persona) {
         return run.resolve("umbilical").resolve(persona.containerName());
     }

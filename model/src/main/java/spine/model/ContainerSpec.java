@@ -16,7 +16,7 @@ import java.util.TreeMap;
  */
 public record ContainerSpec(ResourceId id, String image, List<String> command, SortedMap<String, String> env,
                             NetworkMode network, Envelope limits, Optional<String> socket, boolean umbilical,
-                            Optional<Integer> uid) {
+                            Optional<Integer> uid, boolean display) {
     public ContainerSpec {
         if (!id.kind().runsAsContainer()) throw new IllegalArgumentException(id + " is not a container kind");
         command = List.copyOf(command);
@@ -26,18 +26,18 @@ public record ContainerSpec(ResourceId id, String image, List<String> command, S
     /** A spec with no umbilical and the image's own user. */
     public ContainerSpec(ResourceId id, String image, List<String> command, SortedMap<String, String> env,
                          NetworkMode network, Envelope limits, Optional<String> socket) {
-        this(id, image, command, env, network, limits, socket, false, Optional.empty());
+        this(id, image, command, env, network, limits, socket, false, Optional.empty(), false);
     }
 
     public static ContainerSpec of(Persona p, Envelope limits) {
         return new ContainerSpec(p.id(), p.image(), p.command(), p.env(), p.network(), limits, Optional.empty(),
-                p.umbilical(), Optional.empty());
+                p.umbilical(), Optional.empty(), p.display());
     }
 
     /** A tenant runs as its own unprivileged uid ({@link Tenant#uid()}), which owns its socket directory. */
     public static ContainerSpec of(Tenant t, Envelope limits) {
         return new ContainerSpec(t.id(), t.image(), t.command(), t.env(), NetworkMode.NONE, limits, Optional.of(t.socket()),
-                false, Optional.of(t.uid()));
+                false, Optional.of(t.uid()), false);
     }
 
     /** 16 hex digits of SHA-256 over a canonical, order-independent rendering of the spec. */
@@ -62,6 +62,7 @@ public record ContainerSpec(ResourceId id, String image, List<String> command, S
         // Written only when set, so the hash of every container that existed before these fields stays the same.
         if (umbilical) sb.append("umbilical=true\n");
         uid.ifPresent(u -> sb.append("uid=").append(u).append('\n'));
+        if (display) sb.append("display=true\n");
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 8);

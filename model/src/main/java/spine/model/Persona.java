@@ -5,14 +5,23 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
-/** A user's podman container: {@code kind: Persona}, named {@code p://<label>}. */
+/**
+ * A user's podman container: {@code kind: Persona}, named {@code p://<label>}. With {@code display}, it gets the
+ * compositor's Wayland socket (the socket file alone) and its windows belong to it.
+ */
 public record Persona(ResourceId id, String image, List<String> command, SortedMap<String, String> env,
                       RunState state, Optional<String> envelope, boolean umbilical, boolean autostart,
-                      NetworkMode network, RestartPolicy restart) implements Spec {
+                      NetworkMode network, RestartPolicy restart, boolean display) implements Spec {
     public Persona {
         if (id.kind() != Kind.PERSONA) throw new IllegalArgumentException("not a persona name: " + id);
         command = List.copyOf(command);
         env = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(env));
+    }
+
+    /** Without a display. */
+    public Persona(ResourceId id, String image, List<String> command, SortedMap<String, String> env, RunState state,
+                   Optional<String> envelope, boolean umbilical, boolean autostart, NetworkMode network, RestartPolicy restart) {
+        this(id, image, command, env, state, envelope, umbilical, autostart, network, restart, false);
     }
 
     /** With the default restart policy, {@code always}. */
@@ -22,6 +31,6 @@ public record Persona(ResourceId id, String image, List<String> command, SortedM
     }
 
     public Persona withState(RunState newState) {
-        return new Persona(id, image, command, env, newState, envelope, umbilical, autostart, network, restart);
+        return new Persona(id, image, command, env, newState, envelope, umbilical, autostart, network, restart, display);
     }
 }

@@ -102,6 +102,9 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
         return switch (step) {
             case Step.RunContainer s -> {
                 Optional<String> why = prepare(s.target(), s.container().umbilical());
+                if (why.isEmpty() && s.container().display() && !spine.drivers.sway.Compositor.present(podman.sockets().waylandSocket())) {
+                    why = Optional.of("the compositor is not ready (no " + podman.sockets().waylandSocket() + "); a persona with a display waits for it");
+                }
                 yield why.isPresent() ? new StepResult.Failed(why.get(), true) : podman.apply(s);
             }
             case Step.StartContainer s -> {

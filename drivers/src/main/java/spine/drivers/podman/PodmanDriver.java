@@ -229,6 +229,15 @@ public final class PodmanDriver implements ContainerRuntime {
             a.add("--volume");
             a.add(sockets.umbilicalDir(spec.id()) + ":" + java.nio.file.Path.of(SocketDirs.UMBILICAL_IN_CONTAINER).getParent() + ":ro");
         }
+        if (spec.display()) {
+            // the socket file alone: the directory also holds sway's IPC socket, which would give the persona the compositor
+            a.add("--volume");
+            a.add(sockets.waylandSocket() + ":" + SocketDirs.DISPLAY_DIR_IN_CONTAINER + "/" + SocketDirs.DISPLAY_NAME + ":rw");
+            a.add("--env");
+            a.add("XDG_RUNTIME_DIR=" + SocketDirs.DISPLAY_DIR_IN_CONTAINER);
+            a.add("--env");
+            a.add("WAYLAND_DISPLAY=" + SocketDirs.DISPLAY_NAME);
+        }
         spec.env().forEach((k, v) -> { a.add("--env"); a.add(k + "=" + v); });
         a.add(spec.image());
         a.addAll(spec.command());

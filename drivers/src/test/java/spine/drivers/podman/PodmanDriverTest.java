@@ -97,6 +97,31 @@ class PodmanDriverTest {
         assertThat(calls.get(3)).isEqualTo(calls.get(0));
     }
 
+    /**
+     * A persona with a display gets the Wayland socket file alone (never the compositor's directory, which holds its IPC
+     * socket) and the variables a Wayland client reads; the field joins the spec hash only when set.
+     */
+    @Test
+    void aPersonaWithADisplayGetsTheWaylandSocketFileAlone() {
+        var plain = new Persona(ResourceId.persona("work"), "localhost/spine/busybox:1", List.of("sleep", "1"), new TreeMap<>(),
+                RunState.RUNNING, Optional.empty(), false, false, NetworkMode.NONE, spine.model.RestartPolicy.ALWAYS, false);
+        var shown = new Persona(plain.id(), plain.image(), plain.command(), plain.env(), plain.state(), plain.envelope(), false,
+                false, NetworkMode.NONE, spine.model.RestartPolicy.ALWAYS, true);
+        // display: false writes nothing into the hash, so no existing container is recreated by the new field
+        assertThat(ContainerSpec.of(plain, Envelope.unlimited()).specHash()).isEqualTo(ContainerSpec.of(new Persona(plain.id(),
+                plain.image(), plain.command(), plain.env(), plain.state(), plain.envelope(), false, false, NetworkMode.NONE),
+                Envelope.unlimited()).specHash());
+        assertThat(ContainerSpec.of(shown, Envelope.unlimited()).specHash()).isNotEqualTo(ContainerSpec.of(plain, Envelope.unlimited()).specHash());
+        var d = scripted(exit(0, "0123456789abcdef\n"), exit(0, "0123456789abcdef\n"));
+        d.apply(new Step.RunContainer(shown.id(), ContainerSpec.of(shown, Envelope.unlimited()), 1, "r"));
+        String argv = String.join(" ", calls.get(0));
+        assertThat(argv).contains("--volume " + new spine.drivers.SocketDirs(spine.drivers.SocketDirs.DEFAULT).waylandSocket() + ":/run/wayland/wayland-1:rw",
+                "--env XDG_RUNTIME_DIR=/run/wayland", "--env WAYLAND_DISPLAY=wayland-1");
+        assertThat(argv).doesNotContain(new spine.drivers.SocketDirs(spine.drivers.SocketDirs.DEFAULT).compositorDir() + ":");
+        d.apply(new Step.RunContainer(plain.id(), ContainerSpec.of(plain, Envelope.unlimited()), 1, "r"));
+        assertThat(String.join(" ", calls.get(1))).doesNotContain("wayland");
+    }
+
     /** A container podman knows (exists answers 0) is never removed by a run: the next pass plans for it. */
     @Test
     void runNeverRemovesAContainerPodmanKnows() {

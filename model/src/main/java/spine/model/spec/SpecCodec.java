@@ -54,6 +54,7 @@ public final class SpecCodec {
                 s.put("network", p.network().word());
                 // only when not the default, so intent stored before the field existed keeps its generation
                 if (p.restart() != RestartPolicy.ALWAYS) s.put("restart", p.restart().word());
+                if (p.display()) s.put("display", true);
             }
             case Tenant t -> {
                 s.put("image", t.image());

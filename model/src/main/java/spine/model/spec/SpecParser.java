@@ -101,7 +101,7 @@ public final class SpecParser {
 
     private static Optional<Spec> persona(ResourceId id, Node node, List<SpecError> errors) {
         var f = new Fields(node, "Persona spec",
-                set("image", "command", "env", "state", "envelope", "umbilical", "autostart", "network", "restart"), errors);
+                set("image", "command", "env", "state", "envelope", "umbilical", "autostart", "network", "restart", "display"), errors);
         Optional<String> image = image(f);
         List<String> command = f.stringList("command");
         SortedMap<String, String> env = env(f);
@@ -111,7 +111,8 @@ public final class SpecParser {
         boolean autostart = f.bool("autostart").orElse(false);
         NetworkMode network = f.choice("network", NetworkMode.class).orElse(NetworkMode.NONE);
         RestartPolicy restart = f.choice("restart", RestartPolicy.class).orElse(RestartPolicy.ALWAYS);
-        return image.map(i -> new Persona(id, i, command, env, state, envelope, umbilical, autostart, network, restart));
+        boolean display = f.bool("display").orElse(false);
+        return image.map(i -> new Persona(id, i, command, env, state, envelope, umbilical, autostart, network, restart, display));
     }
 
     private static Optional<Spec> tenant(ResourceId id, Node node, List<SpecError> errors) {
