@@ -3,6 +3,8 @@
 #   localhost/spine/busybox:1 and :2   a busybox rootfs (:2 is the same bytes, so tests can change an image reference)
 #   localhost/spine/tools:1            busybox, perl-base, the umbilical client (images/ai/umbilical)
 #   localhost/spine/ai:1               the same rootfs; its tenant runs the reference AI server (images/ai/spine-ai)
+#   localhost/spine/foot:1             busybox and the foot terminal with its libraries, a font and C.UTF-8: a real
+#                                      Wayland client for personas with `display: true`
 # imported with `podman import`. Skips an image whose input label matches the lock and the scripts.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,10 +15,12 @@ lock="$here/images/examples.lock"
 # What an image was built from: the lock's hashes and, for the tools rootfs, its scripts.
 busybox_input=$(grep -v '^#' "$lock" | awk '$1 == "busybox-static" {print $3}')
 tools_input=$( (grep -v '^#' "$lock" | awk 'NF {print $3}'; cat "$here/images/ai/spine-ai" "$here/images/ai/umbilical" "$here/scripts/tools-rootfs.sh" "$here/scripts/example-images.sh") | sha256sum | cut -d' ' -f1)
+foot_input=$( (grep -v '^#' "$lock" | awk 'NF {print $3}'; cat "$here/scripts/foot-rootfs.sh" "$here/scripts/example-images.sh") | sha256sum | cut -d' ' -f1)
 built_from() { podman image inspect --format '{{index .Labels "io.spine.input-sha256"}}' "$1" 2>/dev/null || true; }
 if podman image exists localhost/spine/busybox:2 && [ "$(built_from localhost/spine/busybox:1)" = "$busybox_input" ] \
-   && [ "$(built_from localhost/spine/tools:1)" = "$tools_input" ] && [ "$(built_from localhost/spine/ai:1)" = "$tools_input" ]; then
-  echo "example-images: busybox:1, :2, tools:1 and ai:1 present (from images/examples.lock)" >&2
+   && [ "$(built_from localhost/spine/tools:1)" = "$tools_input" ] && [ "$(built_from localhost/spine/ai:1)" = "$tools_input" ] \
+   && [ "$(built_from localhost/spine/foot:1)" = "$foot_input" ]; then
+  echo "example-images: busybox:1, :2, tools:1, ai:1 and foot:1 present (from images/examples.lock)" >&2
   exit 0
 fi
 
@@ -29,7 +33,8 @@ grep -v '^#' "$lock" | awk 'NF' | while read -r pkg version sha path; do
     echo "example-images: downloading $pkg=$version" >&2
     tmp=$(mktemp -d)
     # The pool path from the lock needs no apt state; apt-get download (with fresh lists) is the fallback.
-    if ! curl -fsSL --retry 3 -o "$tmp/$(basename "$path")" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}/$path" \
+    case "$path" in http://*|https://*) url=$path ;; *) url="${DEBIAN_MIRROR:-http://deb.debian.org/debian}/$path" ;; esac
+    if ! curl -fsSL --retry 3 -o "$tmp/$(basename "$path")" "$url" \
        && ! (cd "$tmp" && { apt-get download -qq "$pkg=$version" || { apt-get update -qq && apt-get download -qq "$pkg=$version"; }; } >&2); then
       echo "example-images: cannot download $pkg=$version from Debian; the pin may have left the archive." >&2
       echo "example-images: move it deliberately in images/examples.lock (version and sha256 from apt-cache show $pkg)." >&2
@@ -69,4 +74,7 @@ import "$root" /bin "$busybox_input" localhost/spine/busybox:1 localhost/spine/b
 
 "$here/scripts/tools-rootfs.sh" "$work/debs" "$work/tools"
 import "$work/tools" /bin:/usr/bin "$tools_input" localhost/spine/tools:1 localhost/spine/ai:1
-echo "example-images: built busybox:1, :2, tools:1 and ai:1 from images/examples.lock" >&2
+
+"$here/scripts/foot-rootfs.sh" "$work/debs" "$work/foot"
+import "$work/foot" /bin:/usr/bin "$foot_input" localhost/spine/foot:1
+echo "example-images: built busybox:1, :2, tools:1, ai:1 and foot:1 from images/examples.lock" >&2

@@ -141,13 +141,51 @@ class FocusIT {
         assertThat(Files.readString(Path.of("/proc", Long.toString(swayPid), "status"))).contains("Uid:\t" + spine.model.Tenant.uidOf(
                 spine.model.Compositor.ID));
 
-        focus("p://games");
-        awaitFrozen("p__work", true);
-        awaitStatus(() -> podman.spine(root, "get", "focus", "-o", "json").out(), "\"visibleWorkspace\" : \"p://games\"");
-        focus("p://work");
-        awaitFrozen("p__games", true);
-        awaitStatus(() -> podman.spine(root, "get", "focus", "-o", "json").out(), "\"visibleWorkspace\" : \"p://work\"");
-        assertThat(Files.readString(root.resolve("daemon.out"))).contains("step=show-workspace");
+        // the two personas become display personas running foot (a real Wayland client) with a busy shell in it
+        Files.writeString(root.resolve("display.yaml"), """
+                apiVersion: spine/v1
+                kind: Persona
+                metadata: {name: "p://work"}
+                spec:
+                  image: localhost/spine/foot:1
+                  command: ["foot", "-a", "work-term", "sh", "-c", "while :; do :; done"]
+                  env: {LANG: C.UTF-8}
+                  state: running
+                  display: true
+                ---
+                apiVersion: spine/v1
+                kind: Persona
+                metadata: {name: "p://games"}
+                spec:
+                  image: localhost/spine/foot:1
+                  command: ["foot", "-a", "games-term", "sh", "-c", "while :; do :; done"]
+                  env: {LANG: C.UTF-8}
+                  state: running
+                  display: true
+                """);
+        r = podman.spine(root, "apply", "-f", root.resolve("display.yaml").toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        awaitStatus(() -> podman.spine(root, "get", "focus", "-o", "json").out(), "\"windows\" : 2");
+        Path shots = Path.of("target/gate-e");
+        Files.createDirectories(shots);
+        for (String[] sw : new String[][] {{"p://games", "p__work", "p__games"}, {"p://work", "p__games", "p__work"}}) {
+            focus(sw[0]);
+            awaitFrozen(sw[1], true);
+            awaitFrozen(sw[2], false);
+            awaitStatus(() -> podman.spine(root, "get", "focus", "-o", "json").out(), "\"visibleWorkspace\" : \"" + sw[0] + "\"");
+            awaitStatus(() -> podman.spine(root, "get", "focus", "-o", "json").out(), "\"focusedPersona\" : \"" + sw[0] + "\"");
+            assertCpu(sw[1], false);
+            assertCpu(sw[2], true);
+            Path png = shots.resolve("host-" + sw[0].substring(4) + ".png");
+            var grim = new ProcessBuilder("/usr/bin/setpriv", "--reuid=" + spine.model.Tenant.uidOf(spine.model.Compositor.ID),
+                    "--regid=" + spine.model.Tenant.uidOf(spine.model.Compositor.ID), "--clear-groups", "/usr/bin/grim", "-")
+                    .redirectOutput(png.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
+            grim.environment().put("XDG_RUNTIME_DIR", run.resolve("compositor").toString());
+            grim.environment().put("WAYLAND_DISPLAY", "wayland-1");
+            assertThat(grim.start().waitFor()).as("grim").isZero();
+            assertThat(Files.size(png)).as("screenshot " + png).isGreaterThan(1000);
+        }
+        assertThat(Files.readString(root.resolve("daemon.out"))).contains("step=show-workspace", "step=mark", "step=focus");
 
         // the compositor is the converger's: it goes when the converger stops
         daemon.destroy();
