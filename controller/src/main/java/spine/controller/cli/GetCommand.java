@@ -186,7 +186,7 @@ record GetCommand(Machine m) {
                 return ExitCode.UNAVAILABLE;
             }
             try (IntentStore store = ro.get()) {
-                f = spine.controller.loop.FocusStatus.json(store.focus(), spine.model.kernel.KernelState.empty(), Optional.empty());
+                f = spine.controller.loop.FocusStatus.json(store.focus(), spine.model.kernel.KernelState.empty(), Optional.empty(), Optional.empty());
             }
         }
         if (json) {

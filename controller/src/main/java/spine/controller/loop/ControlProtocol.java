@@ -132,7 +132,7 @@ public final class ControlProtocol {
     /** Desired focus from intent, observed from the last pass: each running persona's freezer, the compositor's screen. */
     private static void focusStatus(IntentStore store, Machinery machinery, ObjectNode reply) {
         try {
-            reply.set("focus", FocusStatus.json(store.focus(), machinery.lastKernel(), machinery.lastScreen()));
+            reply.set("focus", FocusStatus.json(store.focus(), machinery.lastKernel(), machinery.lastScreen(), machinery.compositor()));
         } catch (StateException e) {
             reply.put("error", e.getMessage());
         }

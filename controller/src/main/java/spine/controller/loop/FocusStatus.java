@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import spine.controller.state.IntentStore;
 import spine.model.Kind;
+import spine.model.focus.ObservedCompositor;
 import spine.model.focus.Screen;
 import spine.model.focus.Window;
 import spine.model.kernel.KernelState;
@@ -18,7 +19,8 @@ import spine.model.kernel.KernelState;
 public final class FocusStatus {
     private FocusStatus() {}
 
-    public static ObjectNode json(Optional<IntentStore.Focus> desired, KernelState kernel, Optional<Screen> screen) {
+    public static ObjectNode json(Optional<IntentStore.Focus> desired, KernelState kernel, Optional<Screen> screen,
+                                  Optional<ObservedCompositor> compositor) {
         ObjectNode out = JsonNodeFactory.instance.objectNode();
         ObjectNode want = out.putObject("desired");
         desired.ifPresentOrElse(f -> {
@@ -42,6 +44,7 @@ public final class FocusStatus {
             observed.put("focusedPersona", f.flatMap(Window::owner).map(Object::toString).orElse("none"));
             observed.put("windows", s.windows().size());
         }, () -> observed.put("compositor", false));
+        compositor.filter(ObservedCompositor::ready).ifPresent(c -> observed.put("compositorPid", c.pid()));
         return out;
     }
 }

@@ -25,6 +25,11 @@ public final class Remedy {
             new Row("umbilical", "sys://ai does not answer through the broker", "`spine get tenant sys://ai` for its phase and last"
                     + " error, `podman logs sys__ai` for its output; an answerer refused means a socket sys__ai did not make:"
                     + " `podman rm -f sys__ai` and the loop runs it again"),
+            new Row("compositor", "no converger is running", "the compositor lives in the converger: bay0 on a device; in host mode start `spine run`"),
+            new Row("compositor", "the converger has no ready compositor", "`spine get tenant sys://compositor` for its last error;"
+                    + " the log's `sway pid=` lines are sway's own output"),
+            new Row("compositor", "", "a socket that sway did not make: stop whatever serves it; the loop respawns sway in an emptied"
+                    + " directory (`spine apply` the compositor with `state: stopped`, then `running`)"),
             new Row("network", "a tenant has a network", "`podman rm -f` the container it names; the loop recreates it with network none"),
             new Row("network", "interfaces up in bay0's namespace", "something configured a network in the spine: find it"
                     + " (`ip link`) and take the interface down (`ip link set IF down`)"),

@@ -83,6 +83,7 @@ public final class Validator {
         var checks = new ArrayList<Check>();
         checks.add(within("freezer", deadline, this::freezer));
         checks.add(within("umbilical", deadline, this::umbilical));
+        checks.add(within("compositor", deadline, this::compositor));
         checks.add(within("network", deadline, this::network));
         checks.add(within("envelopes", deadline, this::envelopes));
         checks.add(within("persist", deadline, this::persist));
@@ -189,6 +190,27 @@ public final class Validator {
         return probe.path("ok").asBoolean(false)
                 ? Check.green("umbilical", probe.path("reason").asText(), Map.of())
                 : Check.red("umbilical", "sys://ai does not answer through the broker: " + probe.path("reason").asText());
+    }
+
+    /**
+     * The compositor in intent must be served by the sway the converger spawned: its Wayland socket is connected to
+     * and the SO_PEERCRED pid must be the pid the converger reports. A socket served by anything else is RED.
+     */
+    private Check compositor() {
+        Optional<spine.model.Compositor> c = desired.compositor();
+        if (c.isEmpty()) return Check.green("compositor", "no compositor in intent; nothing to check", Map.of());
+        if (c.get().state() == RunState.STOPPED) return Check.green("compositor", "sys://compositor is configured stopped", Map.of());
+        Optional<ObjectNode> reply = converger.ask(JSON.createObjectNode().put("op", "focus-status"), IO_TIMEOUT.multipliedBy(3));
+        if (reply.isEmpty()) return Check.red("compositor", "no converger is running (bay0 or spine run), so nothing owns sway");
+        long pid = reply.get().path("focus").path("observed").path("compositorPid").asLong(-1);
+        if (pid <= 0) return Check.red("compositor", "the converger has no ready compositor (spine get tenant shows its last error)");
+        java.nio.file.Path wayland = podman.sockets().waylandSocket();
+        return switch (spine.drivers.sway.Compositor.served(wayland, pid)) {
+            case spine.drivers.sway.Compositor.Readiness.Ready r -> Check.green("compositor",
+                    "sway pid " + pid + " serves " + wayland + " (SO_PEERCRED checked)", Map.of());
+            case spine.drivers.sway.Compositor.Readiness.Refused x -> Check.red("compositor", x.why());
+            case spine.drivers.sway.Compositor.Readiness.Waiting w -> Check.red("compositor", "sway pid " + pid + " does not serve its socket: " + w.why());
+        };
     }
 
     /**

@@ -187,6 +187,9 @@ class FocusIT {
         }
         assertThat(Files.readString(root.resolve("daemon.out"))).contains("step=show-workspace", "step=mark", "step=focus");
 
+        var v = podman.spine(root, "validate", "-o", "json");
+        assertThat(v.out()).as(v.toString()).contains("sway pid " + swayPid + " serves " + wayland);
+
         // the compositor is the converger's: it goes when the converger stops
         daemon.destroy();
         assertThat(daemon.waitFor(30, TimeUnit.SECONDS)).isTrue();
