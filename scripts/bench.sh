@@ -15,6 +15,8 @@
 #                               the broker (p://work) vs direct to the AI tenant's socket (from inside sys__ai), p50/p99 in µs
 #   scripts/bench.sh gate-d     in the VM (TCG): GateDVmIT's figures: umbilical round trips (broker vs direct), drift
 #                               repair latency, the governor's reaction to load and release after it
+#   scripts/bench.sh focus [N]  host: N (200) focus switches between two foot personas under spine run (returned ->
+#                               frozen/thawed/focused) vs podman pause + unpause + IPC focus of the same switch (20)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/scripts/jdk.sh"; spine_find_jdk
@@ -187,5 +189,10 @@ gate-d)
   "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
     -Dit.test=GateDVmIT -Dfailsafe.failIfNoSpecifiedTests=false | grep --line-buffered -E '^Gate D|Tests run:|FAIL'
   ;;
-*) sed -n '2,18p' "$0"; exit 2 ;;
+focus)
+  "$here/scripts/example-images.sh"
+  "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dit.test=FocusBench -Dfocus.switches="${2:-200}" -Dfailsafe.failIfNoSpecifiedTests=false | grep --line-buffered -E '^Gate E|Tests run:|FAIL'
+  ;;
+*) sed -n '2,20p' "$0"; exit 2 ;;
 esac

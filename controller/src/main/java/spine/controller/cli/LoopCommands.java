@@ -43,7 +43,7 @@ record LoopCommands(Machine m) {
                 Reconciler reconciler = m.reconciler(machinery, store, metrics);
                 var loop = new ControlLoop(reconciler, resync, m.clock());
                 machinery.startGovernor(reconciler, loop, GovernorLoop.PERIOD, m.clock());
-                machinery.onWindowEvent(loop::wake);
+                machinery.onWindowEvent(loop::wakeFocus);
                 var done = new CountDownLatch(1);
                 try (ControlSocket.Server server = ControlSocket.bind(m.root(),
                         req -> ControlProtocol.answer(req, loop, metrics, store, machinery))) {

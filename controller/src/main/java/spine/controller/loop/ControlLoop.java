@@ -26,6 +26,7 @@ public final class ControlLoop {
     private final ArrayBlockingQueue<Boolean> trigger = new ArrayBlockingQueue<>(1);
     private final List<Waiter> waiters = new ArrayList<>();
     private volatile boolean stopping;
+    private final java.util.concurrent.atomic.AtomicBoolean focusDue = new java.util.concurrent.atomic.AtomicBoolean();
     private long passesStarted; // guarded by waiters
 
     public ControlLoop(Reconciler reconciler, Duration resync, Clock clock) {
@@ -36,6 +37,15 @@ public final class ControlLoop {
 
     public void wake() {
         trigger.offer(Boolean.TRUE); // a full slot means a pass is already due: the pokes coalesce
+    }
+
+    /**
+     * A focus change or a window event: before the next full pass, a focus pass switches from the last podman
+     * observation and fresh kernel and sway reads, so a switch does not wait for {@code podman ps}.
+     */
+    public void wakeFocus() {
+        focusDue.set(true);
+        wake();
     }
 
     /** Asks for convergence and returns a future that says whether it happened by the deadline. */
@@ -70,6 +80,7 @@ public final class ControlLoop {
             synchronized (waiters) {
                 pass = ++passesStarted;
             }
+            if (focusDue.getAndSet(false)) reconciler.focusPass();
             Reconciler.PassResult r = reconciler.pass();
             settleWaiters(r, pass);
             if (stopping) break;

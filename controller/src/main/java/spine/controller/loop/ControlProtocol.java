@@ -122,7 +122,7 @@ public final class ControlProtocol {
                 reply.put("error", refused.get());
                 return;
             }
-            loop.wake();
+            loop.wakeFocus();
             reply.put("focus", name.isEmpty() ? "none" : persona.get().toString());
         } catch (StateException e) {
             reply.put("error", e.getMessage());

@@ -55,6 +55,7 @@ public final class Reconciler {
     private volatile List<String> unenforceable = List.of();
     private volatile boolean notReadBackNoted;
     private volatile Optional<String> focusNote = Optional.empty();
+    private volatile Optional<ObservedState> lastObserved = Optional.empty();
 
     public Reconciler(IntentStore store, ContainerRuntime runtime, Executor executor, BackoffTracker backoff,
                       Metrics metrics, Clock clock, KernelSide kernel) {
@@ -116,6 +117,7 @@ public final class Reconciler {
         }
         Instant now = clock.instant();
         Judged j = judge(desired, obs.state(), now, passId);
+        lastObserved = Optional.of(j.observed());
         Set<ResourceId> blocked = new TreeSet<>(backoff.blocked(now, desired.generations()));
         blocked.addAll(j.held());
         Plan runnable = j.plan().without(blocked);
@@ -264,6 +266,39 @@ public final class Reconciler {
         return new Plan(steps, plan.conflicts());
     }
 
+    /**
+     * A focus switch without podman: the focus steps planned from the last pass's podman observation and a fresh read
+     * of the freezers and the windows, run at once; the full pass that follows checks everything against podman. A
+     * persona that went away since then fails its freeze (logged) and the next pass plans from what is there.
+     */
+    public void focusPass() {
+        Optional<ObservedState> seen = lastObserved;
+        if (seen.isEmpty()) return;
+        String passId = "f" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
+        long t0 = System.nanoTime();
+        try {
+            IntentStore.Loaded loaded = store.load();
+            if (!loaded.errors().isEmpty()) return; // the full pass says why
+            DesiredState desired = loaded.effective();
+            KernelState k = kernel.observe(seen.get());
+            lastKernel = k;
+            Optional<ResourceId> focus = store.focus().map(IntentStore.Focus::persona);
+            FocusPlanner.Result r = FocusPlanner.plan(focus, desired, seen.get(), k, kernel.screen(seen.get()));
+            if (!r.steps().isEmpty()) {
+                var planned = r.steps().stream().map(s -> new Plan.PlannedStep(PlanPhase.FOCUS, s)).toList();
+                executor.execute(new Plan(planned, List.of()), passId);
+                lastKernel = kernel.observe(seen.get()); // what the switch left, for spine get focus
+                kernel.screen(seen.get());
+            }
+            LOG.log(System.Logger.Level.INFO, "focus pass finished pass={0} steps={1} ms={2}", passId, r.steps().size(),
+                    (System.nanoTime() - t0) / 1_000_000);
+        } catch (StateException e) {
+            LOG.log(System.Logger.Level.ERROR, "focus pass failed pass={0} error=\"{1}\"", passId, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "focus pass threw: a bug pass=" + passId, e);
+        }
+    }
+
     /** The earliest moment a deferred step may run: a failure's back-off or a crash loop's next try. */
     public Optional<Instant> nextRetry() {
         Optional<Instant> a = backoff.nextRetry(), b = nextCrashTry;
@@ -276,6 +311,7 @@ public final class Reconciler {
         ContainerRuntime.Observation again = runtime.observe();
         if (!again.ok()) return false;
         Judged j = judge(desired, again.state(), clock.instant(), passId);
+        lastObserved = Optional.of(j.observed());
         if (!j.plan().steps().isEmpty()) return false;
         recordSettled(desired, j.observed(), j.plan(), j.exited(), passId);
         return j.plan().conflicts().isEmpty();

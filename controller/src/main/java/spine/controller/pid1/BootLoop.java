@@ -136,7 +136,7 @@ final class BootLoop {
                 clock, machinery);
         ControlLoop l = new ControlLoop(reconciler, Duration.ofSeconds(30), clock);
         machinery.startGovernor(reconciler, l, GovernorLoop.PERIOD, clock);
-        machinery.onWindowEvent(l::wake);
+        machinery.onWindowEvent(l::wakeFocus);
         try (machinery; ControlSocket.Server server = ControlSocket.bind(root, req -> ControlProtocol.answer(req, l, metrics, db, machinery))) {
             loop = l;
             if (stopping) return;

@@ -224,6 +224,11 @@ class FocusIT {
     }
 
     private Path cgroup(String container) throws IOException {
+        return cgroupOf(podman, container);
+    }
+
+    /** A container's own cgroup v2 directory, from /proc/PID/cgroup of its main pid. */
+    static Path cgroupOf(PodmanHarness podman, String container) throws IOException {
         String pid = podman.podman("inspect", "--format", "{{.State.Pid}}", container).stdout().strip();
         String line = Files.readAllLines(Path.of("/proc", pid, "cgroup")).stream().filter(l -> l.startsWith("0::")).findFirst().orElseThrow();
         String path = line.substring(3);
