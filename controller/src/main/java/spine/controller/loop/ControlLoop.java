@@ -26,7 +26,7 @@ public final class ControlLoop {
     private final ArrayBlockingQueue<Boolean> trigger = new ArrayBlockingQueue<>(1);
     private final List<Waiter> waiters = new ArrayList<>();
     private volatile boolean stopping;
-    private final java.util.concurrent.atomic.AtomicBoolean focusDue = new java.util.concurrent.atomic.AtomicBoolean();
+    private final ArrayBlockingQueue<Boolean> focusTrigger = new ArrayBlockingQueue<>(1);
     private long passesStarted; // guarded by waiters
 
     public ControlLoop(Reconciler reconciler, Duration resync, Clock clock) {
@@ -40,12 +40,12 @@ public final class ControlLoop {
     }
 
     /**
-     * A focus change or a window event: before the next full pass, a focus pass switches from the last podman
-     * observation and fresh kernel and sway reads, so a switch does not wait for {@code podman ps}.
+     * A focus change, a window event, or a full pass that found focus not converged: the focus thread runs a focus
+     * pass (the last podman observation, fresh freezer and sway reads) at once, beside any full pass in progress, so
+     * a switch never waits for {@code podman ps}. Wake-ups coalesce.
      */
     public void wakeFocus() {
-        focusDue.set(true);
-        wake();
+        focusTrigger.offer(Boolean.TRUE);
     }
 
     /** Asks for convergence and returns a future that says whether it happened by the deadline. */
@@ -75,12 +75,13 @@ public final class ControlLoop {
 
     public void run() {
         LOG.log(System.Logger.Level.INFO, "loop started resync_s={0}", resync.toSeconds());
+        reconciler.handFocusTo(this::wakeFocus);
+        Thread focus = Thread.ofPlatform().name("focus").daemon().start(this::focusLoop);
         while (!stopping) {
             long pass;
             synchronized (waiters) {
                 pass = ++passesStarted;
             }
-            if (focusDue.getAndSet(false)) reconciler.focusPass();
             Reconciler.PassResult r = reconciler.pass();
             settleWaiters(r, pass);
             if (stopping) break;
@@ -100,7 +101,21 @@ public final class ControlLoop {
             }
         }
         settleAll(false);
+        focus.interrupt();
         LOG.log(System.Logger.Level.INFO, "loop stopped");
+    }
+
+    /** The focus thread: a focus pass per wake-up (they coalesce), then a full pass to confirm what it did. */
+    private void focusLoop() {
+        while (!stopping) {
+            try {
+                focusTrigger.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (stopping) return;
+            if (reconciler.focusPass()) wake();
+        }
     }
 
     private Duration untilNextDeadline() {

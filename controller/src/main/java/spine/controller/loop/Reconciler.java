@@ -56,6 +56,7 @@ public final class Reconciler {
     private volatile boolean notReadBackNoted;
     private volatile Optional<String> focusNote = Optional.empty();
     private volatile Optional<ObservedState> lastObserved = Optional.empty();
+    private volatile Optional<Runnable> focusHandOff = Optional.empty();
 
     public Reconciler(IntentStore store, ContainerRuntime runtime, Executor executor, BackoffTracker backoff,
                       Metrics metrics, Clock clock, KernelSide kernel) {
@@ -72,6 +73,14 @@ public final class Reconciler {
     public Reconciler(IntentStore store, ContainerRuntime runtime, Executor executor, BackoffTracker backoff,
                       Metrics metrics, Clock clock) {
         this(store, runtime, executor, backoff, metrics, clock, KernelSide.NONE);
+    }
+
+    /**
+     * With a focus thread (a lasting converger): full passes plan focus steps but hand them to it instead of running
+     * them, so freezers and windows have one writer and a switch never waits behind {@code podman ps}.
+     */
+    public void handFocusTo(Runnable focusThread) {
+        focusHandOff = Optional.of(focusThread);
     }
 
     /** What the last pass read from the kernel. */
@@ -121,6 +130,11 @@ public final class Reconciler {
         Set<ResourceId> blocked = new TreeSet<>(backoff.blocked(now, desired.generations()));
         blocked.addAll(j.held());
         Plan runnable = j.plan().without(blocked);
+        if (focusHandOff.isPresent() && runnable.steps().stream().anyMatch(s -> s.phase() == PlanPhase.FOCUS)) {
+            // the focus thread switches (one writer of freezers and windows); this pass counts them as pending
+            runnable = new Plan(runnable.steps().stream().filter(s -> s.phase() != PlanPhase.FOCUS).toList(), runnable.conflicts());
+            focusHandOff.get().run();
+        }
         Plan plan = j.plan();
         LOG.log(System.Logger.Level.INFO, "pass planned pass={0} resources={1} containers={2} steps={3} deferred={4} conflicts={5}",
                 passId, desired.specs().size(), obs.state().containers().size(), runnable.steps().size(),
@@ -270,15 +284,16 @@ public final class Reconciler {
      * A focus switch without podman: the focus steps planned from the last pass's podman observation and a fresh read
      * of the freezers and the windows, run at once; the full pass that follows checks everything against podman. A
      * persona that went away since then fails its freeze (logged) and the next pass plans from what is there.
+     * Returns whether it ran steps.
      */
-    public void focusPass() {
+    public synchronized boolean focusPass() {
         Optional<ObservedState> seen = lastObserved;
-        if (seen.isEmpty()) return;
+        if (seen.isEmpty()) return false;
         String passId = "f" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
         long t0 = System.nanoTime();
         try {
             IntentStore.Loaded loaded = store.load();
-            if (!loaded.errors().isEmpty()) return; // the full pass says why
+            if (!loaded.errors().isEmpty()) return false; // the full pass says why
             DesiredState desired = loaded.effective();
             KernelState k = kernel.observe(seen.get());
             lastKernel = k;
@@ -292,11 +307,13 @@ public final class Reconciler {
             }
             LOG.log(System.Logger.Level.INFO, "focus pass finished pass={0} steps={1} ms={2}", passId, r.steps().size(),
                     (System.nanoTime() - t0) / 1_000_000);
+            return !r.steps().isEmpty();
         } catch (StateException e) {
             LOG.log(System.Logger.Level.ERROR, "focus pass failed pass={0} error=\"{1}\"", passId, e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "focus pass threw: a bug pass=" + passId, e);
         }
+        return false;
     }
 
     /** The earliest moment a deferred step may run: a failure's back-off or a crash loop's next try. */
