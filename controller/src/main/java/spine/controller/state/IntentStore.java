@@ -42,7 +42,7 @@ import spine.model.spec.SpecParser;
  */
 public final class IntentStore implements AutoCloseable {
     /** The version of the newest migration under db/migration; a test keeps the two in step. */
-    public static final int SCHEMA_VERSION = 3;
+    public static final int SCHEMA_VERSION = 4;
     private static final System.Logger LOG = System.getLogger("state");
     private static final int BUSY_TIMEOUT_MS = 10_000;
 

@@ -95,11 +95,22 @@ class CompositorIT {
     @Test
     void aSigtermThatIsIgnoredIsFollowedBySigkill() throws IOException {
         // as sway does before it finished starting: a compositor that ignores SIGTERM
-        sway = Compositor.spawn(launch(List.of("/bin/sh", "-c", "trap '' TERM; while :; do sleep 1; done")));
+        sway = Compositor.spawn(launch(List.of("/bin/sh", "-c", "trap '' TERM; touch \"$XDG_RUNTIME_DIR/trapped\"; while :; do sleep 1; done")));
+        // stop only once the trap is set: a SIGTERM before it would kill the shell at once and prove nothing
+        for (int i = 0; i < 200 && !Files.exists(dir.resolve("trapped")); i++) sleep(25);
+        assertThat(dir.resolve("trapped")).exists();
         long t0 = System.nanoTime();
         sway.stop(Duration.ofMillis(500));
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertThat(sway.alive()).isFalse();
         assertThat(ms).as("stop took ms").isBetween(450L, 6_000L);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
