@@ -43,7 +43,7 @@ record FocusCommand(Machine m) {
             }
             if (reply.has("error")) {
                 m.err().println("spine: " + reply.path("error").asText());
-                return reply.path("error").asText().startsWith("no persona") ? ExitCode.INVALID : ExitCode.UNAVAILABLE;
+                return reply.path("invalid").asBoolean(false) ? ExitCode.INVALID : ExitCode.UNAVAILABLE;
             }
             m.out().println("focus " + word + " recorded; the converger switches");
             return ExitCode.OK;

@@ -158,10 +158,6 @@ record GetCommand(Machine m) {
     }
 
     /**
-     * {@code spine get governor}: the level, the last sample and the changes, from the running converger (the
-     * governor lives in it, nothing of it is stored).
-     */
-    /**
      * {@code spine get focus}: desired focus from intent, observed (freezers, the visible workspace, the focused
      * window) from the running converger's last pass. Without a converger, the desired focus alone.
      */
@@ -170,10 +166,7 @@ record GetCommand(Machine m) {
         Optional<ControlSocket.Client> daemon = ControlSocket.connect(m.root());
         JsonNode f;
         if (daemon.isPresent()) {
-            ObjectNode reply;
-            try (ControlSocket.Client c = daemon.get()) {
-                reply = c.request(JsonNodeFactory.instance.objectNode().put("op", "focus-status"), java.time.Duration.ofSeconds(10));
-            }
+            ObjectNode reply = ask(daemon.get(), "focus-status");
             if (reply.has("error")) {
                 m.err().println("spine: " + reply.path("error").asText());
                 return ExitCode.UNAVAILABLE;
@@ -209,16 +202,24 @@ record GetCommand(Machine m) {
         return ExitCode.OK;
     }
 
+    /** One request with no arguments to the running converger, which is closed after its answer. */
+    private static ObjectNode ask(ControlSocket.Client daemon, String op) throws StateException {
+        try (ControlSocket.Client c = daemon) {
+            return c.request(JsonNodeFactory.instance.objectNode().put("op", op), java.time.Duration.ofSeconds(10));
+        }
+    }
+
+    /**
+     * {@code spine get governor}: the level, the last sample and the changes, from the running converger (the
+     * governor lives in it, nothing of it is stored).
+     */
     private int governor(Args args) throws StateException {
         Optional<ControlSocket.Client> daemon = ControlSocket.connect(m.root());
         if (daemon.isEmpty()) {
             m.err().println("spine: no converger runs under " + m.root() + " (bay0 or spine run); the governor lives in it");
             return ExitCode.UNAVAILABLE;
         }
-        ObjectNode reply;
-        try (ControlSocket.Client c = daemon.get()) {
-            reply = c.request(JsonNodeFactory.instance.objectNode().put("op", "governor"), java.time.Duration.ofSeconds(10));
-        }
+        ObjectNode reply = ask(daemon.get(), "governor");
         if (reply.has("error")) {
             m.err().println("spine: the converger has no governor: " + reply.path("error").asText());
             return ExitCode.UNAVAILABLE;

@@ -112,6 +112,7 @@ public final class ControlProtocol {
             ResourceId.Result r = ResourceId.parse(spine.model.Kind.PERSONA, name);
             if (!r.ok()) {
                 reply.put("error", r.error());
+                reply.put("invalid", true);
                 return;
             }
             persona = Optional.of(r.id());
@@ -120,6 +121,7 @@ public final class ControlProtocol {
             Optional<String> refused = store.setFocus(persona, req.path("peerUid").asLong(-1));
             if (refused.isPresent()) {
                 reply.put("error", refused.get());
+                reply.put("invalid", true);
                 return;
             }
             loop.wakeFocus();

@@ -252,11 +252,6 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
         return sway.map(d -> d.apply(s)).orElseGet(() -> new StepResult.Failed("no compositor connection in this process", true));
     }
 
-    /** The compositor's sway driver, set while a compositor is ready and connected. */
-    public void sway(Optional<spine.drivers.sway.SwayDriver> driver) {
-        sway = driver;
-    }
-
     /**
      * The host directories a container mounts, made before it runs or starts; the reason when they cannot be. The run
      * directory is a tmpfs, gone after a reboot, while stopped containers that mount from it stay in podman's storage:

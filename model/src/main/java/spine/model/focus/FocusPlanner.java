@@ -55,14 +55,15 @@ public final class FocusPlanner {
                         + " background persona freezes, so none of its surfaces is scanned out"));
             }
         }
-        for (CgroupView c : running(observed, kernel)) {
+        List<CgroupView> running = running(observed, kernel);
+        for (CgroupView c : running) {
             boolean foreground = focus.equals(Optional.of(c.id()));
             boolean freezing = c.file("cgroup.freeze").map("1"::equals).orElse(false);
             if (!foreground && focus.isPresent() && !freezing) {
                 steps.add(new Step.Freeze(c.id(), c.cgroup(), "background persona; focus is " + focus.get()));
             }
         }
-        for (CgroupView c : running(observed, kernel)) {
+        for (CgroupView c : running) {
             boolean foreground = focus.equals(Optional.of(c.id()));
             boolean frozen = c.file("cgroup.freeze").map("1"::equals).orElse(false) || c.frozen();
             if (frozen && (foreground || focus.isEmpty())) {
