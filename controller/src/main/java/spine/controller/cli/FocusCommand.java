@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import spine.controller.state.ControlSocket;
+import spine.controller.state.ConvergeLock;
 import spine.controller.state.IntentStore;
 import spine.controller.state.LogFile;
 import spine.controller.state.StateException;
@@ -21,6 +22,9 @@ import spine.model.ResourceId;
 record FocusCommand(Machine m) {
     /** The control request is one small transaction; this bound only guards against a converger that hangs. */
     private static final Duration ANSWER = Duration.ofSeconds(5);
+    /** A converger that holds the lock but does not answer yet (starting, or between bind and listen) gets this long. */
+    private static final int CONNECT_ATTEMPTS = 10;
+    private static final Duration CONNECT_PAUSE = Duration.ofMillis(100);
 
     int focus(Args args) throws UsageException, StateException {
         args.allowOnly(Command.FOCUS);
@@ -35,27 +39,63 @@ record FocusCommand(Machine m) {
             persona = Optional.of(r.id());
         }
         String word = persona.map(ResourceId::toString).orElse("none");
-        Optional<ControlSocket.Client> daemon = ControlSocket.connect(m.root());
-        if (daemon.isPresent()) {
-            ObjectNode reply;
-            try (ControlSocket.Client c = daemon.get()) {
-                reply = c.request(JsonNodeFactory.instance.objectNode().put("op", "focus").put("persona", persona.isEmpty() ? "" : word), ANSWER);
+        try (LogFile log = m.openLog()) {
+            boolean convergerRuns = false;
+            for (int attempt = 0; ; attempt++) {
+                Optional<ControlSocket.Client> daemon = ControlSocket.connect(m.root());
+                if (daemon.isPresent()) return viaConverger(daemon.get(), persona, word);
+                // no answer: no converger runs, or one is starting or closing its socket; the lock tells which
+                if (lockIsFree()) break;
+                if (attempt == CONNECT_ATTEMPTS) {
+                    convergerRuns = true;
+                    break;
+                }
+                sleep(CONNECT_PAUSE);
             }
-            if (reply.has("error")) {
-                m.err().println("spine: " + reply.path("error").asText());
-                return reply.path("invalid").asBoolean(false) ? ExitCode.INVALID : ExitCode.UNAVAILABLE;
+            try (IntentStore store = IntentStore.open(m.root(), m.clock())) {
+                Optional<String> refused = store.setFocus(persona, IntentStore.ownUid());
+                if (refused.isPresent()) {
+                    m.err().println("spine: " + refused.get());
+                    return ExitCode.INVALID;
+                }
             }
-            m.out().println("focus " + word + " recorded; the converger switches");
+            m.out().println("focus " + word + (convergerRuns
+                    ? " recorded; the converger holding spine/converge.lock did not answer on its control socket,"
+                      + " so the switch waits for its next pass (see spine.log)"
+                    : " recorded; no converger runs, so the next spine run or boot switches"));
             return ExitCode.OK;
         }
-        try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), m.clock())) {
-            Optional<String> refused = store.setFocus(persona, IntentStore.ownUid());
-            if (refused.isPresent()) {
-                m.err().println("spine: " + refused.get());
-                return ExitCode.INVALID;
-            }
+    }
+
+    /** True when no converger holds the lock; a caller who may not take it (not root) cannot tell, and goes on. */
+    private boolean lockIsFree() {
+        try {
+            Optional<ConvergeLock> lock = ConvergeLock.tryAcquire(m.root(), "spine focus");
+            lock.ifPresent(ConvergeLock::close);
+            return lock.isPresent();
+        } catch (StateException e) {
+            return true;
         }
-        m.out().println("focus " + word + " recorded; no converger runs, so the next spine run or boot switches");
+    }
+
+    private int viaConverger(ControlSocket.Client daemon, Optional<ResourceId> persona, String word) throws StateException {
+        ObjectNode reply;
+        try (ControlSocket.Client c = daemon) {
+            reply = c.request(JsonNodeFactory.instance.objectNode().put("op", "focus").put("persona", persona.isEmpty() ? "" : word), ANSWER);
+        }
+        if (reply.has("error")) {
+            m.err().println("spine: " + reply.path("error").asText());
+            return reply.path("invalid").asBoolean(false) ? ExitCode.INVALID : ExitCode.UNAVAILABLE;
+        }
+        m.out().println("focus " + word + " recorded; the converger switches");
         return ExitCode.OK;
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -182,7 +182,9 @@ public final class ControlSocket {
         try {
             return Optional.of(new Client(AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(path))));
         } catch (IOException e) {
-            return Optional.empty(); // a stale file left by a daemon that died: nobody is listening
+            // a stale file left by a daemon that died, or one that is closing: nobody is listening
+            LOG.log(System.Logger.Level.INFO, "control socket did not answer path={0} error=\"{1}\"", path, e.getMessage());
+            return Optional.empty();
         }
     }
 

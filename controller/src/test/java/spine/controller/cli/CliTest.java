@@ -74,6 +74,32 @@ class CliTest {
     }
 
     @Test
+    void focusWaitsForAConvergerThatHoldsTheLockButHasNotBoundItsSocketYet() throws Exception {
+        var spineRoot = new spine.controller.state.SpineRoot(root);
+        var asked = new java.util.concurrent.atomic.AtomicReference<String>();
+        try (var lock = spine.controller.state.ConvergeLock.tryAcquire(spineRoot, "test converger").orElseThrow()) {
+            // a spine run that took the lock and binds its control socket 300 ms later, as a starting one does
+            Thread late = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(300);
+                    var server = spine.controller.state.ControlSocket.bind(spineRoot, req -> {
+                        asked.set(req.path("op").asText() + " " + req.path("persona").asText());
+                        return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("ok", true);
+                    });
+                    Thread.sleep(3000);
+                    server.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThat(spine("focus", "p://work")).as(err()).isZero();
+            late.interrupt();
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("focus p://work recorded; the converger switches");
+        assertThat(asked.get()).isEqualTo("focus p://work");
+    }
+
+    @Test
     void missingFileAndEmptyDirectoryAreClear() throws IOException {
         assertThat(spine("diff", "-f", specs.resolve("nope.yaml").toString())).isEqualTo(ExitCode.INVALID);
         assertThat(err()).contains("nope.yaml:1:1: no such file; check the path given to -f");

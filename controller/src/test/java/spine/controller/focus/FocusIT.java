@@ -220,7 +220,22 @@ class FocusIT {
     private void focus(String persona) {
         var r = podman.spine(root, "focus", persona);
         assertThat(r.exit()).as(r.toString()).isZero();
-        assertThat(r.out()).contains("recorded; the converger switches");
+        assertThat(r.out()).as(this::daemonState).contains("recorded; the converger switches");
+    }
+
+    /** What the converger was doing when a request missed it: alive or not, and the end of its output. */
+    private String daemonState() {
+        return "spine run alive=" + daemon.isAlive() + "\ndaemon.out ends:\n" + tail(root.resolve("daemon.out"))
+                + "\nspine.log ends:\n" + tail(root.resolve("spine/spine.log"));
+    }
+
+    private static String tail(Path file) {
+        try {
+            String s = Files.readString(file);
+            return s.substring(Math.max(0, s.length() - 4000));
+        } catch (IOException e) {
+            return "(cannot read " + file + ": " + e.getMessage() + ")";
+        }
     }
 
     private Path cgroup(String container) throws IOException {
