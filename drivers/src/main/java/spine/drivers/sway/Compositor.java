@@ -46,7 +46,8 @@ public final class Compositor implements AutoCloseable {
             if (Files.isExecutable(Path.of("/usr/bin/setpriv"))) {
                 return List.of("/usr/bin/setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "--");
             }
-            return List.of("/bin/su", "-m", "-s", "/bin/sh", user.orElse(Integer.toString(uid)), "-c", "exec \"$0\" \"$@\"");
+            // "--" ends su's options: busybox permutes argv, so sway's own "-c CONFIG" would otherwise replace su's -c
+            return List.of("/bin/su", "-m", "-s", "/bin/sh", "-c", "exec \"$0\" \"$@\"", "--", user.orElse(Integer.toString(uid)));
         }
 
         /** The environment of a headless sway with the pixman renderer (the VM, machines without a GPU). */
