@@ -34,7 +34,7 @@ class SpecParserFuzzTest {
 
     private static List<String> seeds() throws IOException {
         var out = new ArrayList<String>();
-        for (Path dir : List.of(Path.of("../specs/examples"), Path.of("src/test/resources/golden"))) {
+        for (Path dir : List.of(Path.of("../specs/examples"), Path.of("../specs/display"), Path.of("src/test/resources/golden"))) {
             try (Stream<Path> files = Files.walk(dir)) {
                 for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
                     out.add(Files.readString(f, StandardCharsets.UTF_8));
