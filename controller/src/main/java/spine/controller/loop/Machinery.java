@@ -42,6 +42,8 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     private volatile KernelState lastKernel = KernelState.empty();
     private volatile Optional<Screen> lastScreen = Optional.empty();
     private volatile Optional<Running> compositor = Optional.empty();
+    /** Held while the command connection to sway is replaced (not the monitor, which a spawn holds for seconds). */
+    private final Object reconnecting = new Object();
     private volatile Runnable onWindowEvent = () -> { };
     private volatile String swayBinary = "/usr/bin/sway";
     private volatile String swayConfig = "/etc/spine/sway/config";
@@ -249,7 +251,44 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
 
     /** A window step goes to the compositor's sway connection; without one it waits (the planner plans none then). */
     private StepResult windows(Step s) {
-        return sway.map(d -> d.apply(s)).orElseGet(() -> new StepResult.Failed("no compositor connection in this process", true));
+        return connected().map(d -> d.apply(s)).orElseGet(() -> new StepResult.Failed("no compositor connection in this process", true));
+    }
+
+    /**
+     * The sway driver on the command connection. A request that failed halfway (sway hung past the read timeout)
+     * closes that connection, since a late reply would be read as the next request's; the next use connects again to
+     * the same sway, its SO_PEERCRED pid checked as at spawn. Empty while that fails (the window steps wait).
+     */
+    private Optional<spine.drivers.sway.SwayDriver> connected() {
+        Optional<Running> r = compositor;
+        if (r.isEmpty() || sway.isEmpty() || r.get().commands().isOpen()) return sway;
+        // not the monitor of spawn and stop, which a spawn holds for up to READY_BOUND: a focus pass must not wait that long
+        synchronized (reconnecting) {
+            return reconnect(r.get());
+        }
+    }
+
+    private Optional<spine.drivers.sway.SwayDriver> reconnect(Running r) {
+        if (compositor.isEmpty() || compositor.get() != r) return sway; // spawned, stopped or reconnected meanwhile
+        if (r.commands().isOpen()) return sway;
+        var c = r.process();
+        if (!c.alive()) return Optional.empty();
+        try {
+            var commands = spine.drivers.sway.SwaySocket.connect(c.ipc(), java.time.Duration.ofSeconds(5));
+            if (commands.peerPid() != c.pid()) {
+                LOG.log(System.Logger.Level.WARNING, "sway IPC reconnect refused: {0} is served by pid {1}, not by sway pid {2}",
+                        c.ipc(), commands.peerPid(), c.pid());
+                commands.close();
+                return Optional.empty();
+            }
+            compositor = Optional.of(new Running(c, r.backend(), commands, r.events()));
+            sway = Optional.of(new spine.drivers.sway.SwayDriver(commands));
+            LOG.log(System.Logger.Level.INFO, "sway IPC reconnected pid={0} (the last request failed halfway)", c.pid());
+            return sway;
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "sway IPC reconnect failed pid={0} error=\"{1}\"", c.pid(), e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /**
@@ -288,7 +327,7 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
      */
     @Override
     public Optional<Screen> screen(ObservedState observed) {
-        Optional<spine.drivers.sway.SwayDriver> d = sway;
+        Optional<spine.drivers.sway.SwayDriver> d = connected();
         if (d.isEmpty()) return Optional.empty();
         try {
             Screen s = d.get().observe().owned(pid -> ownerOf(pid, observed));

@@ -61,13 +61,29 @@ public final class SwaySocket implements SwayIpc, AutoCloseable {
         return path;
     }
 
+    /**
+     * One request and its reply. A request that fails halfway (a read timeout while sway hangs, a short read, a reply of
+     * another type) leaves its reply, or part of it, in the stream, where the next request would read it as its own:
+     * so the connection is closed, and later requests fail until the owner connects again ({@link #isOpen()}).
+     */
     @Override
     public synchronized String send(int type, String payload) throws IOException {
-        write(type, payload);
-        Frame f = read();
-        // the reply carries the request's type; an event (high bit set) cannot arrive on a connection that never subscribed
-        if (f.type() != type) throw new IOException("sway answered message type " + type + " with type " + f.type());
-        return f.payload();
+        if (socket.isClosed()) throw new IOException("the IPC connection to sway at " + path + " is closed; connect again");
+        try {
+            write(type, payload);
+            Frame f = read();
+            // the reply carries the request's type; an event (high bit set) cannot arrive on a connection that never subscribed
+            if (f.type() != type) throw new IOException("sway answered message type " + type + " with type " + f.type());
+            return f.payload();
+        } catch (IOException e) {
+            socket.close();
+            throw new IOException(e.getMessage() + " (connection closed: its replies would no longer match its requests)", e);
+        }
+    }
+
+    /** False once a request failed halfway or the connection was closed: connect again before the next request. */
+    public boolean isOpen() {
+        return !socket.isClosed();
     }
 
     /** Subscribes this connection to events, e.g. {@code ["window"]}; afterwards read them with {@link #read()}. */
