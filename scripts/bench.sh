@@ -17,6 +17,8 @@
 #                               repair latency, the governor's reaction to load and release after it
 #   scripts/bench.sh focus [N]  host: N (200) focus switches between two foot personas under spine run (returned ->
 #                               frozen/thawed/focused) vs podman pause + unpause + IPC focus of the same switch (20)
+#   scripts/bench.sh focus-vm [N]  the same in the VM (TCG), on the image's JRE: N (200) switches through the control
+#                               socket request spine focus sends vs the podman way (20); the image's size
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/scripts/jdk.sh"; spine_find_jdk
@@ -194,5 +196,9 @@ focus)
   "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
     -Dit.test=FocusBench -Dfocus.switches="${2:-200}" -Dfailsafe.failIfNoSpecifiedTests=false | grep --line-buffered -E '^Gate E|Tests run:|FAIL'
   ;;
-*) sed -n '2,20p' "$0"; exit 2 ;;
+focus-vm)
+  "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dit.test=GateEVmBench -Dfocus.switches="${2:-200}" -Dfailsafe.failIfNoSpecifiedTests=false | grep --line-buffered -E '^Gate E|^20..-|Tests run:|FAIL'
+  ;;
+*) sed -n '2,22p' "$0"; exit 2 ;;
 esac

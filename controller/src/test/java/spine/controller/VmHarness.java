@@ -176,6 +176,32 @@ public final class VmHarness implements AutoCloseable {
         shell(sb.toString(), Duration.ofSeconds(30));
     }
 
+    /** Writes a binary file in the VM through the shell: base64 lines short enough for the console's line limit. */
+    public void writeBytes(String path, byte[] bytes) throws IOException, InterruptedException {
+        String b64 = java.util.Base64.getEncoder().encodeToString(bytes);
+        shell(": > " + path + ".b64", Duration.ofSeconds(30));
+        for (int i = 0; i < b64.length(); i += 2000) {
+            shell("echo " + b64.substring(i, Math.min(b64.length(), i + 2000)) + " >> " + path + ".b64", Duration.ofSeconds(30));
+        }
+        shell("base64 -d " + path + ".b64 > " + path + " && rm " + path + ".b64", Duration.ofSeconds(30));
+    }
+
+    /** Reads a file of the VM through the shell, base64-encoded on the console (small files: screenshots, logs). */
+    public byte[] readBytes(String path) throws IOException, InterruptedException {
+        String want = shell("md5sum " + path, Duration.ofSeconds(60)).strip().split("\\s+")[0];
+        for (int attempt = 1; ; attempt++) {
+            // a console line of bay0's landing inside the output spoils it; the checksum tells, and a second read mends it
+            String b64 = shell("base64 " + path, Duration.ofSeconds(120));
+            byte[] bytes = java.util.Base64.getMimeDecoder().decode(b64.replaceAll("[^A-Za-z0-9+/=]", ""));
+            try {
+                String got = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(bytes));
+                if (got.equals(want) || attempt == 3) return bytes;
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
     /** Polls the VM's podman until {@code ref} is in its storage (bay0 loads built-in images after init complete). */
     public boolean imageLoaded(String ref, int attempts) throws IOException, InterruptedException {
         for (int i = 0; i < attempts; i++) {

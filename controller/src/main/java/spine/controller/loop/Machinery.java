@@ -42,6 +42,8 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     private volatile KernelState lastKernel = KernelState.empty();
     private volatile Optional<Screen> lastScreen = Optional.empty();
     private volatile Optional<Running> compositor = Optional.empty();
+    /** podman's last answer: a start looks up whether the container mounts the Wayland socket (its display label). */
+    private volatile ObservedState lastObservation = ObservedState.empty();
     /** Held while the command connection to sway is replaced (not the monitor, which a spawn holds for seconds). */
     private final Object reconnecting = new Object();
     private volatile Runnable onWindowEvent = () -> { };
@@ -96,7 +98,32 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
 
     @Override
     public Observation observe() {
-        return podman.observe();
+        Observation o = podman.observe();
+        lastObservation = o.state();
+        return o;
+    }
+
+    /**
+     * Why a persona with a display may not run or start now, if it may not: podman mounts whatever serves the
+     * Wayland socket's path at that moment, so the path must be served (SO_PEERCRED) by the sway this converger
+     * spawned. Anything else there (a socket planted while sway restarts, a stale one) would get the persona's
+     * windows and input; the persona waits instead, and the refusal is logged.
+     */
+    private Optional<String> displayNotServed(ResourceId persona) {
+        Path wayland = podman.sockets().waylandSocket();
+        Optional<Running> r = compositor;
+        if (r.isEmpty() || !r.get().process().alive()) {
+            return Optional.of("the compositor is not ready (this converger runs no sway); a persona with a display waits for it");
+        }
+        return switch (spine.drivers.sway.Compositor.served(wayland, r.get().process().pid())) {
+            case spine.drivers.sway.Compositor.Readiness.Ready ready -> Optional.empty();
+            case spine.drivers.sway.Compositor.Readiness.Waiting w ->
+                    Optional.of("the compositor is not ready (" + w.why() + "); a persona with a display waits for it");
+            case spine.drivers.sway.Compositor.Readiness.Refused x -> {
+                LOG.log(System.Logger.Level.WARNING, "display refused target={0}: {1}", persona, x.why());
+                yield Optional.of(x.why() + "; " + persona + " waits for the compositor's own socket");
+            }
+        };
     }
 
     @Override
@@ -104,13 +131,14 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
         return switch (step) {
             case Step.RunContainer s -> {
                 Optional<String> why = prepare(s.target(), s.container().umbilical());
-                if (why.isEmpty() && s.container().display() && !spine.drivers.sway.Compositor.present(podman.sockets().waylandSocket())) {
-                    why = Optional.of("the compositor is not ready (no " + podman.sockets().waylandSocket() + "); a persona with a display waits for it");
-                }
+                if (why.isEmpty() && s.container().display()) why = displayNotServed(s.target());
                 yield why.isPresent() ? new StepResult.Failed(why.get(), true) : podman.apply(s);
             }
             case Step.StartContainer s -> {
                 Optional<String> why = prepare(s.target(), true);
+                boolean display = Optional.ofNullable(lastObservation.spine().get(s.target()))
+                        .map(c -> "true".equals(c.labels().get(spine.model.Labels.DISPLAY))).orElse(false);
+                if (why.isEmpty() && display) why = displayNotServed(s.target());
                 yield why.isPresent() ? new StepResult.Failed(why.get(), true) : podman.apply(s);
             }
             case Step.StopContainer s -> podman.apply(s);

@@ -206,6 +206,7 @@ public final class PodmanDriver implements ContainerRuntime {
         label(a, Labels.KIND, spec.id().kind().cliName());
         label(a, Labels.SPEC_HASH, spec.specHash());
         label(a, Labels.GENERATION, Long.toString(generation));
+        if (spec.display()) label(a, Labels.DISPLAY, "true");
         a.add("--network");
         a.add(spec.network() == NetworkMode.PRIVATE ? "private" : "none");
         Envelope e = spec.limits();

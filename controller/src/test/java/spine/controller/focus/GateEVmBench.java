@@ -1,0 +1,58 @@
+package spine.controller.focus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import spine.controller.VmHarness;
+
+/**
+ * The switch benchmark of docs/BENCHMARKS.md in the VM (not run by CI; {@code scripts/bench.sh focus-vm}): boots the
+ * image, applies the display examples, copies {@link VmFocusBench} in and runs it on the image's JRE beside spine.jar.
+ */
+class GateEVmBench {
+    private static final int N = Integer.getInteger("focus.switches", 200);
+    private static final Duration CMD = Duration.ofSeconds(180);
+
+    @Test
+    void switchLatencyInTheVm(@TempDir Path dir) throws Exception {
+        VmHarness.ensureImage();
+        Path disk = VmHarness.persistDisk(dir);
+        try (VmHarness vm = VmHarness.boot(dir, Duration.ofSeconds(3600), "--persist", disk.toString())) {
+            vm.await("bay0: init complete", Duration.ofSeconds(300));
+            vm.await("spine# ", Duration.ofSeconds(60));
+            assertThat(vm.imageLoaded("localhost/spine/foot:1", 30)).isTrue();
+            assertThat(vm.shell("spine apply -f /usr/share/spine/display; echo exit=$?", Duration.ofSeconds(600))).contains("exit=0");
+            List<String> marks = List.of();
+            for (int i = 0; i < 120 && !(marks.contains("p://work") && marks.contains("p://games")); i++) {
+                String tree = vm.shell("SWAYSOCK=/run/spine/compositor/ipc.sock swaymsg -r -t get_tree", CMD);
+                if (tree.contains("{")) marks = GateEVmIT.windowMarks(new ObjectMapper().readTree(tree.substring(tree.indexOf('{'))));
+                Thread.sleep(1000);
+            }
+            assertThat(marks).contains("p://work", "p://games");
+            Path classes = Path.of("target/test-classes/spine/controller/focus");
+            vm.shell("mkdir -p /tmp/bench/spine/controller/focus", CMD);
+            try (var files = Files.list(classes)) {
+                for (Path f : files.filter(f -> f.getFileName().toString().startsWith("VmFocusBench")).toList()) {
+                    vm.writeBytes("/tmp/bench/spine/controller/focus/" + f.getFileName(), Files.readAllBytes(f));
+                }
+            }
+            String out = vm.shell("/usr/lib/spine/jre/bin/java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -XX:-UsePerfData "
+                    + "-Xmx128m --enable-native-access=ALL-UNNAMED -cp /tmp/bench:/usr/lib/spine/spine.jar spine.controller.focus.VmFocusBench "
+                    + N + " 20 2>&1; echo exit=$?", Duration.ofSeconds(3000));
+            System.out.println(out);
+            System.out.println("Gate E VM, focus steps of the last switches:\n"
+                    + vm.shell("grep -E 'step=(show-workspace|freeze|thaw|focus) ' /persist/spine/spine.log | tail -n 8 | cut -c1-220", CMD));
+            System.out.println("Gate E VM, image size: " + Files.size(VmHarness.REPO.resolve("build/spine.img")) + " bytes");
+            assertThat(out).contains("exit=0");
+        }
+    }
+}
