@@ -176,14 +176,24 @@ public final class VmHarness implements AutoCloseable {
         shell(sb.toString(), Duration.ofSeconds(30));
     }
 
-    /** Writes a binary file in the VM through the shell: base64 lines short enough for the console's line limit. */
+    /**
+     * Writes a binary file in the VM through the shell, in base64 lines short enough that the emulated UART drops
+     * nothing (lines of 2,000 characters lost some), and checks its MD5 there.
+     */
     public void writeBytes(String path, byte[] bytes) throws IOException, InterruptedException {
         String b64 = java.util.Base64.getEncoder().encodeToString(bytes);
         shell(": > " + path + ".b64", Duration.ofSeconds(30));
-        for (int i = 0; i < b64.length(); i += 2000) {
-            shell("echo " + b64.substring(i, Math.min(b64.length(), i + 2000)) + " >> " + path + ".b64", Duration.ofSeconds(30));
+        for (int i = 0; i < b64.length(); i += 500) {
+            shell("echo " + b64.substring(i, Math.min(b64.length(), i + 500)) + " >> " + path + ".b64", Duration.ofSeconds(30));
         }
         shell("base64 -d " + path + ".b64 > " + path + " && rm " + path + ".b64", Duration.ofSeconds(30));
+        String got = shell("md5sum " + path, Duration.ofSeconds(30)).strip().split("\\s+")[0];
+        try {
+            String want = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(bytes));
+            if (!got.equals(want)) throw new IOException("writing " + path + " in the VM: md5 " + got + ", expected " + want);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Reads a file of the VM through the shell, base64-encoded on the console (small files: screenshots, logs). */

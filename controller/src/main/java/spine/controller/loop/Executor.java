@@ -88,8 +88,10 @@ public final class Executor {
 
     private Outcome run(Step step, PlanPhase phase, String passId) {
         ResourceId id = step.target();
-        Phase before = currentPhase(id);
         Optional<Phase> transit = transit(step);
+        // the phase to restore if the step fails; read now only when the transit phase is about to replace it (a read
+        // per step was a SQLite query on every focus step)
+        Optional<Phase> before = transit.isPresent() ? Optional.of(currentPhase(id)) : Optional.empty();
         transit.ifPresent(p -> record(id, p, Optional.empty(), passId));
         LOG.log(System.Logger.Level.INFO, "step starting pass={0} target={1} step={2} reason=\"{3}\"", passId, id,
                 step.verb(), step.reason());
@@ -112,7 +114,9 @@ public final class Executor {
             case StepResult.Failed f -> {
                 LOG.log(System.Logger.Level.WARNING, "step failed pass={0} target={1} step={2} ms={3} retryable={4} error=\"{5}\"",
                         passId, id, step.verb(), took.toMillis(), f.retryable(), f.reason());
-                if (phase != PlanPhase.PRUNE) record(id, before, Optional.of(step.verb() + " failed: " + f.reason()), passId);
+                if (phase != PlanPhase.PRUNE) {
+                    record(id, before.orElseGet(() -> currentPhase(id)), Optional.of(step.verb() + " failed: " + f.reason()), passId);
+                }
                 metrics.step(step.verb(), "failed", took);
             }
         }

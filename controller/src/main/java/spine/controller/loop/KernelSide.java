@@ -27,6 +27,14 @@ public interface KernelSide {
 
     KernelState observe(ObservedState podman);
 
+    /**
+     * The freezers alone ({@code cgroup.freeze}, {@code cgroup.events}) of the running personas, for a focus switch,
+     * which needs nothing else: no envelope files, no pressure, no thermal zones. Not kept as the last kernel view.
+     */
+    default KernelState freezers(ObservedState podman) {
+        return observe(podman);
+    }
+
     List<Throttle> throttles(DesiredState desired);
 
     void settled(DesiredState desired, ObservedState observed);

@@ -342,6 +342,11 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     }
 
     @Override
+    public KernelState freezers(ObservedState observed) {
+        return sysfs.freezers(observed);
+    }
+
+    @Override
     public KernelState observe(ObservedState observed) {
         KernelState k = sysfs.observe(observed);
         lastKernel = k;

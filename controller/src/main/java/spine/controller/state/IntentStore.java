@@ -49,6 +49,11 @@ public final class IntentStore implements AutoCloseable {
     private final Connection db;
     private final Clock clock;
     private final String path;
+    /**
+     * Each stored row's parse, by its place and text: every pass and every focus switch loads intent, and need not
+     * parse the YAML of rows that did not change. Holds the rows of the last load only.
+     */
+    private java.util.Map<String, SpecParser.Result> parsed = java.util.Map.of();
 
     private IntentStore(Connection db, Clock clock, String path) {
         this.db = db;
@@ -188,6 +193,7 @@ public final class IntentStore implements AutoCloseable {
     }
 
     public synchronized Loaded load() throws StateException {
+        var stillParsed = new java.util.HashMap<String, SpecParser.Result>();
         var specs = new TreeMap<ResourceId, Spec>();
         var gens = new TreeMap<ResourceId, Long>();
         var errors = new ArrayList<SpecError>();
@@ -195,7 +201,10 @@ public final class IntentStore implements AutoCloseable {
              ResultSet rs = s.executeQuery("SELECT kind, name, spec, generation FROM intent ORDER BY kind, name")) {
             while (rs.next()) {
                 String where = "intent:" + rs.getString(1) + "/" + rs.getString(2);
-                SpecParser.Result r = SpecParser.parse(where, rs.getString(3));
+                String text = rs.getString(3);
+                SpecParser.Result r = parsed.get(where + "\n" + text);
+                if (r == null) r = SpecParser.parse(where, text);
+                stillParsed.put(where + "\n" + text, r);
                 errors.addAll(r.errors());
                 for (SpecParser.Located l : r.specs()) {
                     specs.put(l.spec().id(), l.spec());
@@ -205,6 +214,7 @@ public final class IntentStore implements AutoCloseable {
         } catch (SQLException e) {
             throw new StateException("cannot read intent from " + path + ": " + e.getMessage(), e);
         }
+        parsed = stillParsed;
         return new Loaded(new DesiredState(specs, gens), errors, holds());
     }
 

@@ -51,6 +51,13 @@ class GateEVmBench {
             System.out.println(out);
             System.out.println("Gate E VM, focus steps of the last switches:\n"
                     + vm.shell("grep -E 'step=(show-workspace|freeze|thaw|focus) ' /persist/spine/spine.log | tail -n 8 | cut -c1-220", CMD));
+            // where a switch's time goes: the median of each part of the focus passes that ran steps
+            System.out.println("Gate E VM, focus passes with steps, median of each part (us): " + vm.shell(
+                    "grep 'focus pass finished' /persist/spine/spine.log | grep -v 'steps=0' | tail -n 200 | sed 's/.* steps=[0-9]* //' | "
+                    + "awk '{ for (i = 1; i <= NF; i++) { split($i, kv, \"=\"); v[kv[1], NR] = kv[2] + 0; k[i] = kv[1] } n = NR; f = NF } "
+                    + "END { for (i = 1; i <= f; i++) { c = 0; for (r = 1; r <= n; r++) a[++c] = v[k[i], r]; "
+                    + "for (x = 1; x <= c; x++) for (y = x + 1; y <= c; y++) if (a[y] < a[x]) { t = a[x]; a[x] = a[y]; a[y] = t } "
+                    + "printf \"%s=%s \", k[i], a[int((c + 1) / 2)] } print \"passes=\" n }'", CMD).strip());
             System.out.println("Gate E VM, image size: " + Files.size(VmHarness.REPO.resolve("build/spine.img")) + " bytes");
             assertThat(out).contains("exit=0");
         }

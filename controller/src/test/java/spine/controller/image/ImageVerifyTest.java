@@ -65,7 +65,8 @@ class ImageVerifyTest {
         e.put("/bin/busybox", file("/bin/busybox", 0755, new byte[8]));
         e.put("/bin/sh", link("/bin/sh", "busybox"));
         e.put("/bin/setsid", link("/bin/setsid", "busybox"));
-        e.put("/etc/passwd", file("/etc/passwd", 0644, "root:x:0:0:root:/root:/bin/sh\n".getBytes(StandardCharsets.UTF_8)));
+        e.put("/etc/passwd", file("/etc/passwd", 0644, ("root:x:0:0:root:/root:/bin/sh\n"
+                + "spine-compositor:x:63844:63844:Spine compositor:/run/spine/compositor:/bin/false\n").getBytes(StandardCharsets.UTF_8)));
         e.put("/etc/group", file("/etc/group", 0644, "root:x:0:\n".getBytes(StandardCharsets.UTF_8)));
         e.put("/etc/nsswitch.conf", file("/etc/nsswitch.conf", 0644, "passwd: files\n".getBytes(StandardCharsets.UTF_8)));
         e.put("/etc/spine/modules", file("/etc/spine/modules", 0644, "ext4\n".getBytes(StandardCharsets.UTF_8)));
@@ -174,7 +175,7 @@ class ImageVerifyTest {
 
     @Test
     void rootMustResolve() throws IOException {
-        assertThat(breaches(e -> e.put("/etc/passwd", file("/etc/passwd", 0644, "toor:x:0:0::/:/bin/sh\n".getBytes(StandardCharsets.UTF_8)))))
+        assertThat(breaches(e -> e.put("/etc/passwd", file("/etc/passwd", 0644, ("toor:x:0:0::/:/bin/sh\nspine-compositor:x:63844:63844::/:/bin/false\n").getBytes(StandardCharsets.UTF_8)))))
                 .containsExactly("INTEGRATION FAIL: /etc/passwd - user root with uid 0 does not resolve");
     }
 

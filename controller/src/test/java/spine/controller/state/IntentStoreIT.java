@@ -149,6 +149,21 @@ class IntentStoreIT {
         }
     }
 
+    /** Loads reuse the parse of unchanged rows; a changed row is parsed again, a deleted one is gone. */
+    @Test
+    void loadSeesEachChangeBetweenLoads(@TempDir Path dir) throws Exception {
+        try (IntentStore s = IntentStore.open(new SpineRoot(dir), CLOCK)) {
+            s.apply(specs(persona("work", "running") + "---\n" + persona("games", "running")));
+            assertThat(s.load().desired().specs()).hasSize(2);
+            s.apply(specs(persona("work", "stopped")));
+            var loaded = s.load().desired().specs();
+            assertThat(((Persona) loaded.get(ResourceId.persona("work"))).state().word()).isEqualTo("stopped");
+            assertThat(((Persona) loaded.get(ResourceId.persona("games"))).state().word()).isEqualTo("running");
+            s.delete(ResourceId.persona("games"));
+            assertThat(s.load().desired().specs()).containsOnlyKeys(ResourceId.persona("work"));
+        }
+    }
+
     @Test
     void historyIsAppendOnly(@TempDir Path dir) throws Exception {
         try (IntentStore s = IntentStore.open(new SpineRoot(dir), CLOCK)) {

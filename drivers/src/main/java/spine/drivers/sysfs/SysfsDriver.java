@@ -69,7 +69,31 @@ public final class SysfsDriver {
         return new KernelState(cgroups, psi, thermal(problems), problems);
     }
 
+    /** The freezer files alone of each running persona: what a focus switch plans from, in a few reads each. */
+    public KernelState freezers(ObservedState podman) {
+        var problems = new ArrayList<String>();
+        var cgroups = new TreeMap<ResourceId, CgroupView>();
+        for (Map.Entry<ResourceId, ObservedContainer> e : podman.spine().entrySet()) {
+            ObservedContainer c = e.getValue();
+            if (e.getKey().kind() != spine.model.Kind.PERSONA || c.pid() <= 0
+                    || (c.state() != ContainerState.RUNNING && c.state() != ContainerState.PAUSED)) continue;
+            try {
+                cgroupOf(e.getKey(), c, FREEZER_FILES, false).ifPresentOrElse(v -> cgroups.put(e.getKey(), v),
+                        () -> problems.add(e.getKey() + ": /proc/" + c.pid() + "/cgroup does not name container " + c.id()));
+            } catch (IOException ex) {
+                problems.add(e.getKey() + ": cannot read its cgroup: " + ex);
+            }
+        }
+        return new KernelState(cgroups, Optional.empty(), List.of(), problems);
+    }
+
+    private static final List<String> FREEZER_FILES = List.of("cgroup.freeze", "cgroup.events");
+
     private Optional<CgroupView> cgroupOf(ResourceId id, ObservedContainer c) throws IOException {
+        return cgroupOf(id, c, FILES, true);
+    }
+
+    private Optional<CgroupView> cgroupOf(ResourceId id, ObservedContainer c, List<String> which, boolean oomScore) throws IOException {
         Optional<String> path = cgroupPath(c.pid());
         if (path.isEmpty()) return Optional.empty();
         // The limits sit on the container's own cgroup (libpod-<id>); a runtime may put the pid one level below.
@@ -81,9 +105,9 @@ public final class SysfsDriver {
         cg = end < 0 ? cg : cg.substring(0, end);
         Path dir = cgroupMount().resolve(cg.substring(1));
         var files = new TreeMap<String, String>();
-        for (String f : FILES) read(dir.resolve(f)).ifPresent(v -> files.put(f, v));
-        Optional<Integer> oom = read(root.resolve("proc").resolve(Long.toString(c.pid())).resolve("oom_score_adj"))
-                .flatMap(SysfsDriver::integer);
+        for (String f : which) read(dir.resolve(f)).ifPresent(v -> files.put(f, v));
+        Optional<Integer> oom = oomScore ? read(root.resolve("proc").resolve(Long.toString(c.pid())).resolve("oom_score_adj"))
+                .flatMap(SysfsDriver::integer) : Optional.empty();
         return Optional.of(new CgroupView(id, c.id(), c.pid(), cg, files, oom));
     }
 
