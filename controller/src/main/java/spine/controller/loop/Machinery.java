@@ -191,6 +191,10 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
         } catch (IOException e) {
             return new StepResult.Failed("cannot spawn sway in " + dir + ": " + e.getMessage(), true);
         }
+        // the compositor is the UI: it draws and answers bay0's focus steps ahead of the personas' busy loops
+        var nice = spine.drivers.kernel.Syscalls.linux().setPriority((int) c.pid(), spine.drivers.kernel.Syscalls.UI_NICE);
+        LOG.log(nice.ok() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "compositor pid={0} nice={1}: {2}",
+                c.pid(), spine.drivers.kernel.Syscalls.UI_NICE, nice);
         long t0 = System.nanoTime();
         var r = c.await(READY_BOUND);
         if (!(r instanceof spine.drivers.sway.Compositor.Readiness.Ready ready)) {

@@ -86,6 +86,7 @@ class Bay0Test {
         @Override public Result setRealtime(long s, long n) { calls.add("set_realtime " + s); return new Result(0, 0); }
         @Override public double uptime() { return uptime += 0.001; }
         @Override public Result ioprioSet(int which, int who, int prio) { calls.add("ioprio_set " + prio); return new Result(0, 0); }
+        @Override public Result setPriority(int tid, int nice) { calls.add("setpriority " + tid + " " + nice); return new Result(0, 0); }
 
         List<String> matching(String prefix) {
             return calls.stream().filter(c -> c.startsWith(prefix)).toList();

@@ -23,6 +23,8 @@ final class LinuxSyscalls implements Syscalls {
     private static final int O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000;
     private static final long SYS_FINIT_MODULE = 313;
     private static final long SYS_IOPRIO_SET = 251;
+    private static final long SYS_SETPRIORITY = 141;
+    private static final int PRIO_PROCESS = 0;
     private static final int P_ALL = 0, P_PID = 1;
     private static final int PR_SET_CHILD_SUBREAPER = 36;
     private static final long RNDADDENTROPY = 0x40085203L;
@@ -84,6 +86,17 @@ final class LinuxSyscalls implements Syscalls {
             return new Result(r, r < 0 ? errno(st) : 0);
         } catch (Throwable t) {
             throw new IllegalStateException("ioprio_set downcall failed", t);
+        }
+    }
+
+    @Override
+    public Result setPriority(int tid, int nice) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(CAPTURE);
+            long r = (long) SYSCALL3_INTS.invokeExact(st, SYS_SETPRIORITY, PRIO_PROCESS, tid, nice);
+            return new Result(r, r < 0 ? errno(st) : 0);
+        } catch (Throwable t) {
+            throw new IllegalStateException("setpriority downcall failed", t);
         }
     }
 

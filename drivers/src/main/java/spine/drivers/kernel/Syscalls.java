@@ -20,6 +20,8 @@ public interface Syscalls {
     int RB_AUTOBOOT = 0x01234567, RB_HALT_SYSTEM = 0xcdef0123, RB_POWER_OFF = 0x4321fedc;
     int WNOHANG = 1, WEXITED = 4, WNOWAIT = 0x01000000;
     int IOPRIO_WHO_PROCESS = 1, IOPRIO_CLASS_BE = 2, IOPRIO_CLASS_SHIFT = 13;
+    /** The nice value of the UI path: the focus thread and the compositor (docs/OPERATIONS.md). */
+    int UI_NICE = -10;
 
     static Syscalls linux() {
         return LinuxSyscalls.INSTANCE;
@@ -41,6 +43,12 @@ public interface Syscalls {
      * effort, level 0, the highest I/O priority short of realtime. {@code who} 0 is the calling thread.
      */
     Result ioprioSet(int which, int who, int ioprio);
+
+    /**
+     * setpriority(2) with PRIO_PROCESS for one task: on Linux the nice value is per thread, so {@code tid} is a thread
+     * id (a process's pid names its main thread) and 0 the calling thread. Raising priority needs CAP_SYS_NICE.
+     */
+    Result setPriority(int tid, int nice);
 
     /** Peeks whether child {@code pid} has exited, without reaping it: waitid(P_PID, pid, WEXITED|WNOHANG|WNOWAIT). */
     boolean hasExited(int pid);
