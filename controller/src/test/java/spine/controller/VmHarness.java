@@ -212,6 +212,12 @@ public final class VmHarness implements AutoCloseable {
         }
     }
 
+    /** The cgroup directory of a container's main pid, as the VM's kernel names it. */
+    public String cgroupOf(String container) throws IOException, InterruptedException {
+        return shell("echo /sys/fs/cgroup$(sed -n 's/^0:://p' /proc/$(podman inspect --format '{{.State.Pid}}' " + container
+                + ")/cgroup)", Duration.ofSeconds(180)).strip();
+    }
+
     /** Polls the VM's podman until {@code ref} is in its storage (bay0 loads built-in images after init complete). */
     public boolean imageLoaded(String ref, int attempts) throws IOException, InterruptedException {
         for (int i = 0; i < attempts; i++) {

@@ -283,9 +283,8 @@ public final class Reconciler {
     /**
      * A focus switch without podman: the focus steps planned from the last pass's podman observation and a fresh read
      * of the freezers and the windows, run at once; the full pass that follows checks everything against podman and
-     * reads the kernel and sway again for {@code spine get focus}. A
-     * persona that went away since then fails its freeze (logged) and the next pass plans from what is there.
-     * Returns whether it ran steps.
+     * reads the kernel and sway again for {@code spine get focus}. A persona that went away since then fails its
+     * freeze (logged) and the next pass plans from what is there. Returns whether it ran steps.
      */
     public synchronized boolean focusPass() {
         Optional<ObservedState> seen = lastObserved;
@@ -309,9 +308,9 @@ public final class Reconciler {
                 executor.execute(new Plan(planned, List.of()), passId);
             }
             long t5 = System.nanoTime();
-            // no read back here: the full pass this wakes reads the kernel and sway again (spine get focus shows that),
-            // and a switch right after this one would wait for it
-            // where a switch's time goes (docs/BENCHMARKS.md): intent, the kernel's files, sway's tree, the plan, the steps
+            // no read-back here: the full pass this wakes reads the kernel and sway again (spine get focus shows that),
+            // and a switch right after this one would wait for it. The log line says where a switch's time goes
+            // (docs/BENCHMARKS.md): intent, the freezers, sway's tree, the plan, the steps.
             LOG.log(System.Logger.Level.INFO, "focus pass finished pass={0} steps={1} ms={2} intent_us={3} kernel_us={4} sway_us={5} "
                     + "plan_us={6} steps_us={7}", passId, r.steps().size(), (System.nanoTime() - t0) / 1_000_000, (t1 - t0) / 1000,
                     (t2 - t1) / 1000, (t3 - t2) / 1000, (t4 - t3) / 1000, (t5 - t4) / 1000);

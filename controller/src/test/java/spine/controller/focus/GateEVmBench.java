@@ -2,12 +2,9 @@ package spine.controller.focus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,13 +28,7 @@ class GateEVmBench {
             vm.await("spine# ", Duration.ofSeconds(60));
             assertThat(vm.imageLoaded("localhost/spine/foot:1", 30)).isTrue();
             assertThat(vm.shell("spine apply -f /usr/share/spine/display; echo exit=$?", Duration.ofSeconds(600))).contains("exit=0");
-            List<String> marks = List.of();
-            for (int i = 0; i < 120 && !(marks.contains("p://work") && marks.contains("p://games")); i++) {
-                String tree = vm.shell("SWAYSOCK=/run/spine/compositor/ipc.sock swaymsg -r -t get_tree", CMD);
-                if (tree.contains("{")) marks = GateEVmIT.windowMarks(new ObjectMapper().readTree(tree.substring(tree.indexOf('{'))));
-                Thread.sleep(1000);
-            }
-            assertThat(marks).contains("p://work", "p://games");
+            assertThat(GateEVmIT.awaitMarked(vm, Duration.ofSeconds(120))).contains("p://work", "p://games");
             Path classes = Path.of("target/test-classes/spine/controller/focus");
             vm.shell("mkdir -p /tmp/bench/spine/controller/focus", CMD);
             try (var files = Files.list(classes)) {

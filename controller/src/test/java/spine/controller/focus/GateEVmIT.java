@@ -61,12 +61,6 @@ class GateEVmIT {
         VmHarness.ensureImage();
     }
 
-    /** The cgroup directory of a container's main pid, as the kernel names it. */
-    private static String cgroup(VmHarness vm, String container) throws Exception {
-        return vm.shell("echo /sys/fs/cgroup$(sed -n 's/^0:://p' /proc/$(podman inspect --format '{{.State.Pid}}' " + container
-                + ")/cgroup)", CMD).strip();
-    }
-
     /** The marks of the window sway says is focused, or empty when no window has the focus. */
     static Optional<List<String>> focusedMarks(JsonNode node) {
         if (node.path("focused").asBoolean() && node.has("pid")) {
@@ -89,6 +83,18 @@ class GateEVmIT {
         if (node.has("pid")) node.path("marks").forEach(m -> out.add(m.asText()));
         for (String children : List.of("nodes", "floating_nodes")) node.path(children).forEach(c -> out.addAll(windowMarks(c)));
         return out;
+    }
+
+    /** The marks of sway's windows once both example personas' windows carry theirs, or when {@code bound} passes. */
+    static List<String> awaitMarked(VmHarness vm, Duration bound) throws Exception {
+        long deadline = System.nanoTime() + bound.toNanos();
+        List<String> marks = List.of();
+        while (System.nanoTime() < deadline && !(marks.contains("p://work") && marks.contains("p://games"))) {
+            String tree = vm.shell(SWAYMSG, CMD);
+            if (tree.contains("{")) marks = windowMarks(JSON.readTree(tree.substring(tree.indexOf('{'))));
+            Thread.sleep(1000);
+        }
+        return marks;
     }
 
     /** Waits until the background is frozen, the foreground thawed and sway's focused window is the foreground's. */
@@ -114,7 +120,7 @@ class GateEVmIT {
 
     /** CPU time (µs) each persona's cgroup used over 2 s, foreground first. */
     private static long[] cpuOverTwoSeconds(VmHarness vm, String fg, String bg) throws Exception {
-        String f = cgroup(vm, fg.replace("p://", "p__")) + "/cpu.stat", b = cgroup(vm, bg.replace("p://", "p__")) + "/cpu.stat";
+        String f = vm.cgroupOf(fg.replace("p://", "p__")) + "/cpu.stat", b = vm.cgroupOf(bg.replace("p://", "p__")) + "/cpu.stat";
         String out = vm.shell("u() { sed -n 's/^usage_usec //p' $1; }; f0=$(u " + f + "); b0=$(u " + b + "); sleep 2; "
                 + "echo CPU $(( $(u " + f + ") - f0 )) $(( $(u " + b + ") - b0 ))", CMD);
         String[] w = out.substring(out.indexOf("CPU ") + 4).strip().split("\\s+");
@@ -163,14 +169,7 @@ class GateEVmIT {
             assertThat(vm.shell("ps -o user,args | grep '[s]way -c'", CMD)).as("sway runs unprivileged").startsWith("spine-co");
 
             // both windows appear, each marked with its persona and on its own workspace
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            List<String> marks = List.of();
-            while (System.nanoTime() < deadline && !(marks.contains("p://work") && marks.contains("p://games"))) {
-                String tree = vm.shell(SWAYMSG, CMD);
-                if (tree.contains("{")) marks = windowMarks(JSON.readTree(tree.substring(tree.indexOf('{'))));
-                Thread.sleep(1000);
-            }
-            assertThat(marks).as("the marks of sway's windows").contains("p://work", "p://games");
+            assertThat(awaitMarked(vm, Duration.ofSeconds(120))).as("the marks of sway's windows").contains("p://work", "p://games");
 
             // validate connects to the Wayland socket and checks that sway's pid serves it
             JsonNode checks = JSON.readTree(vm.shell("spine validate -o json", CMD).strip()).path("checks");

@@ -31,12 +31,6 @@ class GateDVmIT {
         VmHarness.ensureImage();
     }
 
-    /** The cgroup directory of a container's main pid, as the kernel names it. */
-    private static String cgroup(VmHarness vm, String container) throws Exception {
-        return vm.shell("echo /sys/fs/cgroup$(sed -n 's/^0:://p' /proc/$(podman inspect --format '{{.State.Pid}}' " + container
-                + ")/cgroup)", CMD).strip();
-    }
-
     private static String read(VmHarness vm, String file) throws Exception {
         return vm.shell("cat " + file, CMD).strip();
     }
@@ -69,12 +63,12 @@ class GateDVmIT {
             assertThat(apply).contains("exit=0").containsPattern("tenant +sys://ai +created +phase=running");
 
             // the envelope as the kernel enforces it
-            String ai = cgroup(vm, "sys__ai");
+            String ai = vm.cgroupOf("sys__ai");
             assertThat(read(vm, ai + "/cpu.max")).isEqualTo("25000 100000");
             int aiWeight = Integer.parseInt(read(vm, ai + "/cpu.weight"));
             assertThat(aiWeight).isEqualTo(20);
             for (String p : new String[] {"p__work", "p__plain"}) {
-                assertThat(Integer.parseInt(read(vm, cgroup(vm, p) + "/cpu.weight"))).as(p + " cpu.weight").isGreaterThan(aiWeight);
+                assertThat(Integer.parseInt(read(vm, vm.cgroupOf(p) + "/cpu.weight"))).as(p + " cpu.weight").isGreaterThan(aiWeight);
             }
             assertThat(read(vm, ai + "/memory.max")).isEqualTo("67108864");
             assertThat(read(vm, ai + "/memory.swap.max")).isEqualTo("0");
@@ -128,7 +122,7 @@ class GateDVmIT {
             assertThat(vm.shell("podman exec p__work umbilical '{\"op\":\"ping\"}'", CMD)).contains("\"ok\":true");
 
             // drift: a hand-written cpu.max is restored without a recreate, within one resync period (30 s)
-            String work = cgroup(vm, "p__work");
+            String work = vm.cgroupOf("p__work");
             String workId = vm.shell("podman inspect --format '{{.Id}}' p__work", CMD).strip();
             vm.shell("echo 'max 100000' > " + work + "/cpu.max", CMD);
             int repaired = secondsUntilNot(vm, work + "/cpu.max", "max 100000", 60);
@@ -139,7 +133,7 @@ class GateDVmIT {
             assertThat(vm.shell("grep -c \"drift: cpu.max is 'max 100000'\" /persist/spine/spine.log", CMD).strip()).isNotEqualTo("0");
 
             // the governor: load moves sys://ai's cpu.max down within 30 s, and back within 60 s after it stops
-            ai = cgroup(vm, "sys__ai");
+            ai = vm.cgroupOf("sys__ai");
             vm.writeFile("/tmp/burn.yaml", """
                     apiVersion: spine/v1
                     kind: Persona

@@ -77,29 +77,28 @@ final class LinuxSyscalls implements Syscalls {
         }
     }
 
-    /** Loads a kernel module from a file with finit_module(2). */
     @Override
     public Result ioprioSet(int which, int who, int ioprio) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(CAPTURE);
-            long r = (long) SYSCALL3_INTS.invokeExact(st, SYS_IOPRIO_SET, which, who, ioprio);
-            return new Result(r, r < 0 ? errno(st) : 0);
-        } catch (Throwable t) {
-            throw new IllegalStateException("ioprio_set downcall failed", t);
-        }
+        return syscall3("ioprio_set", SYS_IOPRIO_SET, which, who, ioprio);
     }
 
     @Override
     public Result setPriority(int tid, int nice) {
+        return syscall3("setpriority", SYS_SETPRIORITY, PRIO_PROCESS, tid, nice);
+    }
+
+    /** syscall(2) with three int arguments, errno captured. */
+    private static Result syscall3(String name, long nr, int a1, int a2, int a3) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CAPTURE);
-            long r = (long) SYSCALL3_INTS.invokeExact(st, SYS_SETPRIORITY, PRIO_PROCESS, tid, nice);
+            long r = (long) SYSCALL3_INTS.invokeExact(st, nr, a1, a2, a3);
             return new Result(r, r < 0 ? errno(st) : 0);
         } catch (Throwable t) {
-            throw new IllegalStateException("setpriority downcall failed", t);
+            throw new IllegalStateException(name + " downcall failed", t);
         }
     }
 
+    /** Loads a kernel module from a file with finit_module(2). */
     @Override
     public Result finitModule(String path, String params) {
         try (Arena a = Arena.ofConfined()) {
