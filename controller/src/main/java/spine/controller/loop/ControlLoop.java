@@ -108,9 +108,7 @@ public final class ControlLoop {
     /** The focus thread: a focus pass per wake-up (they coalesce), then a full pass to confirm what it did. */
     private void focusLoop() {
         // the UI path: a switch must not queue behind the personas it is about to freeze (docs/OPERATIONS.md)
-        var nice = spine.drivers.kernel.Syscalls.linux().setPriority(0, spine.drivers.kernel.Syscalls.UI_NICE);
-        LOG.log(nice.ok() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "focus thread nice={0}: {1}",
-                spine.drivers.kernel.Syscalls.UI_NICE, nice);
+        Machinery.uiPriority(0, "focus thread");
         while (!stopping) {
             try {
                 focusTrigger.take();

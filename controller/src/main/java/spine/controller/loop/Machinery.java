@@ -192,9 +192,7 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
             return new StepResult.Failed("cannot spawn sway in " + dir + ": " + e.getMessage(), true);
         }
         // the compositor is the UI: it draws and answers bay0's focus steps ahead of the personas' busy loops
-        var nice = spine.drivers.kernel.Syscalls.linux().setPriority((int) c.pid(), spine.drivers.kernel.Syscalls.UI_NICE);
-        LOG.log(nice.ok() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "compositor pid={0} nice={1}: {2}",
-                c.pid(), spine.drivers.kernel.Syscalls.UI_NICE, nice);
+        uiPriority((int) c.pid(), "compositor pid=" + c.pid());
         long t0 = System.nanoTime();
         var r = c.await(READY_BOUND);
         if (!(r instanceof spine.drivers.sway.Compositor.Readiness.Ready ready)) {
@@ -279,6 +277,16 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
         swayBinary = binary;
         swayConfig = config;
         return this;
+    }
+
+    /**
+     * Puts one task on the UI path (the focus thread, sway) at {@link spine.drivers.kernel.Syscalls#UI_NICE}, so it
+     * does not queue behind the personas' busy loops; {@code tid} 0 is the calling thread. A refusal is logged, not fatal.
+     */
+    static void uiPriority(int tid, String what) {
+        var nice = spine.drivers.kernel.Syscalls.linux().setPriority(tid, spine.drivers.kernel.Syscalls.UI_NICE);
+        LOG.log(nice.ok() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "{0} nice={1}: {2}", what,
+                spine.drivers.kernel.Syscalls.UI_NICE, nice);
     }
 
     /** A window step goes to the compositor's sway connection; without one it waits (the planner plans none then). */

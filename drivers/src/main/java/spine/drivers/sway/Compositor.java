@@ -161,11 +161,6 @@ public final class Compositor implements AutoCloseable {
         }
     }
 
-    /** Whether the compositor's Wayland socket exists: a persona with a display cannot start before it does. */
-    public static boolean present(Path wayland) {
-        return Files.exists(wayland);
-    }
-
     /** Who serves {@code socket}: ready when it is {@code pid}. */
     public static Readiness served(Path socket, long pid) {
         if (!Files.exists(socket)) return new Readiness.Waiting(socket + " does not exist yet");

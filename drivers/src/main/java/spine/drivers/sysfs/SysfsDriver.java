@@ -53,18 +53,7 @@ public final class SysfsDriver {
 
     public KernelState observe(ObservedState podman) {
         var problems = new ArrayList<String>();
-        var cgroups = new TreeMap<ResourceId, CgroupView>();
-        for (Map.Entry<ResourceId, ObservedContainer> e : podman.spine().entrySet()) {
-            ObservedContainer c = e.getValue();
-            if (c.pid() <= 0 || (c.state() != ContainerState.RUNNING && c.state() != ContainerState.PAUSED)) continue;
-            try {
-                cgroupOf(e.getKey(), c).ifPresentOrElse(v -> cgroups.put(e.getKey(), v),
-                        () -> problems.add(e.getKey() + ": /proc/" + c.pid() + "/cgroup does not name container " + c.id()));
-            } catch (IOException ex) {
-                // the container may have exited since podman listed it; the next pass looks again
-                problems.add(e.getKey() + ": cannot read its cgroup: " + ex);
-            }
-        }
+        var cgroups = views(podman, false, FILES, true, problems);
         Optional<Pressure> psi = pressure(problems);
         return new KernelState(cgroups, psi, thermal(problems), problems);
     }
@@ -72,25 +61,28 @@ public final class SysfsDriver {
     /** The freezer files alone of each running persona: what a focus switch plans from, in a few reads each. */
     public KernelState freezers(ObservedState podman) {
         var problems = new ArrayList<String>();
-        var cgroups = new TreeMap<ResourceId, CgroupView>();
-        for (Map.Entry<ResourceId, ObservedContainer> e : podman.spine().entrySet()) {
-            ObservedContainer c = e.getValue();
-            if (e.getKey().kind() != spine.model.Kind.PERSONA || c.pid() <= 0
-                    || (c.state() != ContainerState.RUNNING && c.state() != ContainerState.PAUSED)) continue;
-            try {
-                cgroupOf(e.getKey(), c, FREEZER_FILES, false).ifPresentOrElse(v -> cgroups.put(e.getKey(), v),
-                        () -> problems.add(e.getKey() + ": /proc/" + c.pid() + "/cgroup does not name container " + c.id()));
-            } catch (IOException ex) {
-                problems.add(e.getKey() + ": cannot read its cgroup: " + ex);
-            }
-        }
-        return new KernelState(cgroups, Optional.empty(), List.of(), problems);
+        return new KernelState(views(podman, true, FREEZER_FILES, false, problems), Optional.empty(), List.of(), problems);
     }
 
     private static final List<String> FREEZER_FILES = List.of("cgroup.freeze", "cgroup.events");
 
-    private Optional<CgroupView> cgroupOf(ResourceId id, ObservedContainer c) throws IOException {
-        return cgroupOf(id, c, FILES, true);
+    /** {@code files} (and oom_score_adj when asked) of each running container's cgroup, or of the personas' alone. */
+    private TreeMap<ResourceId, CgroupView> views(ObservedState podman, boolean personasOnly, List<String> files, boolean oomScore,
+                                                  List<String> problems) {
+        var cgroups = new TreeMap<ResourceId, CgroupView>();
+        for (Map.Entry<ResourceId, ObservedContainer> e : podman.spine().entrySet()) {
+            ObservedContainer c = e.getValue();
+            if (personasOnly && e.getKey().kind() != spine.model.Kind.PERSONA) continue;
+            if (c.pid() <= 0 || (c.state() != ContainerState.RUNNING && c.state() != ContainerState.PAUSED)) continue;
+            try {
+                cgroupOf(e.getKey(), c, files, oomScore).ifPresentOrElse(v -> cgroups.put(e.getKey(), v),
+                        () -> problems.add(e.getKey() + ": /proc/" + c.pid() + "/cgroup does not name container " + c.id()));
+            } catch (IOException ex) {
+                // the container may have exited since podman listed it; the next pass looks again
+                problems.add(e.getKey() + ": cannot read its cgroup: " + ex);
+            }
+        }
+        return cgroups;
     }
 
     private Optional<CgroupView> cgroupOf(ResourceId id, ObservedContainer c, List<String> which, boolean oomScore) throws IOException {
