@@ -95,7 +95,7 @@ public record DesiredState(SortedMap<ResourceId, Spec> specs, SortedMap<Resource
             Optional<String> ref = switch (s) {
                 case Persona p -> p.envelope();
                 case Tenant t -> t.envelope();
-                case Compositor ignored -> Optional.empty();
+                case Compositor c -> c.envelope();
                 case Envelope ignored -> Optional.empty();
             };
             ref.filter(name -> envelope(name).isEmpty()).ifPresent(name -> out.put(s.id(), name));
@@ -106,6 +106,14 @@ public record DesiredState(SortedMap<ResourceId, Spec> specs, SortedMap<Resource
     /** The compositor in intent, if any. */
     public Optional<Compositor> compositor() {
         return Optional.ofNullable(specs.get(Compositor.ID)).filter(Compositor.class::isInstance).map(Compositor.class::cast);
+    }
+
+    /**
+     * The envelope of the compositor in intent, resolved (unlimited when it names none); empty without a compositor or
+     * when its envelope is missing.
+     */
+    public Optional<Envelope> compositorEnvelope() {
+        return compositor().flatMap(c -> resolve(c.envelope()));
     }
 
     private Optional<Envelope> resolve(Optional<String> envelope) {

@@ -5,7 +5,7 @@ import java.time.Duration;
 /**
  * One idempotent change to the world. The set is closed: the executor switches over it with no default
  * branch, so a new step does not compile until it is handled. Container steps go to podman, kernel steps
- * ({@link WriteCgroup}, {@link SetOomScoreAdj}, {@link Freeze}, {@link Thaw}) to the sysfs driver,
+ * ({@link WriteCgroup}, {@link SetOomScoreAdj}, {@link MoveToCgroup}, {@link Freeze}, {@link Thaw}) to the sysfs driver,
  * {@link DrainUmbilical} to the broker, and the window steps ({@link ShowWorkspace}, {@link MarkWindow},
  * {@link FocusWindow}) to the sway driver.
  */
@@ -53,9 +53,18 @@ public sealed interface Step {
         public String verb() { return "write " + file; }
     }
 
-    /** Writes {@code /proc/PID/oom_score_adj} of a container's main process. */
+    /** Writes {@code /proc/PID/oom_score_adj} of a container's main process, or of the compositor's. */
     record SetOomScoreAdj(ResourceId target, long pid, int value, String reason) implements Step {
         public String verb() { return "oom-score-adj"; }
+    }
+
+    /**
+     * Moves a host process (the compositor) into its own cgroup v2 directory {@code cgroup}, made when missing with
+     * the cpu, memory and pids controllers enabled for it where the kernel has them: podman does this for a container,
+     * nobody for a process bay0 spawns.
+     */
+    record MoveToCgroup(ResourceId target, long pid, String cgroup, String reason) implements Step {
+        public String verb() { return "move-to-cgroup"; }
     }
 
     /**

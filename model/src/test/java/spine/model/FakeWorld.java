@@ -83,6 +83,7 @@ public final class FakeWorld {
             case Step.DrainUmbilical s -> require(c, name); // the broker's business; the container stays as it is
             case Step.WriteCgroup s -> throw new AssertionError("the container planner never writes cgroups: " + s);
             case Step.SetOomScoreAdj s -> throw new AssertionError("the container planner never sets oom_score_adj: " + s);
+            case Step.MoveToCgroup s -> throw new AssertionError("the container planner never moves a process: " + s);
             case Step.Freeze s -> throw new AssertionError("the container planner never freezes (FocusPlanner does): " + s);
             case Step.Thaw s -> throw new AssertionError("the container planner never thaws (FocusPlanner does): " + s);
             case Step.ShowWorkspace s -> throw new AssertionError("the container planner never touches windows: " + s);

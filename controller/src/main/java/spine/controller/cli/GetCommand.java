@@ -243,12 +243,22 @@ record GetCommand(Machine m) {
         return ExitCode.OK;
     }
 
-    /** Each selected container's envelope as the kernel enforces it now; empty when podman cannot be read. */
-    private Optional<KernelState> kernel(List<Spec> selected) {
+    /**
+     * Each selected container's envelope as the kernel enforces it now, and the compositor's when selected (its pid
+     * from the converger that spawned it); empty when podman cannot be read.
+     */
+    private Optional<KernelState> kernel(List<Spec> selected) throws StateException {
         if (selected.stream().noneMatch(s -> s.id().kind().runsAsContainer())) return Optional.of(KernelState.empty());
         var obs = m.podman().observe();
         if (!obs.ok()) return Optional.empty();
-        return Optional.of(new SysfsDriver(Path.of("/")).observe(obs.state()));
+        java.util.OptionalLong sway = java.util.OptionalLong.empty();
+        Optional<ControlSocket.Client> daemon = selected.stream().anyMatch(s -> s instanceof spine.model.Compositor)
+                ? ControlSocket.connect(m.root()) : Optional.empty();
+        if (daemon.isPresent()) {
+            long pid = ask(daemon.get(), "focus-status").path("focus").path("observed").path("compositorPid").asLong(-1);
+            if (pid > 0) sway = java.util.OptionalLong.of(pid);
+        }
+        return Optional.of(new SysfsDriver(Path.of("/")).observe(obs.state(), sway));
     }
 
     private static String json(List<Spec> specs, DesiredState desired, SortedMap<ResourceId, Status> statuses,
@@ -289,8 +299,8 @@ record GetCommand(Machine m) {
     }
 
     /**
-     * {@code status.kernel}: the cgroup, main pid and interface files as read back now, or null when the container does
-     * not run; {@code status.kernelError} when podman could not be asked.
+     * {@code status.kernel}: the cgroup, main pid and interface files as read back now, or null when the container (or
+     * the compositor's process) does not run; {@code status.kernelError} when podman could not be asked.
      */
     private static void kernelJson(ObjectNode st, ResourceId id, Optional<KernelState> kernel) {
         if (kernel.isEmpty()) {
@@ -298,7 +308,7 @@ record GetCommand(Machine m) {
             st.put("kernelError", "podman did not answer; the kernel view needs the container's pid");
             return;
         }
-        CgroupView v = kernel.get().cgroups().get(id);
+        CgroupView v = id.equals(spine.model.Compositor.ID) ? kernel.get().compositor().orElse(null) : kernel.get().cgroups().get(id);
         if (v == null) {
             st.putNull("kernel");
             return;

@@ -133,6 +133,7 @@ public final class Executor {
             case Step.RemoveContainer s -> Optional.empty();
             case Step.WriteCgroup s -> Optional.empty();
             case Step.SetOomScoreAdj s -> Optional.empty();
+            case Step.MoveToCgroup s -> Optional.empty();
             case Step.DrainUmbilical s -> Optional.empty();
             case Step.Freeze s -> Optional.empty();
             case Step.Thaw s -> Optional.empty();
@@ -155,6 +156,7 @@ public final class Executor {
             case Step.RemoveContainer s -> Optional.of(Phase.STOPPED);
             case Step.WriteCgroup s -> Optional.empty();
             case Step.SetOomScoreAdj s -> Optional.empty();
+            case Step.MoveToCgroup s -> Optional.empty();
             case Step.DrainUmbilical s -> Optional.empty();
             case Step.Freeze s -> Optional.empty();
             case Step.Thaw s -> Optional.empty();

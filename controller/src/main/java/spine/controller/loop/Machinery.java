@@ -147,6 +147,7 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
             case Step.RemoveContainer s -> podman.apply(s);
             case Step.WriteCgroup s -> sysfs.apply(s);
             case Step.SetOomScoreAdj s -> sysfs.apply(s);
+            case Step.MoveToCgroup s -> sysfs.apply(s);
             case Step.DrainUmbilical s -> broker.map(b -> b.drain(s.target(), s.deadline()))
                     .orElseGet(() -> new StepResult.Ok("no broker in this process; nothing to drain"));
             case Step.Freeze s -> sysfs.apply(s);
@@ -360,7 +361,10 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
 
     @Override
     public KernelState observe(ObservedState observed) {
-        KernelState k = sysfs.observe(observed);
+        Optional<Running> r = compositor;
+        java.util.OptionalLong sway = r.isPresent() && r.get().process().alive() ? java.util.OptionalLong.of(r.get().process().pid())
+                : java.util.OptionalLong.empty();
+        KernelState k = sysfs.observe(observed, sway);
         lastKernel = k;
         return k;
     }

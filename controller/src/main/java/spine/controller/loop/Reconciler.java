@@ -253,13 +253,16 @@ public final class Reconciler {
         return new Plan(steps, plan.conflicts());
     }
 
-    /** The plan with the compositor's steps first among the tenants': personas with a display need it up. */
+    /**
+     * The plan with the compositor's steps first among the tenants': personas with a display need it up. A compositor
+     * about to be (re)spawned gets no envelope step this pass: they were planned for the process it replaces.
+     */
     private Plan withCompositor(DesiredState desired, Plan plan) {
         List<spine.model.Step> steps = CompositorPlanner.plan(desired, kernel.compositor());
         if (steps.isEmpty()) return plan;
         var all = new java.util.ArrayList<Plan.PlannedStep>();
         steps.forEach(s -> all.add(new Plan.PlannedStep(PlanPhase.TENANTS, s)));
-        all.addAll(plan.steps());
+        plan.steps().stream().filter(s -> !s.step().target().equals(spine.model.Compositor.ID)).forEach(all::add);
         return new Plan(all, plan.conflicts());
     }
 

@@ -202,7 +202,7 @@ public final class Validator {
         if (c.get().state() == RunState.STOPPED) return Check.green("compositor", "sys://compositor is configured stopped", Map.of());
         Optional<ObjectNode> reply = converger.ask(JSON.createObjectNode().put("op", "focus-status"), IO_TIMEOUT.multipliedBy(3));
         if (reply.isEmpty()) return Check.red("compositor", "no converger is running (bay0 or spine run), so nothing owns sway");
-        long pid = reply.get().path("focus").path("observed").path("compositorPid").asLong(-1);
+        long pid = compositorPid(reply.get());
         if (pid <= 0) return Check.red("compositor", "the converger has no ready compositor (spine get tenant shows its last error)");
         java.nio.file.Path wayland = podman.sockets().waylandSocket();
         return switch (spine.drivers.sway.Compositor.served(wayland, pid)) {
@@ -255,15 +255,29 @@ public final class Validator {
             return Check.yellow("envelopes", "not read back: cgroup v2 has no controller for " + elsewhere.size()
                     + " file(s) on this host (hybrid cgroup v1 enforces them), e.g. " + elsewhere.getFirst());
         }
-        long n = lines.stream().filter(l -> l.startsWith("ok ")).count();
-        return Check.green("envelopes", n + " running container(s) enforce their envelopes in the kernel", Map.of());
+        boolean sway = lines.contains("ok " + spine.model.Compositor.ID);
+        long n = lines.stream().filter(l -> l.startsWith("ok ")).count() - (sway ? 1 : 0);
+        return Check.green("envelopes", n + " running container(s)" + (sway ? " and the compositor" : "")
+                + " enforce their envelopes in the kernel", Map.of());
     }
 
-    /** "drift ...", "unenforceable ..." and "ok ..." lines, or empty when podman cannot be read. */
+    private static long compositorPid(ObjectNode focusStatus) {
+        return focusStatus.path("focus").path("observed").path("compositorPid").asLong(-1);
+    }
+
+    /** The pid of the compositor the converger spawned, when intent wants one running and it has one. */
+    private java.util.OptionalLong compositorPid() {
+        if (desired.compositor().filter(c -> c.state() == RunState.RUNNING).isEmpty()) return java.util.OptionalLong.empty();
+        long pid = converger.ask(JSON.createObjectNode().put("op", "focus-status"), IO_TIMEOUT.multipliedBy(3))
+                .map(Validator::compositorPid).orElse(-1L);
+        return pid > 0 ? java.util.OptionalLong.of(pid) : java.util.OptionalLong.empty();
+    }
+
+    /** "drift ...", "unenforceable ..." and "ok ..." lines (the compositor's among them), or empty when podman cannot be read. */
     private Optional<List<String>> drift() {
         var obs = podman.observe();
         if (!obs.ok()) return Optional.empty();
-        KernelState k = sysfs.observe(obs.state());
+        KernelState k = sysfs.observe(obs.state(), compositorPid());
         int level = converger.ask(JSON.createObjectNode().put("op", "governor"), IO_TIMEOUT)
                 .map(r -> r.path("governor").path("level").asInt(0)).orElse(0);
         var throttles = Governor.throttles(new Governor.State(level, 0, 0, "(as the converger reports)"), desired,
@@ -274,6 +288,7 @@ public final class Validator {
         for (String u : r.unenforceable()) out.add("unenforceable " + u);
         for (String u : r.notReadBack()) out.add("elsewhere " + u);
         k.cgroups().keySet().forEach(id -> out.add("ok " + id));
+        k.compositor().ifPresent(v -> out.add("ok " + v.id()));
         return Optional.of(out);
     }
 

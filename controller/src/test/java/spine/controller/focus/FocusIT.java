@@ -128,7 +128,12 @@ class FocusIT {
                 apiVersion: spine/v1
                 kind: Tenant
                 metadata: {name: "sys://compositor"}
-                spec: {process: sway, backend: headless}
+                spec: {process: sway, backend: headless, envelope: ui}
+                ---
+                apiVersion: spine/v1
+                kind: Envelope
+                metadata: {name: ui}
+                spec: {memory: {max: 512Mi}, oomScoreAdj: -500}
                 """);
         var r = podman.spine(root, "apply", "-f", root.resolve("compositor.yaml").toString());
         assertThat(r.exit()).as(r.toString()).isZero();
@@ -140,6 +145,15 @@ class FocusIT {
                 .replaceAll(".*compositor spawned pid=([0-9]+).*", "$1"));
         assertThat(Files.readString(Path.of("/proc", Long.toString(swayPid), "status"))).contains("Uid:\t" + spine.model.Tenant.uidOf(
                 spine.model.Compositor.ID));
+        // its envelope: sway in its own cgroup, its oom_score_adj from the envelope (a host process podman never set up)
+        Path procs = Path.of("/proc", Long.toString(swayPid));
+        awaitStatus(() -> read(procs.resolve("cgroup")), "0::/spine.compositor");
+        boolean sysResource = (Long.parseUnsignedLong(read(Path.of("/proc/self/status")).lines().filter(l -> l.startsWith("CapEff:"))
+                .findFirst().orElseThrow().substring(7).strip(), 16) & (1L << 24)) != 0;
+        if (sysResource) awaitStatus(() -> read(procs.resolve("oom_score_adj")), "-500");
+        assertThat(read(CGROUP2.resolve("spine.compositor/cgroup.procs")).lines()).contains(Long.toString(swayPid));
+        var get = podman.spine(root, "get", "tenant", "sys://compositor", "-o", "json");
+        assertThat(get.out()).as(get.toString()).contains("\"cgroup\" : \"/spine.compositor\"", "\"pid\" : " + swayPid);
 
         // the two personas become display personas running foot (a real Wayland client) with a busy shell in it
         Files.writeString(root.resolve("display.yaml"), """
@@ -189,6 +203,17 @@ class FocusIT {
 
         var v = podman.spine(root, "validate", "-o", "json");
         assertThat(v.out()).as(v.toString()).contains("sway pid " + swayPid + " serves " + wayland);
+        if (!sysResource) {
+            // root in a sandbox without CAP_SYS_RESOURCE (this build host): the kernel refuses a negative oom_score_adj
+            assertThat(v.out()).contains("sys://compositor oom_score_adj -500: below 0 needs CAP_SYS_RESOURCE");
+            assertThat(read(procs.resolve("oom_score_adj"))).isEqualTo("0");
+        }
+        if (Files.exists(CGROUP2.resolve("spine.compositor/memory.max"))) {
+            assertThat(read(CGROUP2.resolve("spine.compositor/memory.max"))).isEqualTo("536870912");
+        } else {
+            // a hybrid host: cgroup v2 has no memory controller, and nothing else limits a process bay0 spawned
+            assertThat(v.out()).contains("sys://compositor memory.max 536870912: cgroup v2 has no memory controller in /spine.compositor");
+        }
 
         // the compositor is the converger's: it goes when the converger stops
         daemon.destroy();
@@ -283,6 +308,14 @@ class FocusIT {
     private long usage(String container) throws IOException {
         return Files.readAllLines(cgroup(container).resolve("cpu.stat")).stream().filter(l -> l.startsWith("usage_usec "))
                 .map(l -> Long.parseLong(l.substring(11).strip())).findFirst().orElseThrow();
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file).strip();
+        } catch (IOException e) {
+            return e.toString();
+        }
     }
 
     private static void awaitStatus(java.util.function.Supplier<String> get, String expect) {

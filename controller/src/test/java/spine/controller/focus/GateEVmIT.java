@@ -20,7 +20,8 @@ import spine.controller.VmHarness;
 
 /**
  * Gate E in the VM, on one boot: bay0 spawns sway as {@code sys://compositor} from the shipped display examples, and
- * the two foot personas show real windows. After each {@code spine focus} the background persona's cgroup is frozen
+ * the two foot personas show real windows; sway runs in its own cgroup under its envelope (cpu weight, memory, pids,
+ * oom_score_adj), which validate reads back. After each {@code spine focus} the background persona's cgroup is frozen
  * and its {@code cpu.stat} usage stops over 2 s while the foreground's advances, sway's focused window carries the
  * foreground's mark, and a {@code grim} screenshot is a real PNG (saved under {@code target/gate-e/}). A focus while
  * sway hangs (SIGSTOP) is answered and converges once sway runs again. A fake compositor that serves the Wayland
@@ -178,6 +179,17 @@ class GateEVmIT {
             assertThat(compositor).as("validate's compositor check in " + checks).isNotNull();
             assertThat(compositor.path("verdict").asText()).as(compositor.toString()).isEqualTo("GREEN");
             assertThat(compositor.path("reason").asText()).contains("SO_PEERCRED checked");
+            // sway's envelope (specs/display/compositor.yaml) holds on the cgroup bay0 moved it into
+            String swayEnvelope = vm.shell("p=$(pidof sway); cd /sys/fs/cgroup/spine.compositor && cat /proc/$p/cgroup /proc/$p/oom_score_adj"
+                    + " cpu.weight memory.max pids.max | sed 's/^/envelope: /'", CMD);
+            System.out.println("Gate E, the compositor's envelope:\n" + swayEnvelope);
+            assertThat(swayEnvelope.lines().map(String::strip).toList()).contains("envelope: 0::/spine.compositor", "envelope: -500",
+                    "envelope: 400", "envelope: 536870912", "envelope: 256");
+            JsonNode envelopes = null;
+            for (JsonNode c : checks) if (c.path("component").asText().equals("envelopes")) envelopes = c;
+            assertThat(envelopes).as("validate's envelopes check in " + checks).isNotNull();
+            assertThat(envelopes.path("verdict").asText()).as(envelopes.toString()).isEqualTo("GREEN");
+            assertThat(envelopes.path("reason").asText()).contains("and the compositor enforce their envelopes");
 
             switchTo(vm, "p://work", "p://games", 1);
             switchTo(vm, "p://games", "p://work", 2);

@@ -86,6 +86,7 @@ public final class PodmanDriver implements ContainerRuntime {
             case Step.RemoveContainer s -> remove(name);
             case Step.WriteCgroup s -> notMine(s);
             case Step.SetOomScoreAdj s -> notMine(s);
+            case Step.MoveToCgroup s -> notMine(s);
             case Step.DrainUmbilical s -> notMine(s);
             case Step.Freeze s -> notMine(s);
             case Step.Thaw s -> notMine(s);

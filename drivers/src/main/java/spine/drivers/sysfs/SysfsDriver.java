@@ -11,8 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 
+import spine.model.Compositor;
 import spine.model.ContainerState;
 import spine.model.ObservedContainer;
 import spine.model.ObservedState;
@@ -52,10 +54,54 @@ public final class SysfsDriver {
     }
 
     public KernelState observe(ObservedState podman) {
+        return observe(podman, OptionalLong.empty());
+    }
+
+    /** Every running container's cgroup, and the compositor's when {@code compositorPid} names its process. */
+    public KernelState observe(ObservedState podman, OptionalLong compositorPid) {
         var problems = new ArrayList<String>();
         var cgroups = views(podman, false, FILES, true, problems);
+        Optional<CgroupView> compositor = compositorPid.isPresent() ? compositor(compositorPid.getAsLong(), problems) : Optional.empty();
         Optional<Pressure> psi = pressure(problems);
-        return new KernelState(cgroups, psi, thermal(problems), problems);
+        return new KernelState(cgroups, psi, thermal(problems), problems, compositor, oomScoreFloor());
+    }
+
+    /** CAP_SYS_RESOURCE, bit 24 of {@code CapEff}. */
+    private static final long CAP_SYS_RESOURCE = 1L << 24;
+
+    /**
+     * The lowest oom_score_adj this process may write: any without CAP_SYS_RESOURCE is refused below 0 (EACCES), as in
+     * a container sandbox that withholds it from root. Unreadable status counts as capable: a refused write says why.
+     */
+    int oomScoreFloor() {
+        return read(root.resolve("proc/self/status")).flatMap(s -> s.lines().filter(l -> l.startsWith("CapEff:")).findFirst())
+                .map(l -> {
+                    try {
+                        return (Long.parseUnsignedLong(l.substring("CapEff:".length()).strip(), 16) & CAP_SYS_RESOURCE) != 0;
+                    } catch (NumberFormatException e) {
+                        return true;
+                    }
+                })
+                .map(capable -> capable ? KernelState.OOM_MIN : 0).orElse(KernelState.OOM_MIN);
+    }
+
+    /** The cgroup the compositor's process is in now, whatever it is: the planner moves it into its own. */
+    private Optional<CgroupView> compositor(long pid, List<String> problems) {
+        try {
+            Optional<String> cg = cgroupPath(pid);
+            if (cg.isEmpty()) {
+                problems.add(Compositor.ID + ": /proc/" + pid + "/cgroup has no cgroup v2 line");
+                return Optional.empty();
+            }
+            Path dir = cgroupMount().resolve(cg.get().substring(1));
+            var files = new TreeMap<String, String>();
+            for (String f : FILES) read(dir.resolve(f)).ifPresent(v -> files.put(f, v));
+            Optional<Integer> oom = read(root.resolve("proc").resolve(Long.toString(pid)).resolve("oom_score_adj")).flatMap(SysfsDriver::integer);
+            return Optional.of(new CgroupView(Compositor.ID, "", pid, cg.get(), files, oom));
+        } catch (IOException e) {
+            problems.add(Compositor.ID + ": cannot read the cgroup of pid " + pid + ": " + e);
+            return Optional.empty();
+        }
     }
 
     /** The freezer files alone of each running persona: what a focus switch plans from, in a few reads each. */
@@ -171,10 +217,49 @@ public final class SysfsDriver {
             case Step.WriteCgroup s -> write(cgroupMount().resolve(s.cgroup().substring(1)).resolve(s.file()), s.value());
             case Step.SetOomScoreAdj s -> write(root.resolve("proc").resolve(Long.toString(s.pid())).resolve("oom_score_adj"),
                     Integer.toString(s.value()));
+            case Step.MoveToCgroup s -> move(s.pid(), s.cgroup());
             case Step.Freeze s -> freezer(s.cgroup(), true, FREEZE_BOUND);
             case Step.Thaw s -> freezer(s.cgroup(), false, FREEZE_BOUND);
             default -> new StepResult.Failed("a " + step.verb() + " step is not the sysfs driver's (a bug)", false);
         };
+    }
+
+    /** The controllers an envelope needs: cpu.max and cpu.weight, memory.max, pids.max. */
+    static final List<String> CONTROLLERS = List.of("cpu", "memory", "pids");
+
+    /**
+     * Moves process {@code pid} into {@code cgroup}: makes the directory when missing, enables each of
+     * {@link #CONTROLLERS} that the parent has for its children (a hybrid host's cgroup v2 has none, which the
+     * envelope check reports as unenforceable), then writes the pid to {@code cgroup.procs}. A controller that could
+     * not be enabled fails the step after the move, so the log says which.
+     */
+    private StepResult move(long pid, String cgroup) {
+        Path dir = cgroupMount().resolve(cgroup.substring(1));
+        Path parent = dir.getParent();
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            return new StepResult.Failed("cannot make " + dir + ": " + e.getMessage(), true);
+        }
+        List<String> available = read(parent.resolve("cgroup.controllers")).map(c -> List.of(c.split("\\s+"))).orElse(List.of());
+        List<String> delegated = read(parent.resolve("cgroup.subtree_control")).map(c -> List.of(c.split("\\s+"))).orElse(List.of());
+        var enabled = new ArrayList<String>();
+        var refused = new ArrayList<String>();
+        for (String c : CONTROLLERS) {
+            if (!available.contains(c)) continue;
+            if (delegated.contains(c) || write(parent.resolve("cgroup.subtree_control"), "+" + c) instanceof StepResult.Ok) {
+                enabled.add(c);
+            } else {
+                refused.add(c);
+            }
+        }
+        StepResult moved = write(dir.resolve("cgroup.procs"), Long.toString(pid));
+        if (moved instanceof StepResult.Failed) return moved;
+        if (!refused.isEmpty()) {
+            return new StepResult.Failed("pid " + pid + " moved to " + dir + ", but " + parent.resolve("cgroup.subtree_control")
+                    + " refused +" + String.join(" +", refused), true);
+        }
+        return new StepResult.Ok("pid " + pid + " in " + dir + " controllers=" + (enabled.isEmpty() ? "none" : String.join(",", enabled)));
     }
 
     /** How long a freeze or thaw may take to show in {@code cgroup.events} before the step fails. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import spine.drivers.podman.PodmanDriver;
+import spine.model.Compositor;
 import spine.model.ObservedState;
 import spine.model.ResourceId;
 import spine.model.Step;
@@ -84,6 +86,49 @@ class SysfsDriverTest {
         assertThat(Files.exists(root.resolve("sys/fs/cgroup" + cg + "/cpu.nonexistent"))).isFalse();
         assertThat(sysfs.apply(new Step.SetOomScoreAdj(WORK, 297, 500, "test")).ok()).isTrue();
         assertThat(Files.readString(root.resolve("proc/297/oom_score_adj"))).isEqualTo("500\n");
+    }
+
+    @Test
+    void theCompositorIsReadWhereverItIsAndMovedIntoItsOwnCgroup() throws IOException {
+        Files.createDirectories(root.resolve("proc/500"));
+        Files.writeString(root.resolve("proc/500/cgroup"), "0::/\n");
+        Files.writeString(root.resolve("proc/500/oom_score_adj"), "0\n");
+        Files.writeString(root.resolve("sys/fs/cgroup/cgroup.subtree_control"), "cpuset cpu\n");
+        var sysfs = new SysfsDriver(root);
+        KernelState k = sysfs.observe(podman, OptionalLong.of(500));
+        assertThat(k.compositor()).hasValueSatisfying(v -> {
+            assertThat(v.id()).isEqualTo(Compositor.ID);
+            assertThat(v.cgroup()).isEqualTo("/");
+            assertThat(v.pid()).isEqualTo(500);
+            assertThat(v.oomScoreAdj()).hasValue(0);
+            assertThat(v.file("cgroup.controllers")).hasValue("cpuset cpu io memory hugetlb pids rdma misc");
+        });
+        assertThat(sysfs.observe(podman).compositor()).isEmpty();
+
+        // the kernel makes cgroup.procs with the directory; the recording cannot, so it is there already
+        Files.createDirectories(root.resolve("sys/fs/cgroup/spine.compositor"));
+        Files.writeString(root.resolve("sys/fs/cgroup/spine.compositor/cgroup.procs"), "");
+        StepResult moved = sysfs.apply(new Step.MoveToCgroup(Compositor.ID, 500, Compositor.CGROUP, "test"));
+        assertThat(moved).isInstanceOfSatisfying(StepResult.Ok.class, ok -> assertThat(ok.detail())
+                .contains("pid 500 in ").contains("controllers=cpu,memory,pids"));
+        assertThat(Files.readString(root.resolve("sys/fs/cgroup/spine.compositor/cgroup.procs"))).isEqualTo("500\n");
+        // memory and pids were not delegated yet: each was enabled for the children (the last write is what a file keeps)
+        assertThat(Files.readString(root.resolve("sys/fs/cgroup/cgroup.subtree_control"))).isEqualTo("+pids\n");
+
+        Files.writeString(root.resolve("proc/500/cgroup"), "0::/spine.compositor\n");
+        assertThat(sysfs.observe(podman, OptionalLong.of(500)).compositor()).hasValueSatisfying(v ->
+                assertThat(v.cgroup()).isEqualTo(Compositor.CGROUP));
+    }
+
+    @Test
+    void withoutCapSysResourceNoNegativeOomScoreIsPlanned() throws IOException {
+        var sysfs = new SysfsDriver(root);
+        assertThat(sysfs.observe(podman).oomScoreFloor()).as("no status recorded: capable").isEqualTo(KernelState.OOM_MIN);
+        Files.createDirectories(root.resolve("proc/self"));
+        Files.writeString(root.resolve("proc/self/status"), "Name:\tjava\nCapEff:\t000001fffeffffff\n"); // this build host
+        assertThat(sysfs.observe(podman).oomScoreFloor()).isZero();
+        Files.writeString(root.resolve("proc/self/status"), "Name:\tjava\nCapEff:\t000001ffffffffff\n"); // bay0 in the VM
+        assertThat(sysfs.observe(podman).oomScoreFloor()).isEqualTo(KernelState.OOM_MIN);
     }
 
     @Test

@@ -10,7 +10,8 @@ import spine.model.ResourceId;
 /**
  * One container as the kernel enforces it: its cgroup v2 directory (from {@code /proc/PID/cgroup} of its main pid,
  * never guessed), the interface files that exist there with their trimmed contents, and the main pid's
- * {@code oom_score_adj}. A file missing from {@code files} does not exist on this kernel.
+ * {@code oom_score_adj}. A file missing from {@code files} does not exist on this kernel. The compositor, a host
+ * process, has a view too, with an empty {@code containerId}.
  */
 public record CgroupView(ResourceId id, String containerId, long pid, String cgroup, SortedMap<String, String> files,
                          Optional<Integer> oomScoreAdj) {

@@ -6,19 +6,22 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 
+import spine.model.Compositor;
 import spine.model.ContainerState;
 import spine.model.DesiredContainer;
 import spine.model.DesiredState;
+import spine.model.Envelope;
 import spine.model.ObservedContainer;
 import spine.model.ObservedState;
 import spine.model.Plan.PlannedStep;
 import spine.model.PlanPhase;
 import spine.model.ResourceId;
+import spine.model.RunState;
 import spine.model.Step;
 
 /**
  * Plans the writes that make the kernel enforce each running container's envelope, with the governor's throttles
- * laid over it. Pure. Podman's flags set the envelope at create time; this repairs what changed since (someone wrote
+ * laid over it, and the compositor's (a host process, see {@link #compositor}). Pure. Podman's flags set the envelope at create time; this repairs what changed since (someone wrote
  * {@code max} into {@code cpu.max}) and carries the governor's decisions, all without recreating anything.
  * Only containers that run at their current spec are looked at: one that is about to be recreated gets its
  * envelope from podman again.
@@ -56,35 +59,79 @@ public final class EnvelopePlanner {
             }
             var files = EnvelopeFiles.desired(want.spec().limits());
             for (Throttle t : throttles) if (t.target().equals(id)) files.put(t.file(), t.value());
-            for (Map.Entry<String, String> f : files.entrySet()) {
-                String file = f.getKey(), value = f.getValue();
-                Optional<String> now = view.file(file);
-                String controller = file.substring(0, file.indexOf('.'));
-                Optional<String> enabled = view.file("cgroup.controllers");
-                if (now.isEmpty() && enabled.isPresent() && !List.of(enabled.get().split(" ")).contains(controller)) {
-                    elsewhere.add(id + " " + file);
-                    continue;
-                }
-                if (now.isEmpty()) {
-                    if (!isDefault(file, value)) {
-                        missing.add(id + " " + file + " " + value + ": " + file + " does not exist in " + view.cgroup()
-                                + " on this kernel");
-                    }
-                    continue;
-                }
-                if (EnvelopeFiles.same(file, value, now.get())) continue;
-                String reason = throttles.stream().filter(t -> t.target().equals(id) && t.file().equals(file))
-                        .map(Throttle::reason).findFirst()
-                        .orElse("drift: " + file + " is '" + now.get() + "' in the kernel, intent '" + value + "'");
-                steps.add(new PlannedStep(PlanPhase.ENVELOPES, new Step.WriteCgroup(id, view.cgroup(), file, value, reason)));
-            }
-            Optional<Integer> oom = want.spec().limits().oomScoreAdj();
-            if (oom.isPresent() && view.oomScoreAdj().isPresent() && !oom.get().equals(view.oomScoreAdj().get())) {
-                steps.add(new PlannedStep(PlanPhase.ENVELOPES, new Step.SetOomScoreAdj(id, view.pid(), oom.get(),
-                        "drift: oom_score_adj is " + view.oomScoreAdj().get() + " in the kernel, intent " + oom.get())));
-            }
+            files(id, view, files, throttles, steps, missing, Optional.of(elsewhere));
+            oomScore(id, view, want.spec().limits().oomScoreAdj(), kernel.oomScoreFloor(), steps, missing);
         }
+        compositor(desired, kernel, steps, missing);
         return new Result(steps, missing, elsewhere);
+    }
+
+    /**
+     * The compositor, a host process podman does not set up: first its own cgroup ({@link Compositor#CGROUP}), then
+     * its envelope's files there and its oom_score_adj. A controller cgroup v2 lacks is not enforced at all (no cgroup
+     * v1 writer stands behind it as podman does for containers), so it counts as unenforceable, not as elsewhere.
+     */
+    private static void compositor(DesiredState desired, KernelState kernel, List<PlannedStep> steps, List<String> missing) {
+        Optional<Compositor> want = desired.compositor().filter(c -> c.state() == RunState.RUNNING);
+        Optional<Envelope> envelope = desired.compositorEnvelope();
+        if (want.isEmpty() || envelope.isEmpty() || kernel.compositor().isEmpty()) return;
+        CgroupView view = kernel.compositor().get();
+        if (!view.cgroup().equals(Compositor.CGROUP)) {
+            steps.add(new PlannedStep(PlanPhase.ENVELOPES, new Step.MoveToCgroup(Compositor.ID, view.pid(), Compositor.CGROUP,
+                    "sway pid " + view.pid() + " is in cgroup " + view.cgroup() + "; its envelope lives in " + Compositor.CGROUP)));
+            return;
+        }
+        files(Compositor.ID, view, EnvelopeFiles.desired(envelope.get()), List.of(), steps, missing, Optional.empty());
+        oomScore(Compositor.ID, view, envelope.get().oomScoreAdj(), kernel.oomScoreFloor(), steps, missing);
+    }
+
+    /**
+     * The writes that make {@code view} hold {@code files}. A file the kernel lacks goes to {@code missing}; so does
+     * one whose controller cgroup v2 has not enabled there, unless cgroup v1 enforces it ({@code elsewhere}: podman's
+     * containers on a hybrid host), where it is listed as not read back.
+     */
+    private static void files(ResourceId id, CgroupView view, SortedMap<String, String> files, List<Throttle> throttles,
+                              List<PlannedStep> steps, List<String> missing, Optional<List<String>> elsewhere) {
+        for (Map.Entry<String, String> f : files.entrySet()) {
+            String file = f.getKey(), value = f.getValue();
+            Optional<String> now = view.file(file);
+            String controller = file.substring(0, file.indexOf('.'));
+            Optional<String> enabled = view.file("cgroup.controllers");
+            if (now.isEmpty() && enabled.isPresent() && !List.of(enabled.get().split(" ")).contains(controller)) {
+                if (elsewhere.isPresent()) {
+                    elsewhere.get().add(id + " " + file);
+                } else if (!isDefault(file, value)) {
+                    missing.add(id + " " + file + " " + value + ": cgroup v2 has no " + controller + " controller in "
+                            + view.cgroup() + " on this host");
+                }
+                continue;
+            }
+            if (now.isEmpty()) {
+                if (!isDefault(file, value)) {
+                    missing.add(id + " " + file + " " + value + ": " + file + " does not exist in " + view.cgroup()
+                            + " on this kernel");
+                }
+                continue;
+            }
+            if (EnvelopeFiles.same(file, value, now.get())) continue;
+            String reason = throttles.stream().filter(t -> t.target().equals(id) && t.file().equals(file))
+                    .map(Throttle::reason).findFirst()
+                    .orElse("drift: " + file + " is '" + now.get() + "' in the kernel, intent '" + value + "'");
+            steps.add(new PlannedStep(PlanPhase.ENVELOPES, new Step.WriteCgroup(id, view.cgroup(), file, value, reason)));
+        }
+    }
+
+    /** The write that gives {@code view}'s pid the oom_score_adj {@code oom}, unless this process may not lower it so far. */
+    private static void oomScore(ResourceId id, CgroupView view, Optional<Integer> oom, int floor, List<PlannedStep> steps,
+                                 List<String> missing) {
+        if (oom.isEmpty() || view.oomScoreAdj().isEmpty() || oom.get().equals(view.oomScoreAdj().get())) return;
+        if (oom.get() < floor) {
+            missing.add(id + " oom_score_adj " + oom.get() + ": below " + floor + " needs CAP_SYS_RESOURCE, which this process"
+                    + " lacks (it is " + view.oomScoreAdj().get() + ")");
+            return;
+        }
+        steps.add(new PlannedStep(PlanPhase.ENVELOPES, new Step.SetOomScoreAdj(id, view.pid(), oom.get(),
+                "drift: oom_score_adj is " + view.oomScoreAdj().get() + " in the kernel, intent " + oom.get())));
     }
 
     /** A value that only restates the kernel default needs no file: a kernel without the controller enforces it. */

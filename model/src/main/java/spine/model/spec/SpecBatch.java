@@ -54,7 +54,7 @@ public final class SpecBatch {
         return switch (s) {
             case Persona p -> p.envelope();
             case Tenant t -> t.envelope();
-            case Compositor ignored -> Optional.empty();
+            case Compositor c -> c.envelope();
             case Envelope ignored -> Optional.empty();
         };
     }

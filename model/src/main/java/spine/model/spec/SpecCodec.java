@@ -68,6 +68,7 @@ public final class SpecCodec {
             case Compositor c -> {
                 s.put("process", "sway");
                 s.put("backend", c.backend().word());
+                c.envelope().ifPresent(e -> s.put("envelope", e));
                 s.put("state", c.state().word());
             }
             case Envelope e -> {

@@ -140,7 +140,7 @@ public final class SpecParser {
 
     /** A host-process tenant: only sway, only as sys://compositor. */
     private static Optional<Spec> compositor(ResourceId id, Node node, List<SpecError> errors) {
-        var f = new Fields(node, "Tenant spec (a host process)", set("process", "backend", "state"), errors);
+        var f = new Fields(node, "Tenant spec (a host process)", set("process", "backend", "envelope", "state"), errors);
         Optional<String> process = f.string("process", true, "sway");
         if (process.isPresent() && !process.get().equals("sway")) {
             f.error("process", "process \"" + process.get() + "\" is not one Spine runs on the host; the only host process is sway"
@@ -152,12 +152,13 @@ public final class SpecParser {
             return Optional.empty();
         }
         Compositor.Backend backend = f.choice("backend", Compositor.Backend.class).orElse(Compositor.Backend.HEADLESS);
+        Optional<String> envelope = envelopeRef(f);
         RunState state = f.choice("state", RunState.class).orElse(RunState.RUNNING);
         if (state == RunState.PAUSED) {
             f.error("state", "a compositor is running or stopped; spine focus freezes personas, never sway");
             return Optional.empty();
         }
-        return process.isPresent() && id.equals(Compositor.ID) ? Optional.of(new Compositor(id, backend, state)) : Optional.empty();
+        return process.isPresent() && id.equals(Compositor.ID) ? Optional.of(new Compositor(id, backend, state, envelope)) : Optional.empty();
     }
 
     private static Optional<Spec> envelope(ResourceId id, Node node, List<SpecError> errors) {

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
 
+import spine.model.Compositor;
 import spine.model.ContainerState;
 import spine.model.DesiredState;
 import spine.model.Labels;
@@ -121,5 +122,100 @@ class EnvelopePlannerTest {
         assertThat(h.unenforceable()).isEmpty();
         assertThat(h.steps()).isEmpty();
         assertThat(h.notReadBack()).contains("p://work cpu.max", "p://work memory.max", "p://work pids.max");
+    }
+
+    /** sys://compositor with the envelope ui: sway, a host process bay0 spawned, gets its own cgroup and its limits. */
+    private static DesiredState withCompositor(String state) {
+        SpecParser.Result r = SpecParser.parse("c.yaml", """
+                apiVersion: spine/v1
+                kind: Envelope
+                metadata: {name: ui}
+                spec: {cpu: {weight: 400}, memory: {max: 512Mi}, oomScoreAdj: -500, pidsMax: 512}
+                ---
+                apiVersion: spine/v1
+                kind: Tenant
+                metadata: {name: "sys://compositor"}
+                spec: {process: sway, envelope: ui, state: %s}
+                """.formatted(state));
+        assertThat(r.errors()).isEmpty();
+        return DesiredState.of(r.specs().stream().map(SpecParser.Located::spec).toList());
+    }
+
+    private static KernelState sway(String cgroup, Map<String, String> files, int oom) {
+        return sway(cgroup, files, oom, KernelState.OOM_MIN);
+    }
+
+    private static KernelState sway(String cgroup, Map<String, String> files, int oom, int floor) {
+        var v = new CgroupView(Compositor.ID, "", 77, cgroup, new TreeMap<>(files), Optional.of(oom));
+        return new KernelState(new TreeMap<>(), Optional.empty(), List.of(), List.of(), Optional.of(v), floor);
+    }
+
+    private static Map<String, String> swayEnforced() {
+        var f = new TreeMap<String, String>();
+        f.put("cgroup.controllers", "cpu memory pids");
+        f.put("cpu.max", "max 100000");
+        f.put("cpu.weight", "400");
+        f.put("memory.max", "536870912");
+        f.put("memory.high", "max");
+        f.put("pids.max", "512");
+        return f;
+    }
+
+    @Test
+    void theCompositorIsMovedIntoItsOwnCgroupBeforeAnyLimitIsWritten() {
+        EnvelopePlanner.Result r = EnvelopePlanner.plan(withCompositor("running"), ObservedState.empty(),
+                sway("/", Map.of("cgroup.controllers", "cpuset cpu io memory pids"), 0), List.of());
+        assertThat(r.steps()).extracting(s -> s.step()).containsExactly(new Step.MoveToCgroup(Compositor.ID, 77, Compositor.CGROUP,
+                "sway pid 77 is in cgroup /; its envelope lives in " + Compositor.CGROUP));
+    }
+
+    @Test
+    void inItsCgroupTheCompositorGetsItsEnvelopeAndThenNeedsNothing() {
+        var fresh = new TreeMap<String, String>(Map.of("cgroup.controllers", "cpu memory pids", "cpu.max", "max 100000",
+                "cpu.weight", "100", "memory.max", "max", "memory.high", "max", "pids.max", "max"));
+        EnvelopePlanner.Result r = EnvelopePlanner.plan(withCompositor("running"), ObservedState.empty(),
+                sway(Compositor.CGROUP, fresh, 0), List.of());
+        assertThat(r.steps()).extracting(s -> s.step()).containsExactly(
+                new Step.WriteCgroup(Compositor.ID, Compositor.CGROUP, "cpu.weight", "400", "drift: cpu.weight is '100' in the kernel, intent '400'"),
+                new Step.WriteCgroup(Compositor.ID, Compositor.CGROUP, "memory.max", "536870912", "drift: memory.max is 'max' in the kernel, intent '536870912'"),
+                new Step.WriteCgroup(Compositor.ID, Compositor.CGROUP, "pids.max", "512", "drift: pids.max is 'max' in the kernel, intent '512'"),
+                new Step.SetOomScoreAdj(Compositor.ID, 77, -500, "drift: oom_score_adj is 0 in the kernel, intent -500"));
+        assertThat(r.unenforceable()).isEmpty();
+        EnvelopePlanner.Result done = EnvelopePlanner.plan(withCompositor("running"), ObservedState.empty(),
+                sway(Compositor.CGROUP, swayEnforced(), -500), List.of());
+        assertThat(done.steps()).isEmpty();
+        assertThat(done.unenforceable()).isEmpty();
+        assertThat(done.notReadBack()).isEmpty();
+    }
+
+    @Test
+    void withoutControllersTheCompositorsLimitsAreUnenforceableNotElsewhere() {
+        // a hybrid host: cgroup v2 has no controllers, and nothing in cgroup v1 limits a process bay0 spawned
+        EnvelopePlanner.Result r = EnvelopePlanner.plan(withCompositor("running"), ObservedState.empty(),
+                sway(Compositor.CGROUP, Map.of("cgroup.controllers", "", "cgroup.freeze", "0"), -500), List.of());
+        assertThat(r.steps()).isEmpty();
+        assertThat(r.notReadBack()).isEmpty();
+        assertThat(r.unenforceable()).containsExactly(
+                "sys://compositor cpu.weight 400: cgroup v2 has no cpu controller in /spine.compositor on this host",
+                "sys://compositor memory.max 536870912: cgroup v2 has no memory controller in /spine.compositor on this host",
+                "sys://compositor pids.max 512: cgroup v2 has no pids controller in /spine.compositor on this host");
+    }
+
+    @Test
+    void aCompositorWantedStoppedOrWithoutAProcessIsLeftAlone() {
+        assertThat(EnvelopePlanner.plan(withCompositor("stopped"), ObservedState.empty(), sway("/", Map.of(), 0), List.of()).steps())
+                .isEmpty();
+        assertThat(EnvelopePlanner.plan(withCompositor("running"), ObservedState.empty(), KernelState.empty(), List.of()).steps())
+                .isEmpty();
+    }
+
+    @Test
+    void anOomScoreBelowWhatThisProcessMayWriteIsUnenforceableNotRetriedForever() {
+        // root without CAP_SYS_RESOURCE (a container sandbox): the kernel refuses a negative oom_score_adj with EACCES
+        EnvelopePlanner.Result r = EnvelopePlanner.plan(withCompositor("running"), ObservedState.empty(),
+                sway(Compositor.CGROUP, swayEnforced(), 0, 0), List.of());
+        assertThat(r.steps()).isEmpty();
+        assertThat(r.unenforceable()).containsExactly(
+                "sys://compositor oom_score_adj -500: below 0 needs CAP_SYS_RESOURCE, which this process lacks (it is 0)");
     }
 }
