@@ -40,14 +40,15 @@ record FocusCommand(Machine m) {
         }
         String word = persona.map(ResourceId::toString).orElse("none");
         try (LogFile log = m.openLog()) {
-            boolean convergerRuns = false;
+            java.util.OptionalLong convergerRuns = java.util.OptionalLong.empty();
             for (int attempt = 0; ; attempt++) {
                 Optional<ControlSocket.Client> daemon = ControlSocket.connect(m.root());
                 if (daemon.isPresent()) return viaConverger(daemon.get(), persona, word);
-                // no answer: no converger runs, or one is starting or closing its socket; the lock tells which
-                if (lockIsFree()) break;
+                // no answer: no converger runs, or one is starting or closing its socket; the lock's holder tells which
+                java.util.OptionalLong holder = ConvergeLock.holder(m.root(), PROC_LOCKS);
+                if (holder.isEmpty()) break;
                 if (attempt == CONNECT_ATTEMPTS) {
-                    convergerRuns = true;
+                    convergerRuns = holder;
                     break;
                 }
                 sleep(CONNECT_PAUSE);
@@ -59,24 +60,17 @@ record FocusCommand(Machine m) {
                     return ExitCode.INVALID;
                 }
             }
-            m.out().println("focus " + word + (convergerRuns
-                    ? " recorded; the converger holding spine/converge.lock did not answer on its control socket,"
+            m.out().println("focus " + word + (convergerRuns.isPresent()
+                    ? " recorded; the converger holding spine/converge.lock (pid " + convergerRuns.getAsLong()
+                      + ") did not answer on its control socket,"
                       + " so the switch waits for its next pass (see spine.log)"
                     : " recorded; no converger runs, so the next spine run or boot switches"));
             return ExitCode.OK;
         }
     }
 
-    /** True when no converger holds the lock; a caller who may not take it (not root) cannot tell, and goes on. */
-    private boolean lockIsFree() {
-        try {
-            Optional<ConvergeLock> lock = ConvergeLock.tryAcquire(m.root(), "spine focus");
-            lock.ifPresent(ConvergeLock::close);
-            return lock.isPresent();
-        } catch (StateException e) {
-            return true;
-        }
-    }
+    /** Where the kernel lists the file locks held: the converge lock's holder is looked up there, never taken. */
+    static final java.nio.file.Path PROC_LOCKS = java.nio.file.Path.of("/proc/locks");
 
     private int viaConverger(ControlSocket.Client daemon, Optional<ResourceId> persona, String word) throws StateException {
         ObjectNode reply;

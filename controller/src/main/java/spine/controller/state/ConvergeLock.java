@@ -3,7 +3,10 @@ package spine.controller.state;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * One converger at a time: an exclusive {@code flock} on {@code <root>/spine/converge.lock}, held by
@@ -35,6 +38,30 @@ public final class ConvergeLock implements AutoCloseable {
             return Optional.of(new ConvergeLock(l.get(), holder));
         } catch (IOException e) {
             throw new StateException("cannot lock " + root.lockFile() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The pid holding the lock, read from {@code /proc/locks} without taking it: a probe that took the lock for a
+     * moment would make a converger starting at that moment give up, and would log and rewrite the holder line. Empty
+     * when nobody holds it, when there is no lock file yet, or when {@code locks} cannot be read (the caller goes on).
+     */
+    public static OptionalLong holder(SpineRoot root, Path locks) {
+        try {
+            Path file = root.lockFile();
+            if (!Files.exists(file)) return OptionalLong.empty();
+            long dev = (Long) Files.getAttribute(file, "unix:dev"), ino = (Long) Files.getAttribute(file, "unix:ino");
+            // /proc/locks names a file MAJOR:MINOR:INODE, major and minor in hex (glibc's split of st_dev)
+            long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL), minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
+            String id = String.format("%02x:%02x:%d", major, minor, ino);
+            for (String line : Files.readAllLines(locks, StandardCharsets.UTF_8)) {
+                String[] f = line.strip().split("\\s+");
+                // "1: POSIX  ADVISORY  WRITE 13182 fe:00:2147736 0 EOF"; a blocked waiter's line starts "1: ->"
+                if (f.length >= 6 && !f[1].equals("->") && f[5].equals(id)) return OptionalLong.of(Long.parseLong(f[4]));
+            }
+            return OptionalLong.empty();
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
         }
     }
 

@@ -74,6 +74,27 @@ class CliTest {
     }
 
     @Test
+    void focusWithoutAConvergerRecordsItWithoutTakingTheLock() throws Exception {
+        try (var store = spine.controller.state.IntentStore.open(new spine.controller.state.SpineRoot(root), Clock.systemUTC())) {
+            store.apply(spine.model.spec.SpecParser.parse("w.yaml", """
+                    apiVersion: spine/v1
+                    kind: Persona
+                    metadata: {name: "p://work"}
+                    spec: {image: img, state: running}
+                    """).specs().stream().map(spine.model.spec.SpecParser.Located::spec).toList());
+        }
+        // the holder's line of the last converger stays for a human to read; a probe taking the lock rewrote it
+        var spineRoot = new spine.controller.state.SpineRoot(root);
+        spine.controller.state.ConvergeLock.tryAcquire(spineRoot, "spine run").orElseThrow().close();
+        Path lockFile = root.resolve("spine/converge.lock");
+        String holder = Files.readString(lockFile);
+        assertThat(spine("focus", "p://work")).as(err()).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("focus p://work recorded; no converger runs");
+        assertThat(Files.readString(lockFile)).isEqualTo(holder);
+        assertThat(Files.readString(root.resolve("spine/spine.log"))).doesNotContain("holder=spine focus");
+    }
+
+    @Test
     void focusWaitsForAConvergerThatHoldsTheLockButHasNotBoundItsSocketYet() throws Exception {
         var spineRoot = new spine.controller.state.SpineRoot(root);
         var asked = new java.util.concurrent.atomic.AtomicReference<String>();
