@@ -108,8 +108,13 @@ SH
     : > "$work/podman-calls"; t=$(date +%s%N)
     SPINE_PODMAN="$work/counting-podman" "$here/spine" apply -f "$work/specs" --root "$work/root" >/dev/null
     echo "$(ms $t) $(wc -l < "$work/podman-calls")" >> "$work/noop.$$"
+    t=$(date +%s%N)
+    SPINE_AOT=off "$here/spine" apply -f "$work/specs" --root "$work/root" >/dev/null
+    echo "$(ms $t)" >> "$work/noop-off.$$"
   done
   echo "noop-apply personas=$N median_ms=$(cut -d' ' -f1 "$work/noop.$$" | median) podman_calls=$(cut -d' ' -f2 "$work/noop.$$" | sort -u | tr '\n' ' ')runs=5"
+  echo "for comparison: the same without the AOT cache (SPINE_AOT=off) median_ms=$(median < "$work/noop-off.$$") runs=5"
+  rm -f "$work/noop-off.$$"
   t=$(date +%s%N); podman ps -a --format json >/dev/null; echo "for comparison: one podman ps -a --format json ms=$(ms $t)"
   t=$(date +%s%N); "$JAVA_HOME/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -version 2>/dev/null; echo "for comparison: java -version (JVM start and exit) ms=$(ms $t)"
   rm -f "$work/noop.$$"; reset
