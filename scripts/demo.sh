@@ -3,7 +3,7 @@
 # later ones use the cache), make a persist disk if there is none, and boot it in QEMU on this terminal.
 # The serial console is a shell once bay0 prints "init complete"; `kill -TERM 1` there powers the VM off.
 # Without a terminal it applies specs/examples inside the VM, prints the boot report (`spine get boot`) and what
-# runs (`spine get`), and powers the VM off itself.
+# runs (`spine get`), powers the VM off itself, and draws the boot it just did: build/boot-timeline.svg.
 #   scripts/demo.sh [boot-qemu.sh options]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,3 +27,7 @@ until_seen() { for _ in $(seq "$2"); do grep -qaE "$1" "$serial" 2>/dev/null && 
   until_seen "^DEMO-DONE" 300 || true
   echo "kill -TERM 1"
 } | "$here/scripts/boot-qemu.sh" --timeout 700 --serial-log "$serial" "$@"
+# the boot as stretches between its genesis lines, from the serial log: a table here and a picture in build/
+"$here/spine" boot timeline "$serial"
+"$here/spine" boot timeline "$serial" -o svg > "$here/build/boot-timeline.svg"
+echo "demo: this boot's timeline is $here/build/boot-timeline.svg"

@@ -24,6 +24,16 @@ public final class SpecFiles {
 
     private SpecFiles() {}
 
+    /**
+     * The lines of a log a user names (a serial console log for {@code spine boot timeline}), read as bytes: such a log
+     * holds escape sequences and whatever else the console printed, none of which may stop the read. At most
+     * 64 MiB.
+     */
+    public static List<String> logLines(Path file) throws IOException {
+        if (Files.size(file) > MAX_FILE) throw new IOException(file + " is larger than 64 MiB");
+        return new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).lines().toList();
+    }
+
     public static Read read(List<String> paths) {
         var sources = new ArrayList<Source>();
         var errors = new ArrayList<SpecError>();

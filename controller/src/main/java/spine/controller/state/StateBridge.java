@@ -74,6 +74,12 @@ public final class StateBridge {
         }
     }
 
+    /** Every genesis line persisted so far, oldest first (every boot's); empty before the first boot wrote one. */
+    public List<String> genesisLog() throws IOException {
+        Path f = root.dir().resolve("genesis.log");
+        return Files.exists(f) ? Files.readAllLines(f, StandardCharsets.UTF_8) : List.of();
+    }
+
     /** Writes a marker under the root and reads it back: the persist check of validate. */
     public boolean markerRoundTrip(String content) throws IOException, StateException {
         prepare();

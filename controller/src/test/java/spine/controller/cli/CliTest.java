@@ -74,6 +74,27 @@ class CliTest {
     }
 
     @Test
+    void bootTimelineReadsThisBootFromGenesisLog() throws Exception {
+        Files.createDirectories(root.resolve("spine"));
+        Files.writeString(root.resolve("spine/genesis.log"), """
+                [    8.000] bay0: starting (old)
+                [    9.000] bay0: init complete
+                [    7.500] bay0: starting (0.1.0-dev)
+                [    9.250] bay0: init complete
+                [   12.000] bay0: converged after boot: running=0
+                """);
+        assertThat(spine("boot", "timeline", "--this-boot")).as(err()).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).containsPattern("kernel -> starting +0.000 +7.500 +7.500")
+                .containsPattern("init complete -> converged after boot +9.250 +12.000 +2.750").doesNotContain("8.000");
+        out.reset();
+        assertThat(spine("boot", "timeline", "--this-boot", "-o", "svg")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("<svg").contains("starting → init complete");
+        Files.writeString(root.resolve("spine/genesis.log"), "");
+        assertThat(spine("boot", "timeline", "--this-boot")).isEqualTo(ExitCode.INVALID);
+        assertThat(err()).contains("no boot in genesis.log under " + root);
+    }
+
+    @Test
     void focusWithoutAConvergerRecordsItWithoutTakingTheLock() throws Exception {
         try (var store = spine.controller.state.IntentStore.open(new spine.controller.state.SpineRoot(root), Clock.systemUTC())) {
             store.apply(spine.model.spec.SpecParser.parse("w.yaml", """
