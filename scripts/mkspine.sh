@@ -109,6 +109,11 @@ assemble() {
   # persona and tenant base images: OCI archives built here, offline, from pinned packages. The third column names
   # the rootfs: busybox alone, tools (busybox, perl-base, the reference AI server and the umbilical client) or foot
   recipe_lines | awk '$1 == "oci" {print $2, $3, ($4 == "" ? "busybox" : $4)}' | while read -r ref dest kind; do
+    # a dest an earlier line wrote: the same rootfs under a second name, which bay0 tags instead of loading again
+    if grep -q " $dest\$" "$rootfs/usr/share/spine/images/images.txt" 2>/dev/null; then
+      echo "$ref $dest" >> "$rootfs/usr/share/spine/images/images.txt"
+      continue
+    fi
     local img="$build/oci-rootfs"; rm -rf "$img"
     if [ "$kind" = tools ]; then
       "$here/scripts/tools-rootfs.sh" "$debs" "$img"

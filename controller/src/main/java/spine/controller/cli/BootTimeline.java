@@ -26,15 +26,24 @@ final class BootTimeline {
 
     private BootTimeline() {}
 
-    /** The milestones of the last boot in {@code lines}: from its last {@code starting} line on; empty without one. */
+    /**
+     * The milestones of the last boot in {@code lines}: from its last {@code starting} line up to {@code converged after
+     * boot} (what follows, a shutdown, is not the boot's); empty without a {@code starting} line.
+     */
     static List<Milestone> lastBoot(List<String> lines) {
         var all = new ArrayList<Milestone>();
+        boolean converged = false;
         for (String line : lines) {
             Matcher m = GENESIS.matcher(line);
             if (!m.find()) continue;
             String text = m.group(2).strip();
-            if (text.startsWith("starting")) all.clear();
+            if (text.startsWith("starting")) {
+                all.clear();
+                converged = false;
+            }
+            if (converged) continue;
             all.add(new Milestone(Double.parseDouble(m.group(1)), text));
+            converged = text.startsWith("converged after boot");
         }
         return !all.isEmpty() && all.getFirst().text().startsWith("starting") ? List.copyOf(all) : List.of();
     }

@@ -153,13 +153,23 @@ final class BootLoop {
 
     /**
      * Loads the images built into the system into podman storage when they are missing. Before the loop, so the
-     * first pass finds them; podman is slow under emulation and never holds up boot.
+     * first pass finds them; podman is slow under emulation and never holds up boot. Refs that share one archive (the
+     * AI and tools images are the same rootfs) are one load: the archive names the first, the others are tags of it.
      */
     private void loadImages() {
         var loaded = new AtomicInteger();
+        var namedBy = new java.util.HashMap<String, String>();
         kernel.bundledImages().forEach((ref, archive) -> {
+            String first = namedBy.putIfAbsent(archive, ref);
             if (podman.imageExists(ref)) {
                 LOG.log(System.Logger.Level.INFO, "image present ref={0}", ref);
+                return;
+            }
+            if (first != null) {
+                var t = podman.tag(first, ref);
+                if (t.ok()) loaded.incrementAndGet();
+                LOG.log(t.ok() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "image tag ref={0} of={1} ok={2} ms={3}{4}",
+                        ref, first, t.ok(), t.took().toMillis(), t.ok() ? "" : " error=\"" + t.summary() + "\"");
                 return;
             }
             var r = podman.load(archive);

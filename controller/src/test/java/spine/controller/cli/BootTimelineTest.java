@@ -35,6 +35,9 @@ class BootTimelineTest {
         lines.addAll(recorded());
         assertThat(BootTimeline.lastBoot(lines).getFirst().text()).isEqualTo("starting (0.1.0-dev)");
         assertThat(BootTimeline.lastBoot(List.of("no genesis here", "[   10.000] bay0: init complete"))).isEmpty();
+        // the shutdown that follows a boot is not part of it
+        lines.add("[   45.470] bay0: shutdown (SIGTERM): flushing state");
+        assertThat(BootTimeline.lastBoot(lines).getLast().text()).isEqualTo("converged after boot: running=0");
     }
 
     @Test

@@ -162,6 +162,11 @@ public final class PodmanDriver implements ContainerRuntime {
         return runner.run(argv("load", "-q", "-i", archive), timeouts.run());
     }
 
+    /** Gives an image in storage a second name: a built-in image that shares its archive with another. */
+    public CommandResult tag(String image, String ref) {
+        return runner.run(argv("tag", image, ref), timeouts.change());
+    }
+
     /** The host pid of a running container's main process, or -1. */
     public long pidOf(String name) {
         CommandResult r = runner.run(argv("inspect", "--format", "{{.State.Pid}}", name), timeouts.observe());
