@@ -2,17 +2,18 @@
 # Makes the JDK's AOT cache (JEP 483/514) for a spine jar and the sqlite-jdbc native library unpacked beside it, so a
 # command neither parses and links ~3,700 classes again nor unpacks 1 MB into /tmp on every start.
 #   scripts/aot-train.sh JAR OUT_DIR JAVA_FLAG...
-# writes OUT_DIR/spine.aot and OUT_DIR/native/libsqlitejdbc.so. The training run is one `spine apply` into an empty
+# writes OUT_DIR/spine.aot and OUT_DIR/native/libsqlitejdbc.so.
+#   scripts/aot-train.sh --classlist JAR OUT_FILE JAVA_FLAG...
+# writes the classes the same training run loads, sorted, for the image's static CDS archive (images/spine.classlist:
+# pinned in the repo, since the set a run loads varies a little with thread timing, and the image must rebuild
+# byte for byte; rerun this after changing code the boot path loads, and review the diff). The training run is one `spine apply` into an empty
 # root of an envelope and 20 stopped personas (the open, migrate, parse, store, plan and report path of every
 # command), against a podman stub that lists no containers and runs nothing: it touches no container and no state
 # outside its temporary directory. A cache that does not match the jar or the flags is ignored by the JVM, silently.
 set -euo pipefail
+classlist=""; [ "${1:-}" = --classlist ] && { classlist=1; shift; }
 jar=$1 out=$2; shift 2
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-mkdir -p "$out/native"
-(cd "$work" && "$JAVA_HOME/bin/jar" xf "$jar" org/sqlite/native/Linux/x86_64/libsqlitejdbc.so)
-mv "$work/org/sqlite/native/Linux/x86_64/libsqlitejdbc.so" "$out/native/libsqlitejdbc.so.$$"
-mv "$out/native/libsqlitejdbc.so.$$" "$out/native/libsqlitejdbc.so"
 cat > "$work/podman" <<'SH'
 #!/bin/sh
 case "$1" in ps) echo '[]' ;; *) echo "aot training: podman $* is not run" >&2; exit 1 ;; esac
@@ -25,6 +26,20 @@ chmod +x "$work/podman"
     printf 'spec: {image: localhost/spine/busybox:1, command: [sleep, "1"], state: stopped, envelope: small}\n'
   done
 } > "$work/train.yaml"
+if [ -n "$classlist" ]; then
+  SPINE_PODMAN="$work/podman" "$JAVA_HOME/bin/java" "$@" -XX:DumpLoadedClassList="$work/classes" -jar "$jar" \
+    apply -f "$work/train.yaml" --root "$work/root" > "$work/train.log" 2>&1 || { cat "$work/train.log" >&2; exit 1; }
+  # plain class names sorted (no ids: they number this run's loads); lambda lines after them; no @cp lines, which
+  # record which constant pool entries this run happened to resolve
+  { echo "# spine.jar's classlist for the image's CDS archive: scripts/aot-train.sh --classlist (see there)"
+    grep -v '^[#@]' "$work/classes" | sed 's/ id: [0-9]*$//' | LC_ALL=C sort -u
+    grep '^@lambda' "$work/classes" | LC_ALL=C sort -u; } > "$out"
+  exit 0
+fi
+mkdir -p "$out/native"
+(cd "$work" && "$JAVA_HOME/bin/jar" xf "$jar" org/sqlite/native/Linux/x86_64/libsqlitejdbc.so)
+mv "$work/org/sqlite/native/Linux/x86_64/libsqlitejdbc.so" "$out/native/libsqlitejdbc.so.$$"
+mv "$out/native/libsqlitejdbc.so.$$" "$out/native/libsqlitejdbc.so"
 SPINE_PODMAN="$work/podman" "$JAVA_HOME/bin/java" "$@" -Dorg.sqlite.lib.path="$out/native" -Dorg.sqlite.lib.name=libsqlitejdbc.so \
   -XX:AOTCacheOutput="$work/spine.aot" -jar "$jar" apply -f "$work/train.yaml" --root "$work/root" > "$work/train.log" 2>&1 \
   || { cat "$work/train.log" >&2; exit 1; }

@@ -104,7 +104,12 @@ assemble() {
   # jlink writes a CDS archive for compressed oops and one without; bay0's heap is far below 32 GB, so only the first
   # is ever mapped (14.6 MB less in the image)
   rm -f "$rootfs$jre/lib/server/classes_nocoops.jsa"
-  install -D -m 0644 "$jar" "$rootfs$(recipe_lines | awk '$1 == "jar" {print $2}')"
+  local jardest; jardest=$(recipe_lines | awk '$1 == "jar" {print $2}')
+  install -D -m 0644 "$jar" "$rootfs$jardest"
+  # sqlite-jdbc's native library unpacked once, instead of into /tmp by every JVM start (init and each CLI command)
+  mkdir -p "$build/sqlite-native" "$rootfs/usr/lib/spine/native"
+  (cd "$build/sqlite-native" && "$jdk/bin/jar" xf "$jar" org/sqlite/native/Linux/x86_64/libsqlitejdbc.so)
+  install -m 0644 "$build/sqlite-native/org/sqlite/native/Linux/x86_64/libsqlitejdbc.so" "$rootfs/usr/lib/spine/native/"
 
   # persona and tenant base images: OCI archives built here, offline, from pinned packages. The third column names
   # the rootfs: busybox alone, tools (busybox, perl-base, the reference AI server and the umbilical client) or foot
@@ -133,6 +138,22 @@ assemble() {
   done
 
   closure
+  cds_archive "$jre" "$jardest"
+}
+
+# A static CDS archive of the classes a command's start loads (Jackson, SQLite, Flyway, the CLI), dumped by the
+# image's own JVM in the rootfs (chroot, after the closure gave it its libraries: the archive records the jar's path
+# as bay0 sees it; the jar gets the mtime the image gives every file, which the JVM checks). From one class list the
+# dump is byte-identical; a list recorded afresh is not (thread timing changes which classes load), so it is
+# pinned: images/spine.classlist. It replaces jlink's default archive, whose JDK classes it holds too.
+cds_archive() {
+  local jre=$1 jardest=$2
+  cp "$here/images/spine.classlist" "$rootfs/spine.classlist"
+  touch -h -d @0 "$rootfs$jardest"
+  LD_LIBRARY_PATH="$jre/lib:$jre/lib/server" chroot "$rootfs" "$jre/bin/java" -XX:+UseSerialGC -Xshare:dump \
+    -XX:SharedClassListFile=/spine.classlist -XX:SharedArchiveFile=/usr/lib/spine/spine.jsa -jar "$jardest" \
+    > "$build/cds-dump.log" 2>&1 || { cat "$build/cds-dump.log" >&2; die "the CDS dump of $jardest failed"; }
+  rm -f "$rootfs/spine.classlist" "$rootfs$jre/lib/server/classes.jsa"
 }
 
 # Every ELF's DT_NEEDED must resolve inside the rootfs; missing libraries come from the unpacked packages.

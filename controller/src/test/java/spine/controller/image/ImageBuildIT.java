@@ -40,6 +40,22 @@ class ImageBuildIT {
                 Map.of("DEBIAN_MIRROR", "http://127.0.0.1:9/debian"))).contains("integration ok:", "check-firmware: ok");
         assertThat(sha256(IMG)).as("another build from the same lock").isEqualTo(first);
         assertThat(ImageVerifier.verify(IMG, VmHarness.REPO.resolve("images/contract.yaml"))).isEmpty();
+        assertTheImagesJvmMapsItsCdsArchive();
+    }
+
+    /**
+     * The image's JVM, in the image's rootfs, with sharing required (-Xshare:on fails when the archive cannot be
+     * mapped or does not match the jar), runs a command; the jar's classes come from the archive, not from the jar.
+     */
+    private static void assertTheImagesJvmMapsItsCdsArchive() throws Exception {
+        var pb = new ProcessBuilder("chroot", VmHarness.REPO.resolve("build/rootfs").toString(), "/usr/lib/spine/jre/bin/java",
+                "-XX:+UseSerialGC", "-XX:SharedArchiveFile=/usr/lib/spine/spine.jsa", "-Xshare:on", "-Xlog:class+load",
+                "-jar", "/usr/lib/spine/spine.jar", "version").redirectErrorStream(true);
+        pb.environment().put("LD_LIBRARY_PATH", "/usr/lib/spine/jre/lib:/usr/lib/spine/jre/lib/server");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out.lines().limit(20).toList().toString()).isZero();
+        assertThat(out).contains("spine.controller.cli.Cli source: shared objects file", "spine 0.1.0");
     }
 
     /** A pin that left Debian's archive (here: no cache and no mirror) fails clearly, naming the package and relock.sh. */
