@@ -21,10 +21,10 @@ import spine.model.Step;
 
 /**
  * Plans the writes that make the kernel enforce each running container's envelope, with the governor's throttles
- * laid over it, and the compositor's (a host process, see {@link #compositor}). Pure. Podman's flags set the envelope at create time; this repairs what changed since (someone wrote
- * {@code max} into {@code cpu.max}) and carries the governor's decisions, all without recreating anything.
- * Only containers that run at their current spec are looked at: one that is about to be recreated gets its
- * envelope from podman again.
+ * laid over it, and the compositor's: a host process, which it first moves into a cgroup of its own. Pure. Podman's
+ * flags set the envelope at create time; this repairs what changed since (someone wrote {@code max} into
+ * {@code cpu.max}) and carries the governor's decisions, all without recreating anything. Only containers that run
+ * at their current spec are looked at: one that is about to be recreated gets its envelope from podman again.
  */
 public final class EnvelopePlanner {
     /**
