@@ -79,6 +79,9 @@ public final class Validator {
 
     public Report run(Duration budget) {
         long t0 = System.nanoTime();
+        synchronized (this) {
+            compositorPidAnswer = null; // each run asks the converger afresh
+        }
         Instant deadline = clock.instant().plus(budget);
         var checks = new ArrayList<Check>();
         checks.add(within("freezer", deadline, this::freezer));
@@ -200,9 +203,9 @@ public final class Validator {
         Optional<spine.model.Compositor> c = desired.compositor();
         if (c.isEmpty()) return Check.green("compositor", "no compositor in intent; nothing to check", Map.of());
         if (c.get().state() == RunState.STOPPED) return Check.green("compositor", "sys://compositor is configured stopped", Map.of());
-        Optional<ObjectNode> reply = converger.ask(JSON.createObjectNode().put("op", "focus-status"), IO_TIMEOUT.multipliedBy(3));
+        Optional<Long> reply = askCompositorPid();
         if (reply.isEmpty()) return Check.red("compositor", "no converger is running (bay0 or spine run), so nothing owns sway");
-        long pid = compositorPid(reply.get());
+        long pid = reply.get();
         if (pid <= 0) return Check.red("compositor", "the converger has no ready compositor (spine get tenant shows its last error)");
         java.nio.file.Path wayland = podman.sockets().waylandSocket();
         return switch (spine.drivers.sway.Compositor.served(wayland, pid)) {
@@ -261,15 +264,22 @@ public final class Validator {
                 + " enforce their envelopes in the kernel", Map.of());
     }
 
-    private static long compositorPid(ObjectNode focusStatus) {
-        return focusStatus.path("focus").path("observed").path("compositorPid").asLong(-1);
+    /** Asked once per run (the compositor and envelopes checks both need it): empty when no converger answers. */
+    private Optional<Long> compositorPidAnswer;
+
+    /** The converger's answer for the compositor's pid (-1 without a ready one); empty when no converger answers. */
+    private synchronized Optional<Long> askCompositorPid() {
+        if (compositorPidAnswer == null) {
+            compositorPidAnswer = converger.ask(JSON.createObjectNode().put("op", "focus-status"), IO_TIMEOUT.multipliedBy(3))
+                    .map(r -> r.path("focus").path("observed").path("compositorPid").asLong(-1));
+        }
+        return compositorPidAnswer;
     }
 
     /** The pid of the compositor the converger spawned, when intent wants one running and it has one. */
     private java.util.OptionalLong compositorPid() {
         if (desired.compositor().filter(c -> c.state() == RunState.RUNNING).isEmpty()) return java.util.OptionalLong.empty();
-        long pid = converger.ask(JSON.createObjectNode().put("op", "focus-status"), IO_TIMEOUT.multipliedBy(3))
-                .map(Validator::compositorPid).orElse(-1L);
+        long pid = askCompositorPid().orElse(-1L);
         return pid > 0 ? java.util.OptionalLong.of(pid) : java.util.OptionalLong.empty();
     }
 
