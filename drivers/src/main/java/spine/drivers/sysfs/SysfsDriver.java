@@ -69,11 +69,20 @@ public final class SysfsDriver {
     /** CAP_SYS_RESOURCE, bit 24 of {@code CapEff}. */
     private static final long CAP_SYS_RESOURCE = 1L << 24;
 
+    /** {@link #oomScoreFloor()}, read once: a process's capabilities do not change while it runs. */
+    private volatile Integer oomScoreFloor;
+
     /**
      * The lowest oom_score_adj this process may write: any without CAP_SYS_RESOURCE is refused below 0 (EACCES), as in
      * a container sandbox that withholds it from root. Unreadable status counts as capable: a refused write says why.
      */
     int oomScoreFloor() {
+        Integer known = oomScoreFloor;
+        if (known == null) oomScoreFloor = known = readOomScoreFloor();
+        return known;
+    }
+
+    private int readOomScoreFloor() {
         return read(root.resolve("proc/self/status")).flatMap(s -> s.lines().filter(l -> l.startsWith("CapEff:")).findFirst())
                 .map(l -> {
                     try {
@@ -93,11 +102,7 @@ public final class SysfsDriver {
                 problems.add(Compositor.ID + ": /proc/" + pid + "/cgroup has no cgroup v2 line");
                 return Optional.empty();
             }
-            Path dir = cgroupMount().resolve(cg.get().substring(1));
-            var files = new TreeMap<String, String>();
-            for (String f : FILES) read(dir.resolve(f)).ifPresent(v -> files.put(f, v));
-            Optional<Integer> oom = read(root.resolve("proc").resolve(Long.toString(pid)).resolve("oom_score_adj")).flatMap(SysfsDriver::integer);
-            return Optional.of(new CgroupView(Compositor.ID, "", pid, cg.get(), files, oom));
+            return Optional.of(view(Compositor.ID, "", pid, cg.get(), FILES, true));
         } catch (IOException e) {
             problems.add(Compositor.ID + ": cannot read the cgroup of pid " + pid + ": " + e);
             return Optional.empty();
@@ -141,12 +146,17 @@ public final class SysfsDriver {
         if (c.id().isEmpty() || at < 0) return Optional.empty();
         int end = cg.indexOf('/', at);
         cg = end < 0 ? cg : cg.substring(0, end);
+        return Optional.of(view(id, c.id(), c.pid(), cg, which, oomScore));
+    }
+
+    /** {@code which} files of cgroup {@code cg}, and the pid's oom_score_adj when asked. */
+    private CgroupView view(ResourceId id, String containerId, long pid, String cg, List<String> which, boolean oomScore) {
         Path dir = cgroupMount().resolve(cg.substring(1));
         var files = new TreeMap<String, String>();
         for (String f : which) read(dir.resolve(f)).ifPresent(v -> files.put(f, v));
-        Optional<Integer> oom = oomScore ? read(root.resolve("proc").resolve(Long.toString(c.pid())).resolve("oom_score_adj"))
+        Optional<Integer> oom = oomScore ? read(root.resolve("proc").resolve(Long.toString(pid)).resolve("oom_score_adj"))
                 .flatMap(SysfsDriver::integer) : Optional.empty();
-        return Optional.of(new CgroupView(id, c.id(), c.pid(), cg, files, oom));
+        return new CgroupView(id, containerId, pid, cg, files, oom);
     }
 
     /** The cgroup2 path of a pid ({@code 0::/path}), or empty when it has none. */
