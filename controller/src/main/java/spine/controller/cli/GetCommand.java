@@ -255,7 +255,7 @@ record GetCommand(Machine m) {
         Optional<ControlSocket.Client> daemon = selected.stream().anyMatch(s -> s instanceof spine.model.Compositor)
                 ? ControlSocket.connect(m.root()) : Optional.empty();
         if (daemon.isPresent()) {
-            long pid = ask(daemon.get(), "focus-status").path("focus").path("observed").path("compositorPid").asLong(-1);
+            long pid = spine.controller.loop.FocusStatus.compositorPid(ask(daemon.get(), "focus-status"));
             if (pid > 0) sway = java.util.OptionalLong.of(pid);
         }
         return Optional.of(new SysfsDriver(Path.of("/")).observe(obs.state(), sway));

@@ -19,6 +19,11 @@ import spine.model.kernel.KernelState;
 public final class FocusStatus {
     private FocusStatus() {}
 
+    /** The pid of the ready compositor in a converger's {@code focus-status} answer, or -1 without one. */
+    public static long compositorPid(com.fasterxml.jackson.databind.JsonNode answer) {
+        return answer.path("focus").path("observed").path("compositorPid").asLong(-1);
+    }
+
     public static ObjectNode json(Optional<IntentStore.Focus> desired, KernelState kernel, Optional<Screen> screen,
                                   Optional<ObservedCompositor> compositor) {
         ObjectNode out = JsonNodeFactory.instance.objectNode();

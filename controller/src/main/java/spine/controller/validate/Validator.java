@@ -271,7 +271,7 @@ public final class Validator {
     private synchronized Optional<Long> askCompositorPid() {
         if (compositorPidAnswer == null) {
             compositorPidAnswer = converger.ask(JSON.createObjectNode().put("op", "focus-status"), IO_TIMEOUT.multipliedBy(3))
-                    .map(r -> r.path("focus").path("observed").path("compositorPid").asLong(-1));
+                    .map(spine.controller.loop.FocusStatus::compositorPid);
         }
         return compositorPidAnswer;
     }
