@@ -92,6 +92,27 @@ public final class VmHarness implements AutoCloseable {
         return new VmHarness(p, serial);
     }
 
+    /**
+     * The preamble of a VM test on a fresh persist disk: boots (QEMU lives at most {@code life}), waits for
+     * {@code init complete} and the console shell, then for each built-in image named (bay0 loads them into podman
+     * after init complete, on its own thread). Each wait fails the test with the serial log's tail.
+     */
+    public static VmHarness bootToShell(Path dir, Duration life, String... images) throws IOException, InterruptedException {
+        VmHarness vm = boot(dir, life, "--persist", persistDisk(dir).toString());
+        try {
+            vm.await("bay0: init complete", Duration.ofSeconds(300));
+            vm.await("spine# ", Duration.ofSeconds(60));
+            for (String image : images) {
+                if (!vm.imageLoaded(image, 30)) throw new AssertionError("built-in image " + image + " never loaded; serial log:\n"
+                        + tail(vm.serialLog(), 4000));
+            }
+            return vm;
+        } catch (IOException | InterruptedException | RuntimeException | AssertionError e) {
+            vm.close();
+            throw e;
+        }
+    }
+
     public String serialLog() throws IOException {
         return Files.exists(serial) ? Files.readString(serial, StandardCharsets.ISO_8859_1) : "";
     }

@@ -32,11 +32,7 @@ class GateEVmBench {
     @Test
     void switchLatencyInTheVm(@TempDir Path dir) throws Exception {
         VmHarness.ensureImage();
-        Path disk = VmHarness.persistDisk(dir);
-        try (VmHarness vm = VmHarness.boot(dir, Duration.ofSeconds(3600), "--persist", disk.toString())) {
-            vm.await("bay0: init complete", Duration.ofSeconds(300));
-            vm.await("spine# ", Duration.ofSeconds(60));
-            assertThat(vm.imageLoaded("localhost/spine/foot:1", 30)).isTrue();
+        try (VmHarness vm = VmHarness.bootToShell(dir, Duration.ofSeconds(3600), "localhost/spine/foot:1")) {
             assertThat(vm.shell("spine apply -f /usr/share/spine/display; echo exit=$?", Duration.ofSeconds(600))).contains("exit=0");
             assertThat(GateEVmIT.awaitMarked(vm, Duration.ofSeconds(120))).contains("p://work", "p://games");
             Path classes = Path.of("target/test-classes/spine/controller/focus");

@@ -29,7 +29,6 @@ import spine.controller.VmHarness;
  * sway is ready again with the focus in intent restored.
  */
 class GateEVmIT {
-    private static final Duration BOOT = Duration.ofSeconds(300);
     private static final Duration CMD = Duration.ofSeconds(180);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SWAYMSG = "SWAYSOCK=/run/spine/compositor/ipc.sock swaymsg -r -t get_tree";
@@ -155,11 +154,7 @@ class GateEVmIT {
 
     @Test
     void focusFreezesTheBackgroundAndSwayShowsTheForeground(@TempDir Path dir) throws Exception {
-        Path disk = VmHarness.persistDisk(dir);
-        try (VmHarness vm = VmHarness.boot(dir, Duration.ofSeconds(1800), "--persist", disk.toString())) {
-            vm.await("bay0: init complete", BOOT);
-            vm.await("spine# ", Duration.ofSeconds(60));
-            assertThat(vm.imageLoaded("localhost/spine/foot:1", 30)).as("built-in foot image loaded").isTrue();
+        try (VmHarness vm = VmHarness.bootToShell(dir, Duration.ofSeconds(1800), "localhost/spine/foot:1")) {
 
             String apply = vm.shell("spine apply -f /usr/share/spine/display; echo exit=$?", Duration.ofSeconds(600));
             System.out.println("Gate E, apply in the VM:\n" + apply);

@@ -22,7 +22,6 @@ import spine.controller.VmHarness;
  * cpu.max is repaired; a persona burning CPU moves the AI tenant's cpu.max down within 30 s and back within 60 s.
  */
 class GateDVmIT {
-    private static final Duration BOOT = Duration.ofSeconds(300);
     private static final Duration CMD = Duration.ofSeconds(180);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -45,12 +44,7 @@ class GateDVmIT {
 
     @Test
     void aiTenantBehindTheBrokerInTheVm(@TempDir Path dir) throws Exception {
-        Path disk = VmHarness.persistDisk(dir);
-        try (VmHarness vm = VmHarness.boot(dir, Duration.ofSeconds(1800), "--persist", disk.toString())) {
-            vm.await("bay0: init complete", BOOT);
-            vm.await("spine# ", Duration.ofSeconds(60));
-            assertThat(vm.imageLoaded("localhost/spine/ai:1", 30)).as("built-in AI image loaded").isTrue();
-            assertThat(vm.imageLoaded("localhost/spine/tools:1", 30)).as("built-in tools image loaded").isTrue();
+        try (VmHarness vm = VmHarness.bootToShell(dir, Duration.ofSeconds(1800), "localhost/spine/ai:1", "localhost/spine/tools:1")) {
 
             vm.writeFile("/tmp/plain.yaml", """
                     apiVersion: spine/v1
