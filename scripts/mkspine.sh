@@ -5,7 +5,8 @@
 #   3. assembles build/rootfs from images/recipe.txt with no network (unshare -n)
 #   4. adds the shared-library closure of every ELF it placed (DT_NEEDED), from the unpacked packages
 #   5. jlinks a Java 25 runtime from the pinned JDK and injects the spine jar; /sbin/init execs bay0
-#   6. packs a reproducible cpio newc (sorted, mtime 0, owner 0:0) compressed with gzip -n -9
+#   6. packs a reproducible cpio newc (sorted, mtime 0, owner 0:0) compressed with zstd -19 (the kernel unpacks it in
+#      3.2 s under TCG, gzip -9's in 5.2 s; 59 MB against 76 MB)
 #   7. verifies the integration contract on the archive itself (spine image verify), then
 #      writes ./vmlinuz and ./build/spine.img
 # Idempotent: build/rootfs is wiped every time. Two builds from the same lock give byte-identical images.
@@ -18,7 +19,7 @@ mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 log() { echo "mkspine: $*" >&2; }
 die() { echo "mkspine: $*" >&2; exit 3; }
 [ "$(id -u)" -eq 0 ] || die "needs root (device nodes, unshare -n)"
-for t in dpkg-deb readelf cpio gzip depmod unshare curl sha256sum; do
+for t in dpkg-deb readelf cpio zstd depmod unshare curl sha256sum; do
   command -v "$t" >/dev/null || die "missing tool $t; run scripts/host-setup.sh"
 done
 recipe_lines() { grep -v '^\s*#' "$recipe" | sed 's/#.*//' | awk 'NF' ; }
@@ -96,6 +97,8 @@ assemble() {
      "$debs/$kernel/lib/modules/$kver/modules.builtin.modinfo" "$rootfs/lib/modules/$kver/"
   depmod -b "$rootfs" "$kver"
   cp "$debs/$kernel/boot/vmlinuz-$kver" "$build/vmlinuz"
+  # the initramfs is zstd (pack below): a kernel that cannot unpack it would boot to a panic, so refuse it here
+  grep -qx 'CONFIG_RD_ZSTD=y' "$debs/$kernel/boot/config-$kver" || die "kernel $kver lacks CONFIG_RD_ZSTD=y (the initramfs is zstd)"
 
   # the Java runtime and the jar
   local jre jmods; jre=$(recipe_lines | awk '$1 == "runtime" {print $2}'); jmods=$(recipe_lines | awk '$1 == "jmods" {print $2}')
@@ -201,7 +204,8 @@ pack() {
   local out=$1
   find "$rootfs" -exec touch -h -d @0 {} +
   (cd "$rootfs" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort \
-     | cpio -o -H newc --reproducible -R 0:0 --quiet) | gzip -n -9 > "$out"
+     | cpio -o -H newc --reproducible -R 0:0 --quiet) | zstd -19 -T2 -q --no-progress > "$out"
+  # -T2 on any machine: zstd's frames do not depend on the worker count, but a fixed one keeps that beside the point
 }
 
 if [ "${1:-}" = "--assemble" ]; then assemble "$2" "$3"; exit 0; fi

@@ -98,7 +98,7 @@ enum Command {
     IMAGE("image", "image verify IMG [--contract images/contract.yaml]",
             "check an image archive against the integration contract",
             List.of("--contract"), """
-            Streams the archive (gzip or not), so memory stays small whatever its size, and prints one
+            Streams the archive (zstd, gzip or not), so memory stays small whatever its size, and prints one
             INTEGRATION FAIL: <path> - <reason> line per breach.
             Exit codes: 0 meets the contract, 1 breaches, 2 unreadable."""),
     COMPLETION("completion", "completion bash",

@@ -115,16 +115,30 @@ class ImageVerifyTest {
     }
 
     private static List<String> breaches(Consumer<TreeMap<String, Member>> breakIt) throws IOException {
+        return breaches(breakIt, false);
+    }
+
+    /** The archive gzip-compressed, or zstd-compressed by the CLI as scripts/mkspine.sh packs the image. */
+    private static List<String> breaches(Consumer<TreeMap<String, Member>> breakIt, boolean zstd) throws IOException {
         TreeMap<String, Member> e = good();
         breakIt.accept(e);
         Path img = Files.createTempFile("spine-test-", ".img");
         try {
-            try (var out = new GZIPOutputStream(Files.newOutputStream(img))) {
-                var cpio = new CpioWriter(out);
-                for (Member m : e.values()) cpio.file(m.path(), m.mode(), m.data());
-                cpio.trailer();
+            var raw = new java.io.ByteArrayOutputStream();
+            var cpio = new CpioWriter(raw);
+            for (Member m : e.values()) cpio.file(m.path(), m.mode(), m.data());
+            cpio.trailer();
+            if (zstd) {
+                Files.write(img, ZstdInputStreamTest.zstd(raw.toByteArray(), "-19"));
+            } else {
+                try (var out = new GZIPOutputStream(Files.newOutputStream(img))) {
+                    raw.writeTo(out);
+                }
             }
             return ImageVerifier.verify(img, REPO.resolve("images/contract.yaml")).stream().map(Object::toString).toList();
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new IOException(ie);
         } finally {
             Files.delete(img);
         }
@@ -133,6 +147,12 @@ class ImageVerifyTest {
     @Test
     void aSoundArchiveMeetsTheContract() throws IOException {
         assertThat(breaches(e -> { })).isEmpty();
+    }
+
+    @Test
+    void aZstdArchiveIsReadLikeTheKernelUnpacksIt() throws IOException {
+        assertThat(breaches(e -> { }, true)).isEmpty();
+        assertThat(breaches(e -> e.remove("/sbin/init"), true)).isEqualTo(breaches(e -> e.remove("/sbin/init"), false)).isNotEmpty();
     }
 
     @Test
