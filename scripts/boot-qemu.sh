@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Boots ./vmlinuz with build/spine.img as initramfs, with the persist disk as virtio-blk (/dev/vda).
 #   scripts/boot-qemu.sh [--persist FILE|none] [--timeout SECONDS] [--serial-log FILE] [--append 'ARGS']
-#                        [--throttle-bps N] [--memory 2G] [--monitor SOCKET]
+#                        [--throttle-bps N] [--memory 2G] [--monitor SOCKET] [--initrd FILE]
 # The serial console (console=ttyS0,115200, always set) is this terminal, and is teed to build/serial.log.
+# --initrd boots another initramfs on the same kernel (the boot benchmark's busybox floor).
 # KVM is used when /dev/kvm works, TCG otherwise. -no-reboot: a reboot or power-off ends QEMU.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 persist="$here/persist.img"; timeout=0; serial="$here/build/serial.log"; append=""; throttle=""; mem=2G; monitor=""
+initrd="$here/build/spine.img"
 while [ $# -gt 0 ]; do
   case "$1" in
     --persist) persist=$2; shift 2 ;;
@@ -16,10 +18,11 @@ while [ $# -gt 0 ]; do
     --throttle-bps) throttle=$2; shift 2 ;;
     --memory) mem=$2; shift 2 ;;
     --monitor) monitor=$2; shift 2 ;;
+    --initrd) initrd=$2; shift 2 ;;
     *) echo "boot-qemu: unknown argument $1" >&2; exit 2 ;;
   esac
 done
-[ -f "$here/vmlinuz" ] && [ -f "$here/build/spine.img" ] || { echo "boot-qemu: run scripts/mkspine.sh first" >&2; exit 3; }
+[ -f "$here/vmlinuz" ] && [ -f "$initrd" ] || { echo "boot-qemu: run scripts/mkspine.sh first" >&2; exit 3; }
 # KVM only when it really runs a guest: /dev/kvm can exist and still hang (as on our build machines). The probe
 # boots the kernel with no root, which panics and exits at once under working KVM; its verdict is cached.
 accel=${SPINE_ACCEL:-auto}
@@ -36,7 +39,7 @@ if [ "$accel" = auto ]; then
   accel=$(cat "$probe")
 fi
 args=(-accel "$accel" -m "$mem" -smp 2 -nographic -no-reboot -no-user-config -nodefaults -serial stdio
-      -kernel "$here/vmlinuz" -initrd "$here/build/spine.img"
+      -kernel "$here/vmlinuz" -initrd "$initrd"
       -append "console=ttyS0,115200 panic=-1 psi=1 edd=off quiet loglevel=4 $append")
 if [ "$persist" != none ]; then
   drive="file=$persist,format=raw,if=virtio,cache=none,aio=threads"
