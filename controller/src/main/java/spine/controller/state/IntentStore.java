@@ -38,7 +38,8 @@ import spine.model.spec.SpecParser;
  * The intent store: SQLite at {@code <root>/spine/intent.db} in WAL mode with synchronous=FULL: an apply that
  * returned success survives a power cut (NORMAL may roll the last commits back; the Gate B kills showed why it matters).
  * Flyway migrates from classpath resources; {@code PRAGMA user_version} mirrors the schema version so a
- * current database skips Flyway entirely (it costs about a second of start-up).
+ * current database skips Flyway entirely (it costs about a second of start-up), and a new one gets its schema and
+ * Flyway's history in one transaction without Flyway ({@link FreshSchema}).
  */
 public final class IntentStore implements AutoCloseable {
     /** The version of the newest migration under db/migration; a test keeps the two in step. */
@@ -114,12 +115,17 @@ public final class IntentStore implements AutoCloseable {
                     + SCHEMA_VERSION + "; run a newer spine");
         }
         long t0 = System.nanoTime();
-        Flyway.configure().dataSource(url, null, null).locations("classpath:db/migration").load().migrate();
+        boolean fresh = version == 0 && FreshSchema.isEmpty(c);
+        if (fresh) {
+            FreshSchema.create(c);
+        } else {
+            Flyway.configure().dataSource(url, null, null).locations("classpath:db/migration").load().migrate();
+        }
         try (Statement s = c.createStatement()) {
             s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
         }
-        LOG.log(System.Logger.Level.INFO, "state db migrated path={0} from={1} to={2} ms={3}", root.database(),
-                version, SCHEMA_VERSION, (System.nanoTime() - t0) / 1_000_000);
+        LOG.log(System.Logger.Level.INFO, "state db migrated path={0} from={1} to={2} by={3} ms={4}", root.database(),
+                version, SCHEMA_VERSION, fresh ? "fresh-schema" : "flyway", (System.nanoTime() - t0) / 1_000_000);
     }
 
     private static void closeQuietly(Connection c) {

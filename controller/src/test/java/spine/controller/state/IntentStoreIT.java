@@ -72,6 +72,84 @@ class IntentStoreIT {
     }
 
     @Test
+    void theFreshSchemaListsEveryMigrationInOrder() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("src/main/resources/db/migration"))) {
+            List<String> onDisk = files.map(p -> p.getFileName().toString())
+                    .sorted(java.util.Comparator.comparingInt(n -> Integer.parseInt(FreshSchema.version(n)))).toList();
+            assertThat(FreshSchema.MIGRATIONS).isEqualTo(onDisk);
+        }
+    }
+
+    private static List<String> rows(String url, String query, int columns) throws SQLException {
+        var out = new java.util.ArrayList<String>();
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
+            while (rs.next()) {
+                var row = new StringBuilder();
+                for (int i = 1; i <= columns; i++) row.append(rs.getString(i)).append(" | ");
+                out.add(row.toString());
+            }
+        }
+        return out;
+    }
+
+    private static final String SCHEMA = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name";
+    /** Flyway's history without the columns that say when and how long. */
+    private static final String HISTORY = "SELECT installed_rank, version, description, type, script, checksum, installed_by, success"
+            + " FROM flyway_schema_history ORDER BY installed_rank";
+
+    /** A database made by Flyway alone, as every first open did before FreshSchema. */
+    private static String byFlyway(Path dir, String... locations) throws Exception {
+        Files.createDirectories(dir.resolve("spine"));
+        String url = "jdbc:sqlite:" + dir.resolve("spine/intent.db");
+        org.flywaydb.core.Flyway.configure().dataSource(url, null, null).locations(locations).load().migrate();
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.execute("PRAGMA user_version = " + IntentStore.SCHEMA_VERSION);
+        }
+        return url;
+    }
+
+    @Test
+    void aNewDatabaseGetsTheSchemaAndHistoryFlywayWouldMake(@TempDir Path dir) throws Exception {
+        String flyway = byFlyway(dir.resolve("flyway"), "classpath:db/migration");
+        Path fresh = dir.resolve("fresh/spine/intent.db");
+        Files.createDirectories(fresh.getParent());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + fresh)) {
+            assertThat(FreshSchema.isEmpty(c)).isTrue();
+            FreshSchema.create(c);
+            assertThat(FreshSchema.isEmpty(c)).isFalse();
+        }
+        String url = "jdbc:sqlite:" + fresh;
+        assertThat(rows(url, SCHEMA, 4)).isEqualTo(rows(flyway, SCHEMA, 4)).hasSizeGreaterThan(8);
+        assertThat(rows(url, HISTORY, 8)).isEqualTo(rows(flyway, HISTORY, 8)).hasSize(IntentStore.SCHEMA_VERSION);
+    }
+
+    @Test
+    void flywayMigratesAFreshDatabaseLaterJustAsOneItMade(@TempDir Path dir) throws Exception {
+        IntentStore.open(new SpineRoot(dir.resolve("fresh")), CLOCK).close();
+        String fresh = "jdbc:sqlite:" + dir.resolve("fresh/spine/intent.db");
+        String flyway = byFlyway(dir.resolve("flyway"), "classpath:db/migration");
+        for (String url : List.of(fresh, flyway)) {
+            // the checksums, descriptions and types of V1..V4 agree with the scripts (validate throws if not)
+            org.flywaydb.core.Flyway.configure().dataSource(url, null, null).locations("classpath:db/migration").load().validate();
+            var next = org.flywaydb.core.Flyway.configure().dataSource(url, null, null)
+                    .locations("classpath:db/migration", "classpath:db/migration-next").load();
+            assertThat(next.migrate().migrationsExecuted).as(url).isEqualTo(1);
+        }
+        assertThat(rows(fresh, SCHEMA, 4)).isEqualTo(rows(flyway, SCHEMA, 4)).anyMatch(r -> r.contains("note TEXT"));
+        assertThat(rows(fresh, HISTORY, 8)).isEqualTo(rows(flyway, HISTORY, 8)).hasSize(IntentStore.SCHEMA_VERSION + 1);
+    }
+
+    @Test
+    void aFreshSchemaThatFailsHalfWayLeavesAnEmptyFile(@TempDir Path dir) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("intent.db"))) {
+            // V1 applies, then V5 alters a table only V2 makes: the whole transaction goes, history table included
+            assertThatThrownBy(() -> FreshSchema.create(c, List.of("db/migration/V1__intent_status_history.sql",
+                    "db/migration-next/V5__next.sql"))).isInstanceOf(SQLException.class).hasMessageContaining("hold");
+            assertThat(FreshSchema.isEmpty(c)).isTrue();
+        }
+    }
+
+    @Test
     void currentDatabaseSkipsFlyway(@TempDir Path dir) throws Exception {
         var root = new SpineRoot(dir);
         IntentStore.open(root, CLOCK).close();
