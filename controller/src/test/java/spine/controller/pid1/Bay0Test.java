@@ -53,9 +53,21 @@ class Bay0Test {
             return new Result(0, 0);
         }
 
+        /** How long a module's finit_module takes, by file name (a probe that waits on a device). */
+        volatile Map<String, Long> moduleMillis = Map.of();
+        final List<String> moduleEvents = new CopyOnWriteArrayList<>();
+
         @Override
         public Result finitModule(String path, String params) {
-            calls.add("finit_module " + Path.of(path).getFileName());
+            String ko = Path.of(path).getFileName().toString();
+            calls.add("finit_module " + ko);
+            moduleEvents.add("start " + ko);
+            try {
+                Thread.sleep(moduleMillis.getOrDefault(ko, 0L));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            moduleEvents.add("end " + ko);
             return new Result(0, 0);
         }
 
@@ -153,6 +165,22 @@ class Bay0Test {
     }
 
     @Test
+    void modulesThatDoNotDependOnEachOtherLoadSideBySide() throws Exception {
+        kernelTree("spine.podman=/nonexistent/podman");
+        // virtio_blk's probe waits on its disk; the ext4 chain does not wait for it
+        sys.moduleMillis = Map.of("virtio_blk.ko", 400L);
+        boot();
+        assertThat(genesis()).contains("modules loaded count=4");
+        List<String> ev = sys.moduleEvents;
+        assertThat(ev.indexOf("start jbd2.ko")).as("jbd2 starts while virtio_blk loads: " + ev).isLessThan(ev.indexOf("end virtio_blk.ko"));
+        assertThat(ev.indexOf("end ext4.ko")).as("ext4 is done before the slow probe: " + ev).isLessThan(ev.indexOf("end virtio_blk.ko"));
+        assertThat(ev.indexOf("start ext4.ko")).isGreaterThan(ev.indexOf("end jbd2.ko")).isGreaterThan(ev.indexOf("end crc16.ko"));
+        assertThat(sys.calls.indexOf("mount ext4 /persist")).as("the persist disk waits for every module")
+                .isGreaterThan(sys.calls.indexOf("finit_module virtio_blk.ko"));
+        assertThat(ev.getLast()).isEqualTo("end virtio_blk.ko");
+    }
+
+    @Test
     void cleanBootInOrderThenSigintRebootsCleanly() throws Exception {
         kernelTree("spine.podman=/nonexistent/podman spine.panic=reboot");
         boot();
@@ -162,9 +190,11 @@ class Bay0Test {
         assertThat(g.indexOf("persist mounted")).isLessThan(g.indexOf("init complete"));
         assertThat(sys.calls.getFirst()).as("/proc comes first: oom_score_adj needs it").isEqualTo("mount proc /proc");
         assertThat(Files.readString(root.resolve("proc/self/oom_score_adj"))).isEqualTo("-1000");
-        // dependencies first, in modprobe's order: modules.dep lists them last-loaded first
-        assertThat(sys.matching("finit_module")).containsExactly("finit_module virtio_blk.ko",
+        // each once, ext4 only after what modules.dep lists for it had finished
+        assertThat(sys.matching("finit_module")).containsExactlyInAnyOrder("finit_module virtio_blk.ko",
                 "finit_module jbd2.ko", "finit_module crc16.ko", "finit_module ext4.ko");
+        assertThat(sys.moduleEvents.indexOf("start ext4.ko")).isGreaterThan(sys.moduleEvents.indexOf("end jbd2.ko"))
+                .isGreaterThan(sys.moduleEvents.indexOf("end crc16.ko"));
         assertThat(sys.matching("mount ext4")).containsExactly("mount ext4 /persist");
         assertThat(root.resolve("persist/spine/intent.db")).exists();
         assertThat(Files.readString(root.resolve("run/spine/boot.json"))).contains("\"clean\":true", "\"lastShutdownClean\":false");
