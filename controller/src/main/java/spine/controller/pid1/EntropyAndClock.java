@@ -9,7 +9,8 @@ import spine.drivers.kernel.Syscalls;
 
 /**
  * A clean boot's continuity: the stored entropy seed is credited to the kernel and replaced at once (a seed is never
- * used twice), and a clock behind the last-good time is set forward to it. Reads get the survival timeout.
+ * used twice), and a clock behind the last-good time is set forward to it. Reads get the survival timeout. With no
+ * seed to credit (a first boot), the new one is written beside the boot, not before it goes on.
  */
 final class EntropyAndClock {
     private static final System.Logger LOG = System.getLogger("bay0");
@@ -26,18 +27,29 @@ final class EntropyAndClock {
         Syscalls sys = boot.sys();
         Clock clock = boot.clock();
         Bounded.Outcome<Optional<byte[]>> seed = Bounded.call("read-seed", options.survivalTimeout(), state::readEntropySeed);
-        if (seed.ok() && seed.value().flatMap(x -> x).isPresent()) {
+        boolean credited = seed.ok() && seed.value().flatMap(x -> x).isPresent();
+        if (credited) {
             byte[] s = seed.value().get().get();
             Syscalls.Result r = sys.addEntropy(s, s.length * 8);
             LOG.log(System.Logger.Level.INFO, "entropy seed credited bytes={0} result={1}", s.length, r);
         } else {
             LOG.log(System.Logger.Level.INFO, "no entropy seed credited reason={0}", seed.ok() ? "none stored" : seed.failure());
         }
-        Bounded.Outcome<Boolean> fresh = Bounded.call("write-seed", options.writeTimeout(), () -> {
-            state.writeEntropySeed(boot.kernel().random(StateBridge.seedBytes()));
-            return true;
-        });
-        if (!fresh.ok()) LOG.log(System.Logger.Level.WARNING, "fresh entropy seed not written reason={0}", fresh.failure());
+        Runnable replace = () -> {
+            Bounded.Outcome<Boolean> fresh = Bounded.call("write-seed", options.writeTimeout(), () -> {
+                state.writeEntropySeed(boot.kernel().random(StateBridge.seedBytes()));
+                return true;
+            });
+            LOG.log(fresh.ok() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "fresh entropy seed {0}",
+                    fresh.ok() ? "written" : "not written reason=" + fresh.failure());
+        };
+        if (credited) {
+            replace.run(); // at once: the seed just credited must never be credited again, even after a crash now
+        } else {
+            // Nothing was credited, so nothing can be replayed, and the kernel's pool may not be ready: a read of
+            // /dev/urandom then first gathers jitter entropy (a second under TCG, on every first boot). Boot goes on.
+            Thread.ofPlatform().daemon().name("seed-writer").start(replace);
+        }
 
         Bounded.Outcome<Optional<Instant>> lastGood = Bounded.call("read-time", options.survivalTimeout(), state::readLastGoodTime);
         Instant now = clock.instant();

@@ -41,7 +41,8 @@ public final class StateBridge {
         return b.length == 0 ? Optional.empty() : Optional.of(b);
     }
 
-    public void writeEntropySeed(byte[] seed) throws IOException {
+    /** Synchronized: a first boot writes its fresh seed beside the boot, and a shutdown may write one meanwhile. */
+    public synchronized void writeEntropySeed(byte[] seed) throws IOException {
         writeWhole(root.dir().resolve("entropy.seed"), seed);
     }
 

@@ -165,6 +165,28 @@ class Bay0Test {
     }
 
     @Test
+    void aFirstBootDoesNotWaitForTheKernelsPoolToWriteItsNewSeed() throws Exception {
+        kernelTree("spine.podman=/nonexistent/podman spine.write_timeout_ms=20000");
+        // no seed is stored, and /dev/urandom does not answer yet (the kernel gathering jitter entropy): a FIFO
+        // with no writer blocks its reader
+        Path urandom = root.resolve("dev/urandom");
+        Files.delete(urandom);
+        assertThat(new ProcessBuilder("mkfifo", urandom.toString()).start().waitFor()).isZero();
+        long t0 = System.nanoTime();
+        boot();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(genesis()).contains("init complete\n");
+        assertThat(ms).as("boot went on without the seed (write timeout 20 s)").isLessThan(10_000);
+        assertThat(root.resolve("persist/spine/entropy.seed")).doesNotExist();
+        // the pool is ready: the writer beside the boot finishes
+        try (var out = Files.newOutputStream(urandom)) {
+            out.write(new byte[spine.controller.state.StateBridge.seedBytes()]);
+        }
+        for (int i = 0; i < 100 && !Files.exists(root.resolve("persist/spine/entropy.seed")); i++) Thread.sleep(50);
+        assertThat(root.resolve("persist/spine/entropy.seed")).exists();
+    }
+
+    @Test
     void modulesThatDoNotDependOnEachOtherLoadSideBySide() throws Exception {
         kernelTree("spine.podman=/nonexistent/podman");
         // virtio_blk's probe waits on its disk; the ext4 chain does not wait for it
