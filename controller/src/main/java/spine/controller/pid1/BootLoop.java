@@ -98,6 +98,10 @@ final class BootLoop {
             if (held == null) return; // shutting down
             var boot = new BootConvergence(db, podman);
             SortedMap<ResourceId, String> holds = boot.hold(clean, lastShutdownClean);
+            // The built-in images do not depend on the repair, nor it on them (it stops, removes and marks, never
+            // creates): both are podman calls of a second or more under TCG, so they run side by side, and the loop
+            // starts once both are done. A podman that hangs holds up both, as it would one after the other.
+            Thread images = Thread.ofPlatform().daemon().name("boot-images").start(this::loadImages);
             Optional<BootConvergence.Report> report = boot.repair(clean, lastShutdownClean, holds);
             Duration wait = Duration.ofSeconds(2);
             while (report.isEmpty() && !stopping) {
@@ -111,8 +115,19 @@ final class BootLoop {
             genesis.line(report.get().line());
             flush.run();
             record.report(report.get().json(), report.get().line());
-            loadImages();
+            joinImages(images);
             runLoop(db, root, clean && lastShutdownClean);
+        }
+    }
+
+    /** Waits for the built-in images (each podman call in it is bounded), or for shutdown. */
+    private void joinImages(Thread images) {
+        try {
+            while (!stopping && !images.join(Duration.ofSeconds(1))) {
+                // loading: a first boot's archives take seconds under TCG; each load has its own timeout
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -159,9 +174,10 @@ final class BootLoop {
     private void loadImages() {
         var loaded = new AtomicInteger();
         var namedBy = new java.util.HashMap<String, String>();
+        Optional<java.util.Set<String>> present = podman.imageRefs(); // one podman call for all; per image if it failed
         kernel.bundledImages().forEach((ref, archive) -> {
             String first = namedBy.putIfAbsent(archive, ref);
-            if (podman.imageExists(ref)) {
+            if (present.map(p -> p.contains(ref)).orElseGet(() -> podman.imageExists(ref))) {
                 LOG.log(System.Logger.Level.INFO, "image present ref={0}", ref);
                 return;
             }
