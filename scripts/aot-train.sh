@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Makes the JDK's AOT cache (JEP 483/514) for a spine jar and the sqlite-jdbc native library unpacked beside it, so a
-# command neither parses and links ~3,700 classes again nor unpacks 1 MB into /tmp on every start.
+# Makes the JDK's AOT cache (JEP 483/514) for a spine jar, with the sqlite-jdbc and junixsocket native libraries unpacked
+# beside it, so a command neither parses and links ~3,700 classes again nor unpacks them into /tmp on every start.
 #   scripts/aot-train.sh JAR OUT_DIR JAVA_FLAG...
-# writes OUT_DIR/spine.aot and OUT_DIR/native/libsqlitejdbc.so.
+# writes OUT_DIR/spine.aot, OUT_DIR/native/libsqlitejdbc.so and OUT_DIR/native/libjunixsocket.so.
 #   scripts/aot-train.sh --classlist JAR OUT_FILE JAVA_FLAG...
 # writes the classes the same training run loads, sorted, for the image's static CDS archive (images/spine.classlist:
 # pinned in the repo, since the set a run loads varies a little with thread timing, and the image must rebuild
@@ -40,7 +40,10 @@ mkdir -p "$out/native"
 (cd "$work" && "$JAVA_HOME/bin/jar" xf "$jar" org/sqlite/native/Linux/x86_64/libsqlitejdbc.so)
 mv "$work/org/sqlite/native/Linux/x86_64/libsqlitejdbc.so" "$out/native/libsqlitejdbc.so.$$"
 mv "$out/native/libsqlitejdbc.so.$$" "$out/native/libsqlitejdbc.so"
+(cd "$work" && "$JAVA_HOME/bin/jar" xf "$jar" lib/amd64-Linux-clang/jni/)
+mv "$work"/lib/amd64-Linux-clang/jni/libjunixsocket-native-*[0-9].so "$out/native/libjunixsocket.so.$$"
+mv "$out/native/libjunixsocket.so.$$" "$out/native/libjunixsocket.so"
 SPINE_PODMAN="$work/podman" "$JAVA_HOME/bin/java" "$@" -Dorg.sqlite.lib.path="$out/native" -Dorg.sqlite.lib.name=libsqlitejdbc.so \
-  -XX:AOTCacheOutput="$work/spine.aot" -jar "$jar" apply -f "$work/train.yaml" --root "$work/root" > "$work/train.log" 2>&1 \
+  -Dorg.newsclub.net.unix.library.override="$out/native/libjunixsocket.so" -XX:AOTCacheOutput="$work/spine.aot" -jar "$jar" apply -f "$work/train.yaml" --root "$work/root" > "$work/train.log" 2>&1 \
   || { cat "$work/train.log" >&2; exit 1; }
 mv "$work/spine.aot" "$out/spine.aot.$$" && mv "$out/spine.aot.$$" "$out/spine.aot"

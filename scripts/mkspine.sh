@@ -113,6 +113,9 @@ assemble() {
   mkdir -p "$build/sqlite-native" "$rootfs/usr/lib/spine/native"
   (cd "$build/sqlite-native" && "$jdk/bin/jar" xf "$jar" org/sqlite/native/Linux/x86_64/libsqlitejdbc.so)
   install -m 0644 "$build/sqlite-native/org/sqlite/native/Linux/x86_64/libsqlitejdbc.so" "$rootfs/usr/lib/spine/native/"
+  # junixsocket's too (the control socket, sway's IPC), under a version-free name the launchers give it
+  (cd "$build/sqlite-native" && "$jdk/bin/jar" xf "$jar" lib/amd64-Linux-clang/jni/)
+  install -m 0644 "$build/sqlite-native/lib/amd64-Linux-clang/jni/"libjunixsocket-native-*[0-9].so "$rootfs/usr/lib/spine/native/libjunixsocket.so"
 
   # persona and tenant base images: OCI archives built here, offline, from pinned packages. The third column names
   # the rootfs: busybox alone, tools (busybox, perl-base, the reference AI server and the umbilical client) or foot

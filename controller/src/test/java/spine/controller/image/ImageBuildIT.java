@@ -54,12 +54,42 @@ class ImageBuildIT {
         // the CLI as the image runs it prints its answer and nothing else: an archive dumped with other module
         // options than the launcher's makes the JVM print an error at every start (seen in the VM)
         assertThat(inRootfs("/usr/bin/spine", "version")).isEqualTo("spine 0.1.0-dev\n");
+        assertTheLaunchersLoadJunixsocketFromTheImage();
+    }
+
+    /**
+     * The launchers point junixsocket at the library mkspine unpacked: with {@code override.force} (through
+     * JAVA_TOOL_OPTIONS, which the JVM reads whatever the script's flags) a wrong path is an UnsatisfiedLinkError
+     * instead of a silent fallback to unpacking the jar's copy into /tmp. `spine focus` connects to a control socket
+     * whose server is gone (the file stays): junixsocket loads, the connect is refused, and the focus is recorded.
+     */
+    private static void assertTheLaunchersLoadJunixsocketFromTheImage() throws Exception {
+        Path rootfs = VmHarness.REPO.resolve("build/rootfs");
+        Path root = rootfs.resolve("tmp/junixsocket-check");
+        Files.createDirectories(root.resolve("spine"));
+        try {
+            try (var gone = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+                gone.bind(java.net.UnixDomainSocketAddress.of(root.resolve("spine/control.sock"))); // the file stays
+            }
+            String out = inRootfs(java.util.Map.of("JAVA_TOOL_OPTIONS", "-Dorg.newsclub.net.unix.library.override.force=true"),
+                    "/usr/bin/spine", "focus", "--none", "--root", "/tmp/junixsocket-check");
+            assertThat(out).contains("focus none recorded").doesNotContain("UnsatisfiedLinkError");
+        } finally {
+            try (var files = Files.walk(root)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 
     private static String inRootfs(String... argv) throws Exception {
+        return inRootfs(java.util.Map.of(), argv);
+    }
+
+    private static String inRootfs(java.util.Map<String, String> env, String... argv) throws Exception {
         var cmd = new java.util.ArrayList<>(List.of("chroot", VmHarness.REPO.resolve("build/rootfs").toString()));
         cmd.addAll(List.of(argv));
         var pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
         // no /proc in the chroot: the loader cannot expand $ORIGIN, as at boot (see /sbin/init)
         pb.environment().put("LD_LIBRARY_PATH", "/usr/lib/spine/jre/lib:/usr/lib/spine/jre/lib/server");
         Process p = pb.start();
