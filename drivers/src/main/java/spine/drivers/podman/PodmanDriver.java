@@ -237,7 +237,10 @@ public final class PodmanDriver implements ContainerRuntime {
             a.add(Long.toString(e.memoryMax().get() + e.swapMax().get()));
         }
         e.oomScoreAdj().ifPresent(o -> { a.add("--oom-score-adj"); a.add(Integer.toString(o)); });
-        e.pidsMax().ifPresent(p -> { a.add("--pids-limit"); a.add(Integer.toString(p)); });
+        // always: an envelope without a pids limit means the kernel's max (EnvelopeFiles), and podman's own default
+        // (2048) would be drift the loop rewrites after every start of the container, one extra pass per boot
+        a.add("--pids-limit");
+        a.add(e.pidsMax().map(String::valueOf).orElse("-1"));
         if (e.noNewPrivileges()) { a.add("--security-opt"); a.add("no-new-privileges"); }
         spec.uid().ifPresent(u -> { a.add("--user"); a.add(u + ":" + u); });
         spec.socket().ifPresent(sock -> {

@@ -233,6 +233,8 @@ class PodmanDriverTest {
                 spine.model.NetworkMode.NONE);
         String persona = String.join(" ", driver.runArgs(ContainerSpec.of(work, Envelope.unlimited()), 1));
         assertThat(persona).contains("--volume /run/spine/umbilical/p__work:/run/spine:ro").doesNotContain("--user");
+        assertThat(persona).as("no envelope: the kernel's max, not podman's default 2048, which the loop would rewrite after"
+                + " every start").contains("--pids-limit -1");
         var plain = work.withState(spine.model.RunState.RUNNING);
         var noUmbilical = new spine.model.Persona(plain.id(), plain.image(), plain.command(), plain.env(), plain.state(),
                 plain.envelope(), false, true, plain.network());
