@@ -27,7 +27,9 @@ until_seen() { for _ in $(seq "$2"); do grep -qaE "$1" "$serial" 2>/dev/null && 
   until_seen "^DEMO-DONE" 300 || true
   echo "kill -TERM 1"
 } | "$here/scripts/boot-qemu.sh" --timeout 700 --serial-log "$serial" "$@"
-# the boot as stretches between its genesis lines, from the serial log: a table here and a picture in build/
-"$here/spine" boot timeline "$serial"
-"$here/spine" boot timeline "$serial" -o svg > "$here/build/boot-timeline.svg"
+# the boot as stretches between its genesis lines, from the serial log, with its boot-convergence steps from
+# spine.log on the persist disk (debugfs reads it without mounting): a table here and a picture in build/
+debugfs -R "cat /spine/spine.log" "$here/persist.img" > "$here/build/spine.log" 2>/dev/null || : > "$here/build/spine.log"
+"$here/spine" boot timeline "$serial" --spine-log "$here/build/spine.log"
+"$here/spine" boot timeline "$serial" --spine-log "$here/build/spine.log" -o svg > "$here/build/boot-timeline.svg"
 echo "demo: this boot's timeline is $here/build/boot-timeline.svg"

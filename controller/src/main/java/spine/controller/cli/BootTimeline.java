@@ -24,7 +24,76 @@ final class BootTimeline {
         }
     }
 
+    /** One boot-convergence step from spine.log, placed on the uptime axis: its name and when it ran. */
+    record Step(String name, double start, double end) {
+        double seconds() {
+            return end - start;
+        }
+    }
+
     private BootTimeline() {}
+
+    /** A spine.log line: wall clock, level, logger, message. */
+    private static final Pattern LOG_LINE = Pattern.compile("^(\\S+Z) \\S+ \\S+ (.*)$");
+    private static final Pattern ANCHOR = Pattern.compile("^genesis uptime=([0-9]+\\.[0-9]+) (.*)$");
+    private static final Pattern STEP_DONE = Pattern.compile("^step done pass=\\S+ target=(\\S+) step=(.+?) ms=([0-9]+)(?: |$)");
+    private static final Pattern IMAGE = Pattern.compile("^image (load|tag) ref=(\\S+) .*?ms=([0-9]+)");
+
+    /**
+     * The boot-convergence steps of {@code boot} in spine.log's {@code log}: what the executor did and the built-in
+     * image loads, from {@code init complete} to {@code converged after boot}. spine.log carries the wall clock and the
+     * milestones carry uptimes; bay0 logs each milestone with its uptime ({@code genesis uptime=...}), so the line of
+     * this boot's {@code init complete} ties the two clocks. Empty when spine.log does not hold this boot.
+     */
+    static List<Step> steps(List<Milestone> boot, List<String> log) {
+        Optional<Milestone> init = boot.stream().filter(m -> m.text().startsWith("init complete")).findFirst();
+        if (init.isEmpty()) return List.of();
+        Optional<Milestone> converged = boot.stream().filter(m -> m.text().startsWith("converged after boot")).findFirst();
+        var out = new ArrayList<Step>();
+        Double offset = null; // uptime minus wall clock, seconds
+        for (String line : log) {
+            Matcher l = LOG_LINE.matcher(line);
+            if (!l.find()) continue;
+            double wall;
+            try {
+                java.time.Instant at = java.time.Instant.parse(l.group(1));
+                wall = at.getEpochSecond() + at.getNano() / 1e9;
+            } catch (java.time.DateTimeException e) {
+                continue;
+            }
+            String msg = l.group(2);
+            Matcher a = ANCHOR.matcher(msg);
+            if (a.find()) {
+                double up = Double.parseDouble(a.group(1));
+                if (a.group(2).equals(init.get().text()) && Math.abs(up - init.get().uptime()) < 0.0005) {
+                    offset = up - wall;
+                    out.clear(); // an earlier boot's steps, if this log holds several
+                } else if (offset != null && converged.isPresent() && a.group(2).equals(converged.get().text())
+                        && Math.abs(up - converged.get().uptime()) < 0.0005) {
+                    break;
+                }
+                continue;
+            }
+            if (offset == null) continue;
+            Matcher st = STEP_DONE.matcher(msg), im = IMAGE.matcher(msg);
+            String name;
+            long ms;
+            if (st.find()) {
+                name = st.group(2) + " " + st.group(1);
+                ms = Long.parseLong(st.group(3));
+            } else if (im.find()) {
+                name = "image " + im.group(1) + " " + im.group(2);
+                ms = Long.parseLong(im.group(3));
+            } else {
+                continue;
+            }
+            double end = wall + offset;
+            out.add(new Step(name, end - ms / 1000.0, end));
+        }
+        if (offset == null) return List.of();
+        out.sort(java.util.Comparator.comparingDouble(Step::start));
+        return List.copyOf(out);
+    }
 
     /**
      * The milestones of the last boot in {@code lines}: from its last {@code starting} line up to {@code converged after
@@ -72,9 +141,20 @@ final class BootTimeline {
     }
 
     static String table(List<Stretch> s) {
+        return table(s, List.of());
+    }
+
+    /** The stretches, then the boot-convergence steps under a heading of their own (none: no heading). */
+    static String table(List<Stretch> s, List<Step> steps) {
         var sb = new StringBuilder(String.format(Locale.ROOT, "%-60s  %9s  %9s  %8s%n", "STRETCH", "FROM (s)", "TO (s)", "SECONDS"));
         for (Stretch x : s) {
             sb.append(String.format(Locale.ROOT, "%-60s  %9.3f  %9.3f  %8.3f%n", x.from() + " -> " + x.to(), x.start(), x.end(), x.seconds()));
+        }
+        if (!steps.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "%n%-60s  %9s  %9s  %8s%n", "BOOT-CONVERGENCE STEP", "FROM (s)", "TO (s)", "SECONDS"));
+            for (Step x : steps) {
+                sb.append(String.format(Locale.ROOT, "%-60s  %9.3f  %9.3f  %8.3f%n", x.name(), x.start(), x.end(), x.seconds()));
+            }
         }
         return sb.toString();
     }
@@ -83,9 +163,16 @@ final class BootTimeline {
 
     /** One row per stretch: its name, a bar on a shared time axis, and its duration. */
     static String svg(List<Stretch> s, String title) {
+        return svg(s, List.of(), title);
+    }
+
+    /** The stretches' rows, then one row per boot-convergence step in another colour, on the same time axis. */
+    static String svg(List<Stretch> s, List<Step> steps, String title) {
         double total = s.isEmpty() ? 1 : Math.max(s.getLast().end(), 0.001);
+        for (Step x : steps) total = Math.max(total, x.end());
         double scale = BARS / total;
-        int height = TOP + s.size() * ROW + 40, width = LABEL + BARS + 90;
+        int rows = s.size() + steps.size();
+        int height = TOP + rows * ROW + 40, width = LABEL + BARS + 90;
         var sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                 + "font-family=\"monospace\" font-size=\"12\">%n", width, height));
@@ -95,7 +182,7 @@ final class BootTimeline {
         for (double t = 0; t <= total + 1e-9; t += tick) {
             double x = LABEL + t * scale;
             sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>%n", x, TOP - 8,
-                    x, TOP + s.size() * ROW));
+                    x, TOP + rows * ROW));
             sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#666\">%ss</text>%n", x,
                     TOP - 12, trim(t)));
         }
@@ -108,8 +195,17 @@ final class BootTimeline {
                     bw, ROW - 8, i == 0 ? "#999" : "#4a7ab5"));
             sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\">%.3f s</text>%n", bx + bw + 4, y + 15, x.seconds()));
         }
-        sb.append(String.format(Locale.ROOT, "<text x=\"8\" y=\"%d\" fill=\"#666\">uptime from the kernel's start; total %.3f s</text>%n",
-                TOP + s.size() * ROW + 24, total));
+        for (int i = 0; i < steps.size(); i++) {
+            Step x = steps.get(i);
+            int y = TOP + (s.size() + i) * ROW;
+            sb.append(String.format(Locale.ROOT, "<text x=\"8\" y=\"%d\" fill=\"#8a5a12\">%s</text>%n", y + 15, xml("step: " + x.name())));
+            double bx = LABEL + x.start() * scale, bw = Math.max(1, x.seconds() * scale);
+            sb.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#d08c2a\"/>%n", bx,
+                    y + 4, bw, ROW - 8));
+            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\">%.3f s</text>%n", bx + bw + 4, y + 15, x.seconds()));
+        }
+        sb.append(String.format(Locale.ROOT, "<text x=\"8\" y=\"%d\" fill=\"#666\">uptime from the kernel's start; total %.3f s%s</text>%n",
+                TOP + rows * ROW + 24, total, steps.isEmpty() ? "" : "; boot-convergence steps from spine.log"));
         sb.append("</svg>\n");
         return sb.toString();
     }

@@ -87,12 +87,14 @@ enum Command {
             Runs validate, then prints under each line that is not GREEN what fixes it (the same table as
             docs/OPERATIONS.md), and a line for each resource that is held, crash-looping, exited or in conflict.
             Exit codes: as validate."""),
-    BOOT("boot", "boot timeline SERIAL_LOG | boot timeline --this-boot [-o text|svg]",
-            "the last boot's milestones as stretches, as a table or an SVG timeline",
-            List.of("--this-boot", "-o"), """
+    BOOT("boot", "boot timeline SERIAL_LOG [--spine-log FILE] | boot timeline --this-boot [-o text|svg]",
+            "the last boot's milestones and steps as a table or an SVG timeline",
+            List.of("--this-boot", "-o", "--spine-log"), """
             Reads the genesis lines ([  11.411] bay0: starting ...) of the last boot in a serial log, or with
             --this-boot in genesis.log under the root, and prints one stretch per line: from each milestone to the
-            next, the first from the kernel's start. -o svg draws the same as a timeline (spine boot timeline
+            next, the first from the kernel's start. Then the boot-convergence steps (each executor step and
+            built-in image load from init complete to converged after boot) from spine.log: under the root with
+            --this-boot, or the file --spine-log names. -o svg draws the same as a timeline (spine boot timeline
             --this-boot -o svg > boot.svg).
             Exit codes: 0 printed, 2 no boot in the input or a usage error, 3 the log cannot be read."""),
     IMAGE("image", "image verify IMG [--contract images/contract.yaml]",

@@ -10,6 +10,7 @@ import java.util.function.DoubleSupplier;
  * {@code [    2.417] bay0: mounted proc/sys/dev}. Kept in memory until persist can take them.
  */
 final class Genesis {
+    private static final System.Logger LOG = System.getLogger("bay0");
     private final PrintStream console;
     private final DoubleSupplier uptime;
     private final List<String> lines = new ArrayList<>();
@@ -20,10 +21,14 @@ final class Genesis {
     }
 
     synchronized void line(String text) {
-        String l = String.format(java.util.Locale.ROOT, "[%9.3f] bay0: %s", uptime.getAsDouble(), text);
+        double now = uptime.getAsDouble();
+        String l = String.format(java.util.Locale.ROOT, "[%9.3f] bay0: %s", now, text);
         lines.add(l);
         console.println(l);
         console.flush();
+        // the same milestone in spine.log, where lines carry the wall clock: `spine boot timeline` lines up the boot's
+        // steps (wall clock) with its milestones (uptime) through it
+        LOG.log(System.Logger.Level.INFO, "genesis uptime={0} {1}", String.format(java.util.Locale.ROOT, "%.3f", now), text);
     }
 
     synchronized List<String> drain() {

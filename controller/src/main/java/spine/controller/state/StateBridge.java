@@ -81,6 +81,15 @@ public final class StateBridge {
         return Files.exists(f) ? Files.readAllLines(f, StandardCharsets.UTF_8) : List.of();
     }
 
+    /** spine.log's lines, the rotated file's first (a boot's lines may straddle the rotation); none when there is none. */
+    public List<String> spineLog() throws IOException {
+        var out = new java.util.ArrayList<String>();
+        for (Path f : List.of(root.logFile().resolveSibling("spine.log.1"), root.logFile())) {
+            if (Files.exists(f)) out.addAll(SpecFiles.logLines(f));
+        }
+        return out;
+    }
+
     /** Writes a marker under the root and reads it back: the persist check of validate. */
     public boolean markerRoundTrip(String content) throws IOException, StateException {
         prepare();

@@ -66,4 +66,38 @@ class BootTimelineTest {
         assertThat(Double.parseDouble(last.group(1)) + Double.parseDouble(last.group(2))).isCloseTo(360 + 560,
                 org.assertj.core.data.Offset.offset(0.11));
     }
+
+    /** A later boot with five autostart personas, recorded in the VM: its serial log and its spine.log. */
+    private static List<String> resource(String name) throws IOException {
+        return new String(Files.readAllBytes(Path.of("src/test/resources/boot/" + name)), StandardCharsets.ISO_8859_1).lines().toList();
+    }
+
+    @Test
+    void theBootConvergenceStepsComeFromSpineLogOnTheMilestonesClock() throws IOException {
+        var boot = BootTimeline.lastBoot(resource("five-later-serial.log"));
+        var steps = BootTimeline.steps(boot, resource("five-later-spine.log"));
+        assertThat(steps).extracting(BootTimeline.Step::name).containsExactlyInAnyOrder("start p://a1", "start p://a2", "start p://a3",
+                "start p://a4", "start p://a5");
+        double init = boot.stream().filter(m -> m.text().startsWith("init complete")).findFirst().orElseThrow().uptime();
+        double converged = boot.getLast().uptime();
+        for (BootTimeline.Step x : steps) {
+            // on the milestones' clock: after init complete, before converged after boot, as long as the log said
+            assertThat(x.start()).isGreaterThan(init);
+            assertThat(x.end()).isLessThanOrEqualTo(converged);
+            assertThat(x.seconds()).isGreaterThan(0.1);
+        }
+        String table = BootTimeline.table(BootTimeline.stretches(boot), steps);
+        assertThat(table).contains("BOOT-CONVERGENCE STEP", "start p://a3");
+        String svg = BootTimeline.svg(BootTimeline.stretches(boot), steps, BootTimeline.title(boot).orElseThrow());
+        assertThat(svg).contains("step: start p://a1", "boot-convergence steps from spine.log");
+    }
+
+    @Test
+    void anotherBootsSpineLogGivesNoSteps() throws IOException {
+        // the milestones of the recorded Gate A boot, the spine.log of another boot: nothing ties the two clocks
+        var boot = BootTimeline.lastBoot(recorded());
+        assertThat(BootTimeline.steps(boot, resource("five-later-spine.log"))).isEmpty();
+        assertThat(BootTimeline.steps(boot, List.of())).isEmpty();
+        assertThat(BootTimeline.table(BootTimeline.stretches(boot), List.of())).doesNotContain("BOOT-CONVERGENCE");
+    }
 }
