@@ -130,10 +130,30 @@ public final class PodmanDriver implements ContainerRuntime {
      */
     private StepResult remove(String name) {
         CommandResult r = runner.run(argv("rm", "-f", "-t", "5", name), timeouts.remove());
+        Optional<String> shm = busyShm(r);
+        if (shm.isPresent()) {
+            // a podman run killed between mounting the container's /dev/shm and starting it leaves that tmpfs mounted,
+            // and rm cannot unlink its mount point (found by KilledApplyIT): unmount it, then remove once more
+            CommandResult umount = runner.run(List.of("umount", shm.get()), timeouts.remove());
+            if (!umount.ok()) return result(r);
+            CommandResult again = runner.run(argv("rm", "-f", "-t", "5", name), timeouts.remove());
+            return again.ok() ? new StepResult.Ok("removed after unmounting the /dev/shm a killed run left mounted") : result(again);
+        }
         if (r.ok() || !noSuchContainer(r)) return result(r);
         CommandResult leftover = runner.run(argv("rm", "--storage", name), timeouts.remove());
         if (leftover.ok()) return new StepResult.Ok("removed a leftover in container storage");
         return noSuchContainer(leftover) ? new StepResult.Ok("already gone") : result(leftover);
+    }
+
+    private static final java.util.regex.Pattern BUSY_SHM = java.util.regex.Pattern.compile(
+            "removing container ([0-9a-f]{64}) root filesystem.*unlinkat (/\\S+/overlay-containers/\\1/userdata/shm): device or resource busy",
+            java.util.regex.Pattern.DOTALL);
+
+    /** The container's own /dev/shm mount point when rm failed on it being busy; only that container's, never another path. */
+    static Optional<String> busyShm(CommandResult r) {
+        if (r.ok()) return Optional.empty();
+        java.util.regex.Matcher m = BUSY_SHM.matcher(r.stderr());
+        return m.find() ? Optional.of(m.group(2)) : Optional.empty();
     }
 
     private static boolean noSuchContainer(CommandResult r) {

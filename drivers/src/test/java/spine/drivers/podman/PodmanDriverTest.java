@@ -54,6 +54,36 @@ class PodmanDriverTest {
     private static final CommandResult NO_SUCH = new CommandResult(125, "",
             "Error: no container with name or ID \"p__work\" found: no such container", Duration.ofMillis(30), false);
 
+    /** Recorded in CI (KilledApplyIT, an apply killed 474 ms after storing): podman rm on a run killed halfway. */
+    private static final String BUSY = "Error: removing container 375eeda03ca7a62a65071d389a780ed8826d42f2b230bb2584a87dd4b7c35b9d root"
+            + " filesystem: 1 error occurred:\n\t* unlinkat /var/tmp/spine-it/graph/overlay-containers/"
+            + "375eeda03ca7a62a65071d389a780ed8826d42f2b230bb2584a87dd4b7c35b9d/userdata/shm: device or resource busy\n";
+
+    @Test
+    void removeUnmountsTheShmAKilledRunLeftMountedAndRemovesAgain() {
+        var d = scripted(new CommandResult(125, "", BUSY, Duration.ofMillis(174), false),
+                new CommandResult(0, "", "", Duration.ofMillis(3), false),
+                new CommandResult(0, "p__k2x7\n", "", Duration.ofMillis(90), false));
+        StepResult r = d.apply(new Step.RemoveContainer(ResourceId.persona("k2x7"), "interrupted start"));
+        assertThat(r).isEqualTo(new StepResult.Ok("removed after unmounting the /dev/shm a killed run left mounted"));
+        assertThat(calls).containsExactly(List.of("podman", "rm", "-f", "-t", "5", "p__k2x7"),
+                List.of("umount", "/var/tmp/spine-it/graph/overlay-containers/375eeda03ca7a62a65071d389a780ed8826d42f2b230bb2584a87dd4b7c35b9d/userdata/shm"),
+                List.of("podman", "rm", "-f", "-t", "5", "p__k2x7"));
+    }
+
+    @Test
+    void onlyTheRemovedContainersOwnShmIsEverUnmounted() {
+        // the path names another container than the one the error is about: nothing is unmounted
+        String other = BUSY.replace("overlay-containers/375e", "overlay-containers/0000");
+        assertThat(PodmanDriver.busyShm(new CommandResult(125, "", other, Duration.ZERO, false))).isEmpty();
+        assertThat(PodmanDriver.busyShm(new CommandResult(125, "", BUSY.replace("/userdata/shm", "/userdata/../../x"), Duration.ZERO,
+                false))).isEmpty();
+        assertThat(PodmanDriver.busyShm(new CommandResult(125, "", BUSY, Duration.ZERO, false))).isPresent();
+        var d = scripted(new CommandResult(125, "", other, Duration.ofMillis(174), false));
+        assertThat(d.apply(new Step.RemoveContainer(ResourceId.persona("k2x7"), "t"))).isInstanceOf(StepResult.Failed.class);
+        assertThat(calls).hasSize(1);
+    }
+
     @Test
     void imageRefsAreEveryNameInOneCall() {
         // recorded from podman 4.3 on the build host: one row per name, untagged layers as <none>:<none>
