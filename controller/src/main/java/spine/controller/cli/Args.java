@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
 final class Args {
     /** Options that take a value; everything else starting with - is a flag. */
     private static final List<String> VALUED = List.of("-f", "--filename", "--root", "--timeout", "-o", "--output",
-            "--resync", "--parallel", "--contract", "--budget", "--since", "--spine-log");
+            "--resync", "--parallel", "--contract", "--budget", "--since", "--spine-log", "--key", "--as",
+            "--replaces", "--trust", "--running");
     private static final Pattern DURATION = Pattern.compile("([0-9]+)(ms|s|m|h)?");
 
     final List<String> positionals = new ArrayList<>();

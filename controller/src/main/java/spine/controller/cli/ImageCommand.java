@@ -1,17 +1,42 @@
 package spine.controller.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 
-/** {@code spine image verify}: an image archive against the integration contract. */
+import spine.controller.image.Candidate;
+import spine.controller.image.Signing;
+
+/**
+ * {@code spine image}: an image archive against the integration contract ({@code verify}), and upgrade candidates:
+ * a signing key pair ({@code keygen}), a signed manifest ({@code sign}) and the checks a machine makes before it
+ * stages one ({@code check}).
+ */
 record ImageCommand(Machine m) {
+    static final String TRUST = "/etc/spine/trust";
+
     int image(Args args) throws UsageException {
         args.allowOnly(Command.IMAGE);
-        if (args.positionals.size() != 2 || !args.positionals.getFirst().equals("verify")) {
-            throw new UsageException("usage: spine image verify IMG [--contract images/contract.yaml]");
-        }
+        String sub = args.positionals.isEmpty() ? "" : args.positionals.getFirst();
+        return switch (sub) {
+            case "verify" -> verify(args);
+            case "keygen" -> keygen(args);
+            case "sign" -> sign(args);
+            case "check" -> check(args);
+            default -> throw new UsageException("usage: spine " + Command.IMAGE.usage);
+        };
+    }
+
+    private Path contract(Args args) {
+        return Path.of(args.one("--contract").orElse("images/contract.yaml"));
+    }
+
+    private int verify(Args args) throws UsageException {
+        if (args.positionals.size() != 2) throw new UsageException("usage: spine image verify IMG [--contract images/contract.yaml]");
         var image = Path.of(args.positionals.get(1));
-        var contract = Path.of(args.one("--contract").orElse("images/contract.yaml"));
+        var contract = contract(args);
         try {
             var breaches = spine.controller.image.ImageVerifier.verify(image, contract);
             breaches.forEach(m.out()::println);
@@ -21,5 +46,68 @@ record ImageCommand(Machine m) {
             m.err().println("spine: cannot verify " + image + ": " + e.getMessage());
             return ExitCode.INVALID;
         }
+    }
+
+    private int keygen(Args args) throws UsageException {
+        if (args.positionals.size() != 2) throw new UsageException("usage: spine image keygen DIR");
+        Path dir = Path.of(args.positionals.get(1));
+        Path key = dir.resolve("spine.key"), pub = dir.resolve("spine.pub");
+        if (Files.exists(key) || Files.exists(pub)) {
+            m.err().println("spine: " + dir + " already holds spine.key or spine.pub; keygen never overwrites a key");
+            return ExitCode.INVALID;
+        }
+        var pair = Signing.generate();
+        try {
+            Files.createDirectories(dir);
+            Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(key, Signing.pem(pair.getPrivate()));
+            Files.writeString(pub, Signing.pem(pair.getPublic()));
+        } catch (IOException e) {
+            m.err().println("spine: cannot write the key pair in " + dir + ": " + e.getMessage());
+            return ExitCode.UNAVAILABLE;
+        }
+        m.out().println("key " + Signing.keyId(pair.getPublic()) + ": " + key + " (private, 0600) and " + pub
+                + " (copy it into a machine's " + TRUST + ")");
+        return ExitCode.OK;
+    }
+
+    private int sign(Args args) throws UsageException {
+        Optional<String> keyFile = args.one("--key"), version = args.one("--as");
+        if (args.positionals.size() != 3 || keyFile.isEmpty() || version.isEmpty()) {
+            throw new UsageException("usage: spine image sign --key KEY --as VERSION [--replaces VERSION] KERNEL IMG");
+        }
+        Path key = Path.of(keyFile.get());
+        Path pubFile = key.resolveSibling(key.getFileName().toString().replaceFirst("\\.key$", "") + ".pub");
+        try {
+            var priv = Signing.readPrivate(key);
+            var pub = Signing.readPublic(pubFile);
+            m.out().print(Candidate.sign(priv, pub, version.get(), args.one("--replaces"), contract(args),
+                    Path.of(args.positionals.get(1)), Path.of(args.positionals.get(2))));
+            return ExitCode.OK;
+        } catch (IOException e) {
+            m.err().println("spine: cannot sign: " + e.getMessage() + " (the public key is read from " + pubFile + ")");
+            return ExitCode.INVALID;
+        }
+    }
+
+    private int check(Args args) throws UsageException {
+        if (args.positionals.size() != 2) {
+            throw new UsageException("usage: spine image check MANIFEST [--trust DIR] [--allow-downgrade] [--contract C]");
+        }
+        Path manifest = Path.of(args.positionals.get(1));
+        String running = args.one("--running").orElse(Cli.version());
+        Candidate.Verdict v = Candidate.check(manifest, Path.of(args.one("--trust").orElse(TRUST)), running,
+                args.flag("--allow-downgrade"), contract(args));
+        return switch (v) {
+            case Candidate.Verdict.Accepted a -> {
+                m.out().println("candidate ok: version " + a.manifest().version() + " signed by key " + a.keyId() + "; "
+                        + a.manifest().artifacts().size() + " artifacts match; the image meets the contract");
+                yield ExitCode.OK;
+            }
+            case Candidate.Verdict.Refused r -> {
+                m.err().println("spine: refused (" + r.kind() + "): " + r.reason());
+                yield r.kind().equals("unreadable") || r.kind().equals("malformed") ? ExitCode.INVALID : ExitCode.PENDING;
+            }
+        };
     }
 }

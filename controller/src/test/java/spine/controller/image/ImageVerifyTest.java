@@ -114,6 +114,17 @@ class ImageVerifyTest {
         return e;
     }
 
+    /** An image that meets the contract, gzip-compressed, or without its /sbin/init: for the candidate tests. */
+    static void writeImage(Path img, boolean withInit) throws IOException {
+        TreeMap<String, Member> e = good();
+        if (!withInit) e.remove("/sbin/init");
+        try (var out = new GZIPOutputStream(Files.newOutputStream(img))) {
+            var cpio = new CpioWriter(out);
+            for (Member m : e.values()) cpio.file(m.path(), m.mode(), m.data());
+            cpio.trailer();
+        }
+    }
+
     private static List<String> breaches(Consumer<TreeMap<String, Member>> breakIt) throws IOException {
         return breaches(breakIt, false);
     }
