@@ -64,7 +64,7 @@ record CompletionCommand(Machine m) {
                         COMPREPLY=($(compgen -W "$(spine get "${parts[2]}" 2>/dev/null | awk 'NR > 1 && $1 == k {print $2}' k="${parts[2]}")" -- "$word"))
                         COMPREPLY=("${COMPREPLY[@]#"$colon"}")
                       fi ;;
-                    image) [ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "verify" -- "$cur")) || COMPREPLY=($(compgen -f -- "$cur")) ;;
+                    image) [ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "verify keygen sign check" -- "$cur")) || COMPREPLY=($(compgen -f -- "$cur")) ;;
                     completion) COMPREPLY=($(compgen -W "bash" -- "$cur")) ;;
                     help) COMPREPLY=($(compgen -W "@COMMANDS@" -- "$cur")) ;;
                   esac

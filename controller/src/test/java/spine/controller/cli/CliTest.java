@@ -210,11 +210,13 @@ class CliTest {
                 COMP_LINE="spine reconcile --o"; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(spine reconcile --o); COMP_CWORD=2; _spine; echo "2:${COMPREPLY[*]}"
                 COMP_LINE="spine delete "; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(spine delete ""); COMP_CWORD=2; _spine; echo "3:${COMPREPLY[*]}"
                 COMP_LINE="spine get -o "; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(spine get -o ""); COMP_CWORD=3; _spine; echo "4:${COMPREPLY[*]}"
+                COMP_LINE="spine image "; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(spine image ""); COMP_CWORD=2; _spine; echo "5:${COMPREPLY[*]}"
                 complete -p spine
                 """, "completion", script.toString()).redirectErrorStream(true).start();
         String got = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(got).isZero();
-        assertThat(got).contains("1:apply", "2:--once", "3:persona tenant envelope", "4:table yaml json", "complete -F _spine spine");
+        assertThat(got).contains("1:apply", "2:--once", "3:persona tenant envelope", "4:table yaml json", "5:verify keygen sign check",
+                "complete -F _spine spine");
         for (Command c : Command.values()) assertThat(Files.readString(script)).contains(c.word + ") opts=");
         assertThat(spine("completion", "zsh")).isEqualTo(ExitCode.INVALID);
     }
