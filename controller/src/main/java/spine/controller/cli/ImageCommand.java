@@ -1,9 +1,7 @@
 package spine.controller.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 
 import spine.controller.image.Candidate;
@@ -52,16 +50,12 @@ record ImageCommand(Machine m) {
         if (args.positionals.size() != 2) throw new UsageException("usage: spine image keygen DIR");
         Path dir = Path.of(args.positionals.get(1));
         Path key = dir.resolve("spine.key"), pub = dir.resolve("spine.pub");
-        if (Files.exists(key) || Files.exists(pub)) {
-            m.err().println("spine: " + dir + " already holds spine.key or spine.pub; keygen never overwrites a key");
-            return ExitCode.INVALID;
-        }
-        var pair = Signing.generate();
+        java.security.KeyPair pair;
         try {
-            Files.createDirectories(dir);
-            Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(key, Signing.pem(pair.getPrivate()));
-            Files.writeString(pub, Signing.pem(pair.getPublic()));
+            pair = Signing.writePair(dir);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            m.err().println("spine: " + e.getFile());
+            return ExitCode.INVALID;
         } catch (IOException e) {
             m.err().println("spine: cannot write the key pair in " + dir + ": " + e.getMessage());
             return ExitCode.UNAVAILABLE;

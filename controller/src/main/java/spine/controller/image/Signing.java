@@ -35,6 +35,24 @@ public final class Signing {
         }
     }
 
+    /**
+     * A new pair in {@code dir}: {@code spine.key} (private, 0600, created so no other mode ever exists) and
+     * {@code spine.pub}. Refuses a directory that already holds either: a key is never overwritten.
+     */
+    public static KeyPair writePair(Path dir) throws IOException {
+        Path key = dir.resolve("spine.key"), pub = dir.resolve("spine.pub");
+        if (Files.exists(key) || Files.exists(pub)) {
+            throw new java.nio.file.FileAlreadyExistsException(dir + " already holds spine.key or spine.pub; keygen never overwrites a key");
+        }
+        KeyPair pair = generate();
+        Files.createDirectories(dir);
+        Files.createFile(key, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(key, pem(pair.getPrivate()));
+        Files.writeString(pub, pem(pair.getPublic()));
+        return pair;
+    }
+
     public static String keyId(PublicKey key) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getEncoded())).substring(0, 16);

@@ -113,6 +113,23 @@ class CandidateTest {
     }
 
     @Test
+    void keygenWritesAPrivateKeyOnlyItsOwnerReadsAndNeverOverwrites() throws IOException {
+        Path keys = dir.resolve("keys");
+        var pair = Signing.writePair(keys);
+        assertThat(Files.getPosixFilePermissions(keys.resolve("spine.key"))).isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(Signing.keyId(Signing.readPublic(keys.resolve("spine.pub")))).isEqualTo(Signing.keyId(pair.getPublic()));
+        byte[] before = Files.readAllBytes(keys.resolve("spine.key"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Signing.writePair(keys))
+                .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+        assertThat(Files.readAllBytes(keys.resolve("spine.key"))).isEqualTo(before);
+        // a key it wrote signs a candidate this machine then accepts
+        Files.copy(keys.resolve("spine.pub"), trust.resolve("mine.pub"));
+        Files.writeString(manifest, Candidate.sign(Signing.readPrivate(keys.resolve("spine.key")), pair.getPublic(), "0.2.0",
+                Optional.empty(), CONTRACT, kernel, image));
+        assertThat(check("0.1.0", false)).isInstanceOf(Candidate.Verdict.Accepted.class);
+    }
+
+    @Test
     void versionsCompareNumericallyWithPreReleasesFirst() {
         assertThat(Candidate.compareVersions("0.10.0", "0.9.1")).isPositive();
         assertThat(Candidate.compareVersions("0.1.0-dev", "0.1.0")).isNegative();
