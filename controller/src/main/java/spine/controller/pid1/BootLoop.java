@@ -64,7 +64,7 @@ final class BootLoop {
                 if (store.isEmpty()) {
                     genesis.line("boot report: state db unavailable; nothing to converge");
                     flush.run();
-                    loadImages();
+                    loadImages(true);
                     return;
                 }
                 converge(store.get(), root, clean, lastShutdownClean);
@@ -100,8 +100,10 @@ final class BootLoop {
             SortedMap<ResourceId, String> holds = boot.hold(clean, lastShutdownClean);
             // The built-in images do not depend on the repair, nor it on them (it stops, removes and marks, never
             // creates): both are podman calls of a second or more under TCG, so they run side by side, and the loop
-            // starts once both are done. A podman that hangs holds up both, as it would one after the other.
-            Thread images = Thread.ofPlatform().daemon().name("boot-images").start(this::loadImages);
+            // starts once both are done. When podman does not answer yet (hung at boot), the images are looked at again
+            // once the repair got its answers.
+            var imagesSeen = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread images = Thread.ofPlatform().daemon().name("boot-images").start(() -> imagesSeen.set(loadImages(false)));
             Optional<BootConvergence.Report> report = boot.repair(clean, lastShutdownClean, holds);
             Duration wait = Duration.ofSeconds(2);
             while (report.isEmpty() && !stopping) {
@@ -116,6 +118,8 @@ final class BootLoop {
             flush.run();
             record.report(report.get().json(), report.get().line());
             joinImages(images);
+            // a podman that did not answer then (hung at boot) answers now, since the repair got its answers: look again
+            if (!imagesSeen.get() && !stopping) loadImages(true);
             runLoop(db, root, clean && lastShutdownClean);
         }
     }
@@ -170,11 +174,17 @@ final class BootLoop {
      * Loads the images built into the system into podman storage when they are missing. Before the loop, so the
      * first pass finds them; podman is slow under emulation and never holds up boot. Refs that share one archive (the
      * AI and tools images are the same rootfs) are one load: the archive names the first, the others are tags of it.
+     * One {@code podman images} call sees them all; when it fails, {@code perImage} asks for each image instead, else
+     * nothing is done and false returned (beside the boot repair, podman may not answer yet: the caller asks again).
      */
-    private void loadImages() {
+    private boolean loadImages(boolean perImage) {
         var loaded = new AtomicInteger();
         var namedBy = new java.util.HashMap<String, String>();
-        Optional<java.util.Set<String>> present = podman.imageRefs(); // one podman call for all; per image if it failed
+        Optional<java.util.Set<String>> present = podman.imageRefs();
+        if (present.isEmpty() && !perImage) {
+            LOG.log(System.Logger.Level.WARNING, "built-in images not checked yet: podman images did not answer; again after the boot repair");
+            return false;
+        }
         kernel.bundledImages().forEach((ref, archive) -> {
             String first = namedBy.putIfAbsent(archive, ref);
             if (present.map(p -> p.contains(ref)).orElseGet(() -> podman.imageExists(ref))) {
@@ -203,6 +213,7 @@ final class BootLoop {
             });
             LOG.log(System.Logger.Level.INFO, "images flushed to disk ms={0}", (System.nanoTime() - t0) / 1_000_000);
         }
+        return present.isPresent();
     }
 
     private static long running(IntentStore db) {

@@ -262,6 +262,26 @@ class Bay0Test {
     }
 
     @Test
+    void imagesArePlacedAfterTheRepairWhenPodmanDidNotAnswerTheFirstLook() throws Exception {
+        // podman fails its first `podman images` (not answering yet at boot), then answers: busybox is there
+        Path calls = root.resolve("podman-calls"), answered = root.resolve("podman-answers");
+        write("usr/bin/podman", "#!/bin/sh\necho \"$*\" >> " + calls + "\ncase \"$1\" in ps) echo '[]' ;;"
+                + " images) [ -e " + answered + " ] || { : > " + answered + "; exit 125; }; printf 'localhost/spine/busybox:1\\n' ;; esac\nexit 0\n");
+        root.resolve("usr/bin/podman").toFile().setExecutable(true);
+        write("usr/share/spine/images/images.txt", """
+                localhost/spine/busybox:1 /usr/share/spine/images/busybox.oci.tar
+                localhost/spine/tools:1 /usr/share/spine/images/tools.oci.tar
+                """);
+        kernelTree("spine.podman=" + root.resolve("usr/bin/podman"));
+        boot();
+        for (int i = 0; i < 200 && !(Files.exists(calls) && Files.readString(calls).contains("load ")); i++) Thread.sleep(50);
+        List<String> podman = Files.readAllLines(calls);
+        assertThat(podman.stream().filter(c -> c.startsWith("images")).toList()).hasSize(2);
+        assertThat(podman.stream().filter(c -> c.startsWith("load ")).toList()).as("only what the second look did not find")
+                .containsExactly("load -q -i " + root.resolve("usr/share/spine/images/tools.oci.tar"));
+    }
+
+    @Test
     void noPersistDiskIsADirtyBootOnAVolatileRoot() throws Exception {
         kernelTree("spine.podman=/nonexistent/podman spine.persist=none");
         boot();
