@@ -115,7 +115,7 @@ public final class Candidate {
         } catch (IllegalArgumentException e) {
             return new Verdict.Refused("malformed", "the signed manifest is not format " + FORMAT + ": " + e.getMessage());
         }
-        Path dir = manifestFile.toAbsolutePath().getParent();
+        Path dir = manifestFile.toAbsolutePath().normalize().getParent(); // normalized, as each artifact's path is below
         for (Artifact a : manifest.artifacts()) {
             Path f = dir.resolve(a.name()).normalize();
             if (!f.getParent().equals(dir)) return new Verdict.Refused("malformed", "artifact " + a.name() + " is not beside the manifest");

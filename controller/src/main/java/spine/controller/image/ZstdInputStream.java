@@ -50,7 +50,7 @@ final class ZstdInputStream extends InputStream {
     private final MemorySegment stream;
     /** ZSTD_inBuffer and ZSTD_outBuffer: {pointer, size, pos}, three machine words each. */
     private final MemorySegment in, out, src, dst;
-    private final byte[] staging = new byte[CHUNK];
+    private final byte[] staging = new byte[CHUNK], one = new byte[1];
     private long outPos, outEnd, lastResult;
     private boolean sourceDone, closed;
 
@@ -79,7 +79,6 @@ final class ZstdInputStream extends InputStream {
 
     @Override
     public int read() throws IOException {
-        byte[] one = new byte[1];
         return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 

@@ -58,6 +58,12 @@ class CandidateTest {
     }
 
     @Test
+    void aManifestNamedThroughDotDotIsCheckedAsWell() {
+        Path roundabout = manifest.getParent().resolve("../pub/manifest.json");
+        assertThat(Candidate.check(roundabout, trust, "0.1.0", false, CONTRACT)).isInstanceOf(Candidate.Verdict.Accepted.class);
+    }
+
+    @Test
     void aKeyTheMachineDoesNotTrustIsRefused() throws IOException {
         Files.delete(trust.resolve("test.pub"));
         assertThat(refusal(check("0.1.0", false))).startsWith("unknown-key: signed by key ").contains("(keys in " + trust + ": none)");
