@@ -237,23 +237,30 @@ class Bay0Test {
         assertThat(sys.matching("add_entropy")).hasSize(1);
     }
 
+    /**
+     * Boots with a podman that records its calls, lists no containers and answers {@code podman images} with the
+     * shell snippet {@code images}, built-in images as {@code imagesTxt}; returns its calls once one holds {@code until}.
+     */
+    private List<String> bootWithRecordingPodman(String images, String imagesTxt, String until) throws Exception {
+        Path calls = root.resolve("podman-calls");
+        write("usr/bin/podman", "#!/bin/sh\necho \"$*\" >> " + calls + "\ncase \"$1\" in ps) echo '[]' ;; images) " + images
+                + " ;; esac\nexit 0\n");
+        root.resolve("usr/bin/podman").toFile().setExecutable(true);
+        write("usr/share/spine/images/images.txt", imagesTxt);
+        kernelTree("spine.podman=" + root.resolve("usr/bin/podman"));
+        boot();
+        for (int i = 0; i < 200 && !(Files.exists(calls) && Files.readString(calls).contains(until)); i++) Thread.sleep(50);
+        return Files.readAllLines(calls);
+    }
+
     @Test
     void imagesThatShareAnArchiveAreLoadedOnceAndTagged() throws Exception {
-        // a podman that records its calls, has only busybox yet (`podman images` lists names, untagged layers as
-        // <none>), and lists no containers
-        Path calls = root.resolve("podman-calls");
-        write("usr/bin/podman", "#!/bin/sh\necho \"$*\" >> " + calls + "\ncase \"$1\" in ps) echo '[]' ;;"
-                + " images) printf 'localhost/spine/busybox:1\\n<none>:<none>\\n' ;; esac\nexit 0\n");
-        root.resolve("usr/bin/podman").toFile().setExecutable(true);
-        write("usr/share/spine/images/images.txt", """
+        // only busybox is there yet (`podman images` lists names, untagged layers as <none>)
+        List<String> podman = bootWithRecordingPodman("printf 'localhost/spine/busybox:1\\n<none>:<none>\\n'", """
                 localhost/spine/busybox:1 /usr/share/spine/images/busybox.oci.tar
                 localhost/spine/tools:1 /usr/share/spine/images/tools.oci.tar
                 localhost/spine/ai:1 /usr/share/spine/images/tools.oci.tar
-                """);
-        kernelTree("spine.podman=" + root.resolve("usr/bin/podman"));
-        boot();
-        for (int i = 0; i < 200 && !(Files.exists(calls) && Files.readString(calls).contains("tag ")); i++) Thread.sleep(50);
-        List<String> podman = Files.readAllLines(calls);
+                """, "tag ");
         assertThat(podman.stream().filter(c -> c.startsWith("load ")).toList()).containsExactly(
                 "load -q -i " + root.resolve("usr/share/spine/images/tools.oci.tar"));
         assertThat(podman).contains("tag localhost/spine/tools:1 localhost/spine/ai:1");
@@ -264,18 +271,12 @@ class Bay0Test {
     @Test
     void imagesArePlacedAfterTheRepairWhenPodmanDidNotAnswerTheFirstLook() throws Exception {
         // podman fails its first `podman images` (not answering yet at boot), then answers: busybox is there
-        Path calls = root.resolve("podman-calls"), answered = root.resolve("podman-answers");
-        write("usr/bin/podman", "#!/bin/sh\necho \"$*\" >> " + calls + "\ncase \"$1\" in ps) echo '[]' ;;"
-                + " images) [ -e " + answered + " ] || { : > " + answered + "; exit 125; }; printf 'localhost/spine/busybox:1\\n' ;; esac\nexit 0\n");
-        root.resolve("usr/bin/podman").toFile().setExecutable(true);
-        write("usr/share/spine/images/images.txt", """
+        Path answered = root.resolve("podman-answers");
+        List<String> podman = bootWithRecordingPodman("[ -e " + answered + " ] || { : > " + answered + "; exit 125; };"
+                + " printf 'localhost/spine/busybox:1\\n'", """
                 localhost/spine/busybox:1 /usr/share/spine/images/busybox.oci.tar
                 localhost/spine/tools:1 /usr/share/spine/images/tools.oci.tar
-                """);
-        kernelTree("spine.podman=" + root.resolve("usr/bin/podman"));
-        boot();
-        for (int i = 0; i < 200 && !(Files.exists(calls) && Files.readString(calls).contains("load ")); i++) Thread.sleep(50);
-        List<String> podman = Files.readAllLines(calls);
+                """, "load ");
         assertThat(podman.stream().filter(c -> c.startsWith("images")).toList()).hasSize(2);
         assertThat(podman.stream().filter(c -> c.startsWith("load ")).toList()).as("only what the second look did not find")
                 .containsExactly("load -q -i " + root.resolve("usr/share/spine/images/tools.oci.tar"));
