@@ -202,19 +202,24 @@ public final class VmHarness implements AutoCloseable {
      * nothing (lines of 2,000 characters lost some), and checks its MD5 there.
      */
     public void writeBytes(String path, byte[] bytes) throws IOException, InterruptedException {
-        String b64 = java.util.Base64.getEncoder().encodeToString(bytes);
-        shell(": > " + path + ".b64", Duration.ofSeconds(30));
+        String b64 = java.util.Base64.getEncoder().encodeToString(bytes), file = quoted(path), part = quoted(path + ".b64");
+        shell(": > " + part, Duration.ofSeconds(30));
         for (int i = 0; i < b64.length(); i += 500) {
-            shell("echo " + b64.substring(i, Math.min(b64.length(), i + 500)) + " >> " + path + ".b64", Duration.ofSeconds(30));
+            shell("echo " + b64.substring(i, Math.min(b64.length(), i + 500)) + " >> " + part, Duration.ofSeconds(30));
         }
-        shell("base64 -d " + path + ".b64 > " + path + " && rm " + path + ".b64", Duration.ofSeconds(30));
-        String got = shell("md5sum " + path, Duration.ofSeconds(30)).strip().split("\\s+")[0];
+        shell("base64 -d " + part + " > " + file + " && rm " + part, Duration.ofSeconds(30));
+        String got = shell("md5sum " + file, Duration.ofSeconds(30)).strip().split("\\s+")[0];
         try {
             String want = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(bytes));
             if (!got.equals(want)) throw new IOException("writing " + path + " in the VM: md5 " + got + ", expected " + want);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A path as one shell word, taken literally ({@code Outer$Inner.class} is not a variable). */
+    static String quoted(String path) {
+        return "'" + path.replace("'", "'\\''") + "'";
     }
 
     /** Reads a file of the VM through the shell, base64-encoded on the console (small files: screenshots, logs). */
