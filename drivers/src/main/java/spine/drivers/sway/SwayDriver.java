@@ -24,9 +24,9 @@ public final class SwayDriver {
         this.ipc = ipc;
     }
 
-    /** The windows and the visible workspace, owners not yet resolved. */
+    /** The windows and the visible workspace, owners not yet resolved: one {@code get_tree}. */
     public Screen observe() throws IOException {
-        return SwayTree.parse(ipc.send(SwayIpc.GET_TREE, ""), ipc.send(SwayIpc.GET_WORKSPACES, ""));
+        return SwayTree.parse(ipc.send(SwayIpc.GET_TREE, ""));
     }
 
     /** {@code human_readable} of {@code GET_VERSION}, e.g. "1.7". */

@@ -11,24 +11,36 @@ import spine.model.focus.Screen;
 import spine.model.focus.Window;
 
 /**
- * Parses sway's {@code get_tree} and {@code get_workspaces} answers into a {@link Screen}: every node with a client
- * pid is a window (tiled or floating), on the workspace above it; the visible workspace is the focused one's.
+ * Parses sway's {@code get_tree} answer into a {@link Screen}: every node with a client pid is a window (tiled or
+ * floating), on the workspace above it; the visible workspace is the {@code current_workspace} of the output that holds
+ * the focus (else of the first real output), as {@code get_workspaces} would say. One request, not two: a focus switch
+ * reads the screen on the UI path, and under TCG each round trip to sway costs milliseconds.
  */
 public final class SwayTree {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SwayTree() {}
 
-    public static Screen parse(String tree, String workspaces) throws java.io.IOException {
+    public static Screen parse(String tree) throws java.io.IOException {
+        JsonNode root = JSON.readTree(tree);
         var windows = new ArrayList<Window>();
-        walk(JSON.readTree(tree), null, windows);
+        walk(root, null, windows);
         Optional<String> visible = Optional.empty();
-        for (JsonNode ws : JSON.readTree(workspaces)) {
-            if (ws.path("focused").asBoolean(false) || (visible.isEmpty() && ws.path("visible").asBoolean(false))) {
-                visible = Optional.of(ws.path("name").asText());
-            }
+        for (JsonNode output : root.path("nodes")) {
+            if (!output.path("type").asText().equals("output") || output.path("name").asText().equals("__i3")) continue;
+            Optional<String> current = Optional.ofNullable(output.path("current_workspace").textValue());
+            if (current.isEmpty()) continue;
+            if (holdsFocus(output)) return new Screen(current, windows);
+            if (visible.isEmpty()) visible = current;
         }
         return new Screen(visible, windows);
+    }
+
+    private static boolean holdsFocus(JsonNode node) {
+        if (node.path("focused").asBoolean(false)) return true;
+        for (JsonNode child : node.path("nodes")) if (holdsFocus(child)) return true;
+        for (JsonNode child : node.path("floating_nodes")) if (holdsFocus(child)) return true;
+        return false;
     }
 
     private static void walk(JsonNode node, String workspace, List<Window> out) {

@@ -32,6 +32,7 @@ class SwayDriverTest {
     private static final class Recorded implements SwayIpc {
         final Map<Integer, String> answers;
         final List<String> commands = new ArrayList<>();
+        final List<Integer> requests = new ArrayList<>();
         String commandAnswer = "[ { \"success\": true } ]";
 
         Recorded(Map<Integer, String> answers) {
@@ -39,6 +40,7 @@ class SwayDriverTest {
         }
 
         public String send(int type, String payload) {
+            requests.add(type);
             if (type == RUN_COMMAND) {
                 commands.add(payload);
                 return commandAnswer;
@@ -62,6 +64,31 @@ class SwayDriverTest {
                         org.assertj.core.groups.Tuple.tuple(7L, "games-term", List.of(), "1", true),
                         org.assertj.core.groups.Tuple.tuple(5L, "work-term", List.of("p://work"), "p://work", false));
         assertThat(s.windows()).allSatisfy(w -> assertThat(w.pid()).isPositive());
+    }
+
+    /**
+     * The visible workspace comes from the tree's outputs ({@code current_workspace}), so a look at the screen is one
+     * request: it must say what sway's own {@code get_workspaces} answer recorded in the same moment says.
+     */
+    @Test
+    void oneRequestPerLookAndTheVisibleWorkspaceAgreesWithGetWorkspaces() throws IOException {
+        for (String name : List.of("new-window", "two-personas")) {
+            Recorded sway = recording(name);
+            Screen s = new SwayDriver(sway).observe();
+            assertThat(sway.requests).as(name).containsExactly(SwayIpc.GET_TREE);
+            var focused = new ArrayList<String>();
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(sway.answers.get(SwayIpc.GET_WORKSPACES))
+                    .forEach(ws -> { if (ws.path("focused").asBoolean()) focused.add(ws.path("name").asText()); });
+            assertThat(focused).as(name).hasSize(1);
+            assertThat(s.visibleWorkspace()).as(name).contains(focused.get(0));
+        }
+    }
+
+    @Test
+    void withoutAFocusedOutputTheFirstRealOutputsWorkspaceIsVisible() throws IOException {
+        String tree = Files.readString(DIR.resolve("tree-two-personas.json")).replace("\"focused\": true", "\"focused\": false");
+        assertThat(tree).doesNotContain("\"focused\": true");
+        assertThat(SwayTree.parse(tree).visibleWorkspace()).contains("p://work");
     }
 
     @Test
