@@ -19,16 +19,20 @@ import spine.controller.state.SpineRoot;
 import spine.drivers.sway.Compositor;
 import spine.drivers.sway.SwayDriver;
 import spine.drivers.sway.SwaySocket;
+import spine.drivers.sway.SwayTree;
 import spine.model.focus.Window;
 
 /**
  * The Gate E switch benchmark, run inside the VM by {@code GateEVmBench} (its class file is copied in and run on the
  * image's own JRE next to spine.jar, with the flags of /usr/bin/spine). The spine way: the request {@code spine focus}
  * sends, over the control socket; the clock starts when the answer is back (the command returning, without its JVM
- * start) and stops when the background persona's cgroup says {@code frozen 1}, the foreground's {@code frozen 0} and
- * sway's focused window carries the foreground's mark (looked at every 0.5 ms, sway asked only once both cgroups
- * agree), so the figure is at most about 0.5 ms plus one tree request late. The podman way: {@code podman pause}, {@code podman unpause} and
- * an IPC focus, on two foot containers of its own under a second sway, so bay0 does not undo them.
+ * start) and stops when the background persona's cgroup says {@code frozen 1}, the foreground's {@code frozen 0}
+ * (looked at every 0.5 ms) and sway has said, in a {@code window} event on a subscribed connection of its own, that
+ * the focused window carries the foreground's mark (the event's arrival is the time). The benchmark never asks sway
+ * during a switch: a {@code get_tree} of its own would queue at sway beside bay0's commands and time itself. After each
+ * switch, off the clock, one {@code get_tree} checks that the focused window really is the foreground's. The podman
+ * way: {@code podman pause}, {@code podman unpause} and an IPC focus, on two foot containers of its own under a second
+ * sway, so bay0 does not undo them.
  * <p>
  * {@code VmFocusBench SWITCHES PODMAN_SWITCHES}; the two display personas must be running and marked.
  */
@@ -44,8 +48,11 @@ public final class VmFocusBench {
         Map<String, Path> cgroups = Map.of("p://work", cgroupOf("p__work"), "p://games", cgroupOf("p__games"));
         var answered = new ArrayList<Long>();
         var converged = new ArrayList<Long>();
-        try (SwaySocket ipc = SwaySocket.connect(IPC, Duration.ofSeconds(10))) {
+        var focusEvents = new FocusEvents();
+        try (SwaySocket ipc = SwaySocket.connect(IPC, Duration.ofSeconds(10)); SwaySocket events = SwaySocket.connect(IPC, Duration.ofSeconds(10))) {
             var sway = new SwayDriver(ipc);
+            events.subscribe("[\"window\"]");
+            Thread.ofPlatform().daemon().name("sway-events").start(() -> focusEvents.readFrom(events));
             for (int i = 0; i < n + 10; i++) {
                 String fg = i % 2 == 0 ? "p://games" : "p://work", bg = i % 2 == 0 ? "p://work" : "p://games";
                 long a0 = System.nanoTime();
@@ -55,23 +62,56 @@ public final class VmFocusBench {
                 }
                 long t0 = System.nanoTime();
                 if (reply.has("error")) throw new IllegalStateException("focus " + fg + ": " + reply);
-                // the freezers first, every 0.5 ms, and sway only once they agree: a client that asked sway for its tree
-                // in a tight loop would hold one of the VM's two CPUs and keep sway from answering bay0
-                while (!(events(cgroups.get(bg)).contains("frozen 1") && events(cgroups.get(fg)).contains("frozen 0")
-                        && sway.observe().focused().map(Window::marks).orElse(List.of()).contains(fg))) {
+                long frozen = 0, focused = 0;
+                while (frozen == 0 || focused == 0) {
+                    if (frozen == 0 && events(cgroups.get(bg)).contains("frozen 1") && events(cgroups.get(fg)).contains("frozen 0")) frozen = System.nanoTime();
+                    if (focused == 0) focused = focusEvents.since(a0, fg);
                     if (System.nanoTime() - t0 > BOUND.toNanos()) throw new IllegalStateException("switch to " + fg + " did not converge in " + BOUND);
-                    Thread.sleep(0, 500_000);
+                    if (frozen == 0 || focused == 0) Thread.sleep(0, 500_000);
                 }
-                long t1 = System.nanoTime();
+                long t1 = Math.max(frozen, focused);
+                Optional<Window> shown = sway.observe().focused(); // off the clock: the event's word checked against the tree
+                if (!shown.map(Window::marks).orElse(List.of()).contains(fg)) throw new IllegalStateException("sway's focused window is " + shown + ", not " + fg + "'s");
                 if (i >= 10) { // the first ten warm the JIT and the caches
                     answered.add((t0 - a0) / 1000);
-                    converged.add((t1 - t0) / 1000);
+                    converged.add((Math.max(t1, t0) - t0) / 1000);
                 }
             }
         }
         System.out.println("Gate E VM switch, spine focus answered -> converged (us): " + summary(converged));
         System.out.println("Gate E VM, control socket answer to a focus request, connect included (us): " + summary(answered));
         System.out.println("Gate E VM switch, podman pause + podman unpause + IPC focus (us): " + summary(podmanWay(viaPodman)));
+    }
+
+    /** sway's focus events as they arrive: when, and the marks of the window that got the focus. */
+    private static final class FocusEvents {
+        private record Focus(long at, List<String> marks) {}
+
+        private final List<Focus> seen = new ArrayList<>();
+
+        void readFrom(SwaySocket events) {
+            try {
+                while (true) {
+                    SwaySocket.Frame f = events.nextEvent();
+                    long at = System.nanoTime();
+                    SwayTree.WindowEvent e = SwayTree.event(f.payload());
+                    if (!e.change().equals("focus")) continue;
+                    synchronized (seen) {
+                        seen.add(new Focus(at, e.window().marks()));
+                    }
+                }
+            } catch (IOException e) {
+                if (events.isOpen()) System.out.println("Gate E VM, sway event connection failed: " + e.getMessage());
+            }
+        }
+
+        /** When the first focus event since {@code after} that gave the focus to a window marked {@code mark} arrived, else 0. */
+        long since(long after, String mark) {
+            synchronized (seen) {
+                for (Focus f : seen) if (f.at() >= after && f.marks().contains(mark)) return f.at();
+                return 0;
+            }
+        }
     }
 
     private static String events(Path cgroup) throws IOException {
