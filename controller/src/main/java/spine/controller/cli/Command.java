@@ -111,6 +111,25 @@ enum Command {
             unless --allow-downgrade, and the image must meet the contract.
             Exit codes: 0 meets the contract / accepted, 1 breaches / refused (one line: the kind and why), 2
             unreadable input or a usage error, 3 a key that cannot be written."""),
+    UPGRADE("upgrade", "upgrade MANIFEST --stage-only [--trust DIR] [--allow-downgrade] [--contract images/contract.yaml]",
+            "check a signed candidate, refuse a nacked one, stage it into an A/B slot",
+            List.of("--stage-only", "--trust", "--allow-downgrade", "--contract", "--running"), """
+            Checks the candidate as spine image check does (trusted key, signature, every artifact's size and sha256,
+            a newer version unless --allow-downgrade, the contract), refuses it when the NACK registry holds its hash
+            (a trial boot of it failed: spine nack list), then copies the kernel, the image and the manifest into the
+            slot under <root>/spine/slots that does not hold the running candidate, checking each file's sha256 as it
+            is copied, fsynced and renamed into place; a power cut leaves the slot's old content or nothing, never
+            half of it. The reboot into the candidate (a kexec trial boot that promotes it or rolls back and nacks it)
+            is not built yet, so the command asks for --stage-only.
+            Exit codes: 0 staged, 1 refused (one line: the kind and why), 2 unreadable input or a usage error, 3 the
+            slot could not be written."""),
+    NACK("nack", "nack list | nack forgive HASH",
+            "the candidates whose trial boot failed; forgive one so it may be tried again",
+            List.of(), """
+            list prints each refused candidate: the hash of its signed manifest, its version, when its trial failed
+            and why. forgive removes one entry (any unique prefix of its hash), logged in spine.log with the caller's
+            uid; spine upgrade then takes the candidate again.
+            Exit codes: 0, 2 no such entry or a usage error, 3 the database is unavailable."""),
     COMPLETION("completion", "completion bash",
             "print the bash completion script",
             List.of(), """

@@ -14,6 +14,7 @@ import spine.controller.image.Signing;
  */
 record ImageCommand(Machine m) {
     static final String TRUST = "/etc/spine/trust";
+    static final String CONTRACT = "images/contract.yaml";
 
     int image(Args args) throws UsageException {
         args.allowOnly(Command.IMAGE);
@@ -28,7 +29,7 @@ record ImageCommand(Machine m) {
     }
 
     private Path contract(Args args) {
-        return Path.of(args.one("--contract").orElse("images/contract.yaml"));
+        return Path.of(args.one("--contract").orElse(CONTRACT));
     }
 
     private int verify(Args args) throws UsageException {
@@ -94,7 +95,7 @@ record ImageCommand(Machine m) {
                 args.flag("--allow-downgrade"), contract(args));
         return switch (v) {
             case Candidate.Verdict.Accepted a -> {
-                m.out().println("candidate ok: version " + a.manifest().version() + " signed by key " + a.keyId() + "; "
+                m.out().println("candidate ok: version " + a.manifest().version() + " (hash " + a.hash() + ") signed by key " + a.keyId() + "; "
                         + a.manifest().artifacts().size() + " artifacts match; the image meets the contract");
                 yield ExitCode.OK;
             }

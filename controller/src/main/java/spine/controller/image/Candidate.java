@@ -45,7 +45,11 @@ public final class Candidate {
 
     /** What a check found: the manifest it accepts, or why not. */
     public sealed interface Verdict {
-        record Accepted(Manifest manifest, String keyId) implements Verdict {}
+        /**
+         * {@code hash}: the SHA-256 of the signed manifest's canonical form, the candidate's name in the NACK registry;
+         * {@code document}: the manifest file's text as checked, so what is staged is what was checked.
+         */
+        record Accepted(Manifest manifest, String keyId, String hash, String document) implements Verdict {}
 
         /** {@code kind} is one word for scripts and the log (bad-signature, unknown-key, ...), {@code reason} the line. */
         record Refused(String kind, String reason) implements Verdict {}
@@ -78,8 +82,10 @@ public final class Candidate {
      */
     public static Verdict check(Path manifestFile, Path trustDir, String running, boolean allowDowngrade, Path contract) {
         JsonNode doc;
+        String text;
         try {
-            doc = JSON.readTree(manifestFile.toFile());
+            text = Files.readString(manifestFile);
+            doc = JSON.readTree(text);
         } catch (IOException e) {
             return new Verdict.Refused("unreadable", manifestFile + " is not a readable JSON manifest: " + e.getMessage());
         }
@@ -154,7 +160,7 @@ public final class Candidate {
         } catch (IOException e) {
             return new Verdict.Refused("contract", "cannot verify the image against " + contract + ": " + e.getMessage());
         }
-        return new Verdict.Accepted(manifest, keyId);
+        return new Verdict.Accepted(manifest, keyId, hash(m), text);
     }
 
     /** The trusted public keys in {@code dir} ({@code NAME.pub}), by key id; none when the directory does not exist. */
@@ -189,6 +195,15 @@ public final class Candidate {
     private static String text(JsonNode n, String field) {
         if (!n.path(field).isTextual() || n.path(field).asText().isEmpty()) throw new IllegalArgumentException("no " + field);
         return n.path(field).asText();
+    }
+
+    /** A candidate's hash: the SHA-256 of what its signature covers, so a changed artifact or version is another candidate. */
+    static String hash(JsonNode manifest) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical(manifest)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The bytes a signature covers: the manifest as JSON with every object's keys sorted and no white space. */

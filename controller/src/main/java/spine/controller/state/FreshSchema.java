@@ -22,7 +22,7 @@ import java.util.zip.CRC32;
 final class FreshSchema {
     /** The migrations, oldest first; a test checks that this is exactly the directory's content. */
     static final List<String> MIGRATIONS = List.of("V1__intent_status_history.sql", "V2__boot_hold.sql", "V3__crash_loop.sql",
-            "V4__focus.sql");
+            "V4__focus.sql", "V5__upgrade.sql");
     static final String LOCATION = "db/migration/";
 
     /** Flyway 11's history table on SQLite, as its SQLiteTable creates it (a test compares with a Flyway-made one). */

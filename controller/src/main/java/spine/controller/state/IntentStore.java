@@ -43,7 +43,7 @@ import spine.model.spec.SpecParser;
  */
 public final class IntentStore implements AutoCloseable {
     /** The version of the newest migration under db/migration; a test keeps the two in step. */
-    public static final int SCHEMA_VERSION = 4;
+    public static final int SCHEMA_VERSION = 5;
     private static final System.Logger LOG = System.getLogger("state");
     private static final int BUSY_TIMEOUT_MS = 10_000;
 
@@ -371,6 +371,11 @@ public final class IntentStore implements AutoCloseable {
         });
     }
 
+    /** The upgrade records in this database: the NACK registry and the A/B slots (issue 12). */
+    public UpgradeRecords upgrades() {
+        return new UpgradeRecords(this, db, clock, path);
+    }
+
     /** The active persona ({@code spine focus}), who set it and when. */
     public record Focus(ResourceId persona, String since, long uid) {}
 
@@ -590,11 +595,11 @@ public final class IntentStore implements AutoCloseable {
     }
 
     @FunctionalInterface
-    private interface Work<T> {
+    interface Work<T> {
         T run() throws SQLException;
     }
 
-    private <T> T inTransaction(Work<T> work) throws StateException {
+    <T> T inTransaction(Work<T> work) throws StateException {
         try (SuspendInhibit.Mark flushing = SuspendInhibit.hold()) {
             db.setAutoCommit(false);
             try {

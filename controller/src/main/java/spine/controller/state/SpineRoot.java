@@ -42,6 +42,10 @@ public final class SpineRoot {
         return dir().resolve("control.sock");
     }
 
+    Path slots() {
+        return dir().resolve("slots");
+    }
+
     boolean hasDatabase() {
         return Files.isRegularFile(database());
     }

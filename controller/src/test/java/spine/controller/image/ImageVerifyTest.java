@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * Builds small archives that meet the real images/contract.yaml, then breaks each one in a single way and
  * proves the verifier names exactly that breach. The ELF is this machine's /bin/true (dynamically linked).
  */
-class ImageVerifyTest {
+public class ImageVerifyTest {
     private static final Path REPO = Path.of(System.getProperty("spine.repo", ".."));
     private static final String KDIR = "/lib/modules/6.1.0-test";
 
@@ -115,7 +115,7 @@ class ImageVerifyTest {
     }
 
     /** An image that meets the contract, gzip-compressed, or without its /sbin/init: for the candidate tests. */
-    static void writeImage(Path img, boolean withInit) throws IOException {
+    public static void writeImage(Path img, boolean withInit) throws IOException {
         TreeMap<String, Member> e = good();
         if (!withInit) e.remove("/sbin/init");
         try (var out = new GZIPOutputStream(Files.newOutputStream(img))) {

@@ -142,9 +142,9 @@ class IntentStoreIT {
     @Test
     void aFreshSchemaThatFailsHalfWayLeavesAnEmptyFile(@TempDir Path dir) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("intent.db"))) {
-            // V1 applies, then V5 alters a table only V2 makes: the whole transaction goes, history table included
+            // V1 applies, then V6 alters a table only V2 makes: the whole transaction goes, history table included
             assertThatThrownBy(() -> FreshSchema.create(c, List.of("db/migration/V1__intent_status_history.sql",
-                    "db/migration-next/V5__next.sql"))).isInstanceOf(SQLException.class).hasMessageContaining("hold");
+                    "db/migration-next/V6__next.sql"))).isInstanceOf(SQLException.class).hasMessageContaining("hold");
             assertThat(FreshSchema.isEmpty(c)).isTrue();
         }
     }

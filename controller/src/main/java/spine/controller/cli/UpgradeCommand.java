@@ -1,0 +1,122 @@
+package spine.controller.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import spine.controller.image.Candidate;
+import spine.controller.state.IntentStore;
+import spine.controller.state.LogFile;
+import spine.controller.state.Slots;
+import spine.controller.state.StateException;
+import spine.controller.state.UpgradeRecords;
+
+/**
+ * {@code spine upgrade MANIFEST --stage-only} and {@code spine nack list|forgive} (issue 12): a candidate is checked
+ * (signature, artifacts, version, contract), refused when the NACK registry holds its hash, and staged into an A/B
+ * slot under /persist. The reboot into it (a kexec trial boot) is the issue's next part: until it exists the command
+ * asks for {@code --stage-only}, so nobody mistakes staging for an upgrade.
+ */
+record UpgradeCommand(Machine m) {
+    private static final System.Logger LOG = System.getLogger("cli");
+
+    int upgrade(Args args) throws UsageException, StateException {
+        args.allowOnly(Command.UPGRADE);
+        if (args.positionals.size() != 1) throw new UsageException("usage: spine " + Command.UPGRADE.usage);
+        if (!args.flag("--stage-only")) {
+            throw new UsageException("this spine cannot boot a candidate yet (the kexec trial boot is issue 12's next part); "
+                    + "spine upgrade MANIFEST --stage-only checks and stages it");
+        }
+        Path manifest = Path.of(args.positionals.getFirst());
+        String running = args.one("--running").orElse(Cli.version());
+        Candidate.Verdict v = Candidate.check(manifest, Path.of(args.one("--trust").orElse(ImageCommand.TRUST)), running,
+                args.flag("--allow-downgrade"), Path.of(args.one("--contract").orElse(ImageCommand.CONTRACT)));
+        if (v instanceof Candidate.Verdict.Refused r) {
+            m.err().println("spine: refused (" + r.kind() + "): " + r.reason());
+            LOG.log(System.Logger.Level.WARNING, "upgrade refused manifest={0} kind={1} reason=\"{2}\"", manifest, r.kind(), r.reason());
+            return r.kind().equals("unreadable") || r.kind().equals("malformed") ? ExitCode.INVALID : ExitCode.PENDING;
+        }
+        var a = (Candidate.Verdict.Accepted) v;
+        try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), m.clock())) {
+            UpgradeRecords records = store.upgrades();
+            Optional<UpgradeRecords.Nack> nacked = records.nack(a.hash());
+            if (nacked.isPresent()) {
+                var n = nacked.get();
+                m.err().println("spine: refused (nacked): candidate " + a.hash() + " (version " + n.version() + ") failed its trial boot at "
+                        + n.failedAt() + ": " + n.reason() + "; spine nack forgive " + a.hash().substring(0, 12) + " lets it try again");
+                LOG.log(System.Logger.Level.WARNING, "upgrade refused manifest={0} kind=nacked hash={1}", manifest, a.hash());
+                return ExitCode.PENDING;
+            }
+            String slot = Slots.choose(records.slots(), Optional.empty());
+            Path dir = manifest.toAbsolutePath().normalize().getParent();
+            var files = new java.util.ArrayList<Slots.Artifact>();
+            for (Candidate.Artifact art : a.manifest().artifacts()) {
+                files.add(new Slots.Artifact(dir.resolve(art.name()), art.name(), art.sha256(), art.size()));
+            }
+            records.forgetSlot(slot);
+            LOG.log(System.Logger.Level.INFO, "upgrade staging hash={0} version={1} slot={2} manifest={3}", a.hash(), a.manifest().version(), slot, manifest);
+            Path staged;
+            try {
+                staged = new Slots(m.root()).stage(slot, files, a.document().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                m.err().println("spine: cannot stage into slot " + slot + ": " + e.getMessage() + "; nothing was staged");
+                LOG.log(System.Logger.Level.ERROR, "upgrade staging failed hash={0} slot={1} error=\"{2}\"", a.hash(), slot, e.getMessage());
+                return ExitCode.UNAVAILABLE;
+            }
+            records.recordSlot(slot, a.hash(), a.manifest().version(), UpgradeRecords.SlotState.STAGED);
+            m.out().println("staged: version " + a.manifest().version() + " (hash " + a.hash() + ") in slot " + slot + " (" + staged + ")");
+            return ExitCode.OK;
+        }
+    }
+
+    int nack(Args args) throws UsageException, StateException {
+        args.allowOnly(Command.NACK);
+        String sub = args.positionals.isEmpty() ? "" : args.positionals.getFirst();
+        return switch (sub) {
+            case "list" -> {
+                if (args.positionals.size() != 1) throw new UsageException("usage: spine " + Command.NACK.usage);
+                yield list();
+            }
+            case "forgive" -> {
+                if (args.positionals.size() != 2) throw new UsageException("usage: spine nack forgive HASH");
+                yield forgive(args.positionals.get(1));
+            }
+            default -> throw new UsageException("usage: spine " + Command.NACK.usage);
+        };
+    }
+
+    private int list() throws StateException {
+        Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), m.clock());
+        List<UpgradeRecords.Nack> nacks;
+        if (ro.isEmpty()) {
+            nacks = List.of();
+        } else {
+            try (IntentStore store = ro.get()) {
+                nacks = store.upgrades().nacks();
+            }
+        }
+        if (nacks.isEmpty()) {
+            m.out().println("no candidate is nacked");
+            return ExitCode.OK;
+        }
+        String fmt = "%-64s  %-12s  %-24s  %s%n";
+        m.out().printf(fmt, "HASH", "VERSION", "FAILED", "WHY");
+        for (var n : nacks) m.out().printf(fmt, n.hash(), n.version(), n.failedAt(), n.reason());
+        return ExitCode.OK;
+    }
+
+    private int forgive(String hash) throws StateException {
+        try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), m.clock())) {
+            UpgradeRecords.Forgiven f = store.upgrades().forgive(hash, IntentStore.ownUid());
+            if (f.removed().isEmpty()) {
+                m.err().println("spine: " + f.why());
+                return ExitCode.INVALID;
+            }
+            var n = f.removed().get();
+            m.out().println("forgiven: " + n.hash() + " (version " + n.version() + ", failed " + n.failedAt() + ": " + n.reason()
+                    + "); spine upgrade may try it again");
+            return ExitCode.OK;
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package spine.controller.state;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the state database remembers of upgrades (issue 12): the NACK registry, candidates whose trial boot failed,
+ * which {@code spine upgrade} refuses without a reboot; and the two A/B slots, which candidate each holds and how far
+ * it got. Shares the {@link IntentStore}'s connection and its monitor, so it never interleaves with the store's own
+ * transactions.
+ */
+public final class UpgradeRecords {
+    private static final System.Logger LOG = System.getLogger("state");
+
+    /** A refused candidate: the hash of its signed manifest, its version, when its trial failed and why. */
+    public record Nack(String hash, String version, String failedAt, String reason) {}
+
+    public enum SlotState { STAGED, TRIAL, GOOD }
+
+    /** One slot ({@code A} or {@code B}) and the candidate in it. */
+    public record Slot(String name, String hash, String version, SlotState state, String since) {}
+
+    private final Object lock;
+    private final Connection db;
+    private final Clock clock;
+    private final String path;
+    private final IntentStore store;
+
+    UpgradeRecords(IntentStore store, Connection db, Clock clock, String path) {
+        this.store = store;
+        this.lock = store;
+        this.db = db;
+        this.clock = clock;
+        this.path = path;
+    }
+
+    /** The registry, newest failure first. */
+    public List<Nack> nacks() throws StateException {
+        synchronized (lock) {
+            var out = new ArrayList<Nack>();
+            try (Statement s = db.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT hash, version, failed_at, reason FROM nack ORDER BY failed_at DESC, hash")) {
+                while (rs.next()) out.add(new Nack(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+                return out;
+            } catch (SQLException e) {
+                throw new StateException("cannot read the NACK registry from " + path + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The entry for a candidate's hash, if its trial failed before. */
+    public Optional<Nack> nack(String hash) throws StateException {
+        return nacks().stream().filter(n -> n.hash().equals(hash)).findFirst();
+    }
+
+    /** Records a failed trial; a second failure of the same candidate replaces the first entry (the newest reason counts). */
+    public void recordNack(String hash, String version, String reason) throws StateException {
+        String now = clock.instant().toString();
+        synchronized (lock) {
+            store.inTransaction(() -> {
+                try (PreparedStatement i = db.prepareStatement("INSERT OR REPLACE INTO nack (hash, version, failed_at, reason) VALUES (?, ?, ?, ?)")) {
+                    i.setString(1, hash);
+                    i.setString(2, version);
+                    i.setString(3, now);
+                    i.setString(4, reason);
+                    i.executeUpdate();
+                }
+                return null;
+            });
+        }
+        LOG.log(System.Logger.Level.WARNING, "candidate nacked hash={0} version={1} reason=\"{2}\"", hash, version, reason);
+    }
+
+    /**
+     * Removes a registry entry on purpose ({@code spine nack forgive}), logged with who asked; the entries whose hash
+     * starts with {@code prefix} when exactly one does. Returns the removed entry, or why nothing was removed.
+     */
+    public Forgiven forgive(String prefix, long uid) throws StateException {
+        List<Nack> matching = nacks().stream().filter(n -> n.hash().startsWith(prefix)).toList();
+        if (prefix.isEmpty() || matching.isEmpty()) return new Forgiven(Optional.empty(), "no NACK entry has hash " + prefix + "; spine nack list shows them");
+        if (matching.size() > 1) {
+            return new Forgiven(Optional.empty(), matching.size() + " entries start with " + prefix + "; give more of the hash");
+        }
+        Nack n = matching.getFirst();
+        synchronized (lock) {
+            store.inTransaction(() -> {
+                try (PreparedStatement d = db.prepareStatement("DELETE FROM nack WHERE hash = ?")) {
+                    d.setString(1, n.hash());
+                    d.executeUpdate();
+                }
+                return null;
+            });
+        }
+        LOG.log(System.Logger.Level.WARNING, "candidate forgiven hash={0} version={1} uid={2} failed_at={3} reason=\"{4}\"", n.hash(),
+                n.version(), uid, n.failedAt(), n.reason());
+        return new Forgiven(Optional.of(n), "");
+    }
+
+    /** What {@link #forgive} did: the entry it removed, or why none. */
+    public record Forgiven(Optional<Nack> removed, String why) {}
+
+    /** Both slots' records, A first; a slot never staged has none. */
+    public List<Slot> slots() throws StateException {
+        synchronized (lock) {
+            var out = new ArrayList<Slot>();
+            try (Statement s = db.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT name, hash, version, state, since FROM slot ORDER BY name")) {
+                while (rs.next()) {
+                    out.add(new Slot(rs.getString(1), rs.getString(2), rs.getString(3), SlotState.valueOf(rs.getString(4).toUpperCase(java.util.Locale.ROOT)),
+                            rs.getString(5)));
+                }
+                return out;
+            } catch (SQLException e) {
+                throw new StateException("cannot read the upgrade slots from " + path + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Drops a slot's record before its files are replaced, so a cut staging never leaves a record of files not there. */
+    public void forgetSlot(String name) throws StateException {
+        synchronized (lock) {
+            store.inTransaction(() -> {
+                try (PreparedStatement d = db.prepareStatement("DELETE FROM slot WHERE name = ?")) {
+                    d.setString(1, name);
+                    d.executeUpdate();
+                }
+                return null;
+            });
+        }
+    }
+
+    /** Records what a slot holds now. */
+    public void recordSlot(String name, String hash, String version, SlotState state) throws StateException {
+        String now = clock.instant().toString();
+        synchronized (lock) {
+            store.inTransaction(() -> {
+                try (PreparedStatement i = db.prepareStatement("INSERT OR REPLACE INTO slot (name, hash, version, state, since) VALUES (?, ?, ?, ?, ?)")) {
+                    i.setString(1, name);
+                    i.setString(2, hash);
+                    i.setString(3, version);
+                    i.setString(4, state.name().toLowerCase(java.util.Locale.ROOT));
+                    i.setString(5, now);
+                    i.executeUpdate();
+                }
+                return null;
+            });
+        }
+        LOG.log(System.Logger.Level.INFO, "upgrade slot recorded slot={0} hash={1} version={2} state={3}", name, hash, version,
+                state.name().toLowerCase(java.util.Locale.ROOT));
+    }
+}
