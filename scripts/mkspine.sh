@@ -22,6 +22,8 @@ die() { echo "mkspine: $*" >&2; exit 3; }
 for t in dpkg-deb readelf cpio zstd depmod unshare curl sha256sum; do
   command -v "$t" >/dev/null || die "missing tool $t; run scripts/host-setup.sh"
 done
+trust="${SPINE_TRUST:-$here/images/trust}"
+[ -d "$trust" ] || die "SPINE_TRUST=$trust is not a directory of public keys (*.pub)"
 recipe_lines() { grep -v '^\s*#' "$recipe" | sed 's/#.*//' | awk 'NF' ; }
 
 # ---- 1 and 2: fetch, verify, unpack --------------------------------------------------------------
@@ -75,6 +77,13 @@ assemble() {
     esac
   done < <(recipe_lines)
   chmod 1777 "$rootfs/tmp" "$rootfs/var/tmp"
+  # the public keys whose signed candidates `spine upgrade` takes (docs/OPERATIONS.md "Upgrades"); none by default
+  local k
+  for k in "$trust"/*.pub; do
+    [ -e "$k" ] || continue
+    install -m 0644 "$k" "$rootfs/etc/spine/trust/"
+    log "trusts upgrade key $(basename "$k")"
+  done
   # busybox applets as symlinks (not init: /sbin/init is bay0's)
   for applet in $("$rootfs/bin/busybox" --list); do
     case "$applet" in busybox|init|linuxrc) continue ;; esac
