@@ -77,6 +77,8 @@ assemble() {
     esac
   done < <(recipe_lines)
   chmod 1777 "$rootfs/tmp" "$rootfs/var/tmp"
+  # the contract itself: a machine checks upgrade candidates against the one its image was built to
+  install -D -m 0644 "$here/images/contract.yaml" "$rootfs/usr/share/spine/contract.yaml"
   # the public keys whose signed candidates `spine upgrade` takes (docs/OPERATIONS.md "Upgrades"); none by default
   local k
   for k in "$trust"/*.pub; do

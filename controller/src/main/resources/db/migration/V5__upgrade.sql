@@ -8,11 +8,14 @@ CREATE TABLE nack (
 );
 
 -- The two A/B slots under /persist/spine/slots: which candidate each holds and how far it got. staged: copied and
--- checked; trial: the machine is about to boot it, or is booting it, unpromoted; good: its trial passed.
+-- checked; trial: the machine is about to boot it, or is booting it, unpromoted; good: its trial passed. failure:
+-- why a trial boot judged it failed; the next boot turns a trial slot into a NACK entry, with this reason or, when
+-- the trial never judged (a crash, a hang, a power cut), with that.
 CREATE TABLE slot (
     name       TEXT PRIMARY KEY CHECK (name IN ('A', 'B')),
     hash       TEXT NOT NULL,
     version    TEXT NOT NULL,
     state      TEXT NOT NULL CHECK (state IN ('staged', 'trial', 'good')),
-    since      TEXT NOT NULL
+    since      TEXT NOT NULL,
+    failure    TEXT
 );

@@ -98,7 +98,7 @@ enum Command {
             --this-boot -o svg > boot.svg).
             Exit codes: 0 printed, 2 no boot in the input or a usage error, 3 the log cannot be read."""),
     IMAGE("image", "image verify IMG | keygen DIR | sign --key KEY --as VERSION [--replaces VERSION] KERNEL IMG"
-            + " | check MANIFEST [--trust DIR] [--allow-downgrade] [--contract images/contract.yaml]",
+            + " | check MANIFEST [--trust DIR] [--allow-downgrade] [--contract FILE]",
             "check an image against the contract; sign and check upgrade candidates",
             List.of("--contract", "--key", "--as", "--replaces", "--trust", "--allow-downgrade", "--running"), """
             verify streams the archive (zstd, gzip or not), so memory stays small whatever its size, and prints one
@@ -111,18 +111,21 @@ enum Command {
             unless --allow-downgrade, and the image must meet the contract.
             Exit codes: 0 meets the contract / accepted, 1 breaches / refused (one line: the kind and why), 2
             unreadable input or a usage error, 3 a key that cannot be written."""),
-    UPGRADE("upgrade", "upgrade MANIFEST --stage-only [--trust DIR] [--allow-downgrade] [--contract images/contract.yaml]",
-            "check a signed candidate, refuse a nacked one, stage it into an A/B slot",
+    UPGRADE("upgrade", "upgrade MANIFEST [--stage-only] [--trust DIR] [--allow-downgrade] [--contract FILE]",
+            "check a signed candidate, refuse a nacked one, stage it into an A/B slot and reboot into it for a trial",
             List.of("--stage-only", "--trust", "--allow-downgrade", "--contract", "--running"), """
             Checks the candidate as spine image check does (trusted key, signature, every artifact's size and sha256,
             a newer version unless --allow-downgrade, the contract), refuses it when the NACK registry holds its hash
             (a trial boot of it failed: spine nack list), then copies the kernel, the image and the manifest into the
             slot under <root>/spine/slots that does not hold the running candidate, checking each file's sha256 as it
             is copied, fsynced and renamed into place; a power cut leaves the slot's old content or nothing, never
-            half of it. The reboot into the candidate (a kexec trial boot that promotes it or rolls back and nacks it)
-            is not built yet, so the command asks for --stage-only.
-            Exit codes: 0 staged, 1 refused (one line: the kind and why), 2 unreadable input or a usage error, 3 the
-            slot could not be written."""),
+            half of it. Then (unless --stage-only) it records the slot in trial and asks bay0 to reboot into it: bay0
+            checks the slot again against its own trusted keys and contract, loads it with kexec_file_load, shuts down
+            cleanly and boots it with spine.trial=HASH. The trial boot promotes the candidate on a GREEN validate
+            within spine.trial_deadline_ms (120 s); anything else reboots into the known-good image, whose boot nacks it.
+            --contract: default /usr/share/spine/contract.yaml in the image, images/contract.yaml in a checkout.
+            Exit codes: 0 staged (and rebooting), 1 refused (one line: the kind and why), 2 unreadable input or a usage
+            error, 3 the slot could not be written, or no bay0 took the reboot (the slot stays staged)."""),
     NACK("nack", "nack list | nack forgive HASH",
             "the candidates whose trial boot failed; forgive one so it may be tried again",
             List.of(), """

@@ -14,7 +14,6 @@ import spine.controller.image.Signing;
  */
 record ImageCommand(Machine m) {
     static final String TRUST = "/etc/spine/trust";
-    static final String CONTRACT = "images/contract.yaml";
 
     int image(Args args) throws UsageException {
         args.allowOnly(Command.IMAGE);
@@ -29,7 +28,7 @@ record ImageCommand(Machine m) {
     }
 
     private Path contract(Args args) {
-        return Path.of(args.one("--contract").orElse(CONTRACT));
+        return args.one("--contract").map(Path::of).orElseGet(spine.controller.image.ImageVerifier::defaultContract);
     }
 
     private int verify(Args args) throws UsageException {

@@ -13,10 +13,10 @@ import spine.controller.state.StateException;
 import spine.controller.state.UpgradeRecords;
 
 /**
- * {@code spine upgrade MANIFEST --stage-only} and {@code spine nack list|forgive} (issue 12): a candidate is checked
- * (signature, artifacts, version, contract), refused when the NACK registry holds its hash, and staged into an A/B
- * slot under /persist. The reboot into it (a kexec trial boot) is the issue's next part: until it exists the command
- * asks for {@code --stage-only}, so nobody mistakes staging for an upgrade.
+ * {@code spine upgrade MANIFEST [--stage-only]} and {@code spine nack list|forgive} (issue 12): a candidate is checked
+ * (signature, artifacts, version, contract), refused when the NACK registry holds its hash, staged into an A/B slot
+ * under /persist, and (unless {@code --stage-only}) recorded in trial while bay0 reboots into it with kexec; the trial
+ * boot promotes it or brings back the known-good image, whose boot nacks it.
  */
 record UpgradeCommand(Machine m) {
     private static final System.Logger LOG = System.getLogger("cli");
@@ -24,14 +24,10 @@ record UpgradeCommand(Machine m) {
     int upgrade(Args args) throws UsageException, StateException {
         args.allowOnly(Command.UPGRADE);
         if (args.positionals.size() != 1) throw new UsageException("usage: spine " + Command.UPGRADE.usage);
-        if (!args.flag("--stage-only")) {
-            throw new UsageException("this spine cannot boot a candidate yet (the kexec trial boot is issue 12's next part); "
-                    + "spine upgrade MANIFEST --stage-only checks and stages it");
-        }
         Path manifest = Path.of(args.positionals.getFirst());
         String running = args.one("--running").orElse(Cli.version());
         Candidate.Verdict v = Candidate.check(manifest, Path.of(args.one("--trust").orElse(ImageCommand.TRUST)), running,
-                args.flag("--allow-downgrade"), Path.of(args.one("--contract").orElse(ImageCommand.CONTRACT)));
+                args.flag("--allow-downgrade"), args.one("--contract").map(Path::of).orElseGet(spine.controller.image.ImageVerifier::defaultContract));
         if (v instanceof Candidate.Verdict.Refused r) {
             m.err().println("spine: refused (" + r.kind() + "): " + r.reason());
             LOG.log(System.Logger.Level.WARNING, "upgrade refused manifest={0} kind={1} reason=\"{2}\"", manifest, r.kind(), r.reason());
@@ -66,8 +62,38 @@ record UpgradeCommand(Machine m) {
             }
             records.recordSlot(slot, a.hash(), a.manifest().version(), UpgradeRecords.SlotState.STAGED);
             m.out().println("staged: version " + a.manifest().version() + " (hash " + a.hash() + ") in slot " + slot + " (" + staged + ")");
-            return ExitCode.OK;
+            if (args.flag("--stage-only")) return ExitCode.OK;
+            return trialBoot(records, slot, a);
         }
+    }
+
+    /**
+     * Records the slot in trial (first: a trial boot must find it so), then asks bay0 to reboot into it. Without bay0,
+     * or when it refuses, the slot goes back to staged and the command says why.
+     */
+    private int trialBoot(UpgradeRecords records, String slot, Candidate.Verdict.Accepted a) throws StateException {
+        records.recordSlot(slot, a.hash(), a.manifest().version(), UpgradeRecords.SlotState.TRIAL);
+        String why;
+        try (var client = spine.controller.state.ControlSocket.connect(m.root()).orElse(null)) {
+            if (client == null) {
+                why = "no bay0 answers on the control socket (a trial boot needs the machine's PID 1)";
+            } else {
+                var req = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("op", "upgrade-boot")
+                        .put("slot", slot).put("hash", a.hash());
+                var reply = client.request(req, java.time.Duration.ofMinutes(5));
+                if (reply.path("ok").asBoolean(false)) {
+                    m.out().println("rebooting into version " + a.manifest().version() + " for its trial (spine.trial=" + a.hash()
+                            + "); a GREEN validate promotes it, anything else brings back this image and nacks it");
+                    return ExitCode.OK;
+                }
+                why = "bay0 refused: " + reply.path("error").asText("no reason given");
+            }
+        } catch (StateException e) {
+            why = "the control socket: " + e.getMessage();
+        }
+        records.recordSlot(slot, a.hash(), a.manifest().version(), UpgradeRecords.SlotState.STAGED);
+        m.err().println("spine: staged in slot " + slot + " but not booted: " + why);
+        return ExitCode.UNAVAILABLE;
     }
 
     int nack(Args args) throws UsageException, StateException {

@@ -92,6 +92,15 @@ public final class ImageVerifier {
 
     private ImageVerifier() {}
 
+    /** Where the image carries its own copy of the contract (a machine checks candidates against it). */
+    public static final String CONTRACT_IN_IMAGE = "/usr/share/spine/contract.yaml";
+
+    /** The contract a command checks against by default: the image's own on a machine, else the checkout's. */
+    public static Path defaultContract() {
+        Path inImage = Path.of(CONTRACT_IN_IMAGE);
+        return java.nio.file.Files.isRegularFile(inImage) ? inImage : Path.of("images/contract.yaml");
+    }
+
     public static List<Breach> verify(Path image, Path contract) throws IOException {
         JsonNode c = new ObjectMapper(new YAMLFactory()).readTree(contract.toFile());
         return verify(Contents.read(image), c);

@@ -14,9 +14,11 @@ import spine.controller.loop.BootConvergence;
 import spine.controller.state.IntentStore;
 import spine.controller.state.IoPriority;
 import spine.controller.state.LogFile;
+import spine.controller.state.Slots;
 import spine.controller.state.SpineRoot;
 import spine.controller.state.StateBridge;
 import spine.controller.state.SuspendInhibit;
+import spine.controller.state.UpgradeRecords;
 import spine.drivers.exec.ChildProcesses;
 import spine.drivers.exec.ProcessCommandRunner;
 import spine.drivers.kernel.Kernel;
@@ -154,6 +156,7 @@ public final class Bay0 {
             genesis.line("state db unavailable (" + db.failure() + ")" + (clean ? " -> dirty boot" : ""));
             clean = false;
         }
+        Optional<Trial> trial = upgrades(clean);
         var record = new BootRecord(kernel.path(RUN_DIR));
         record.init(clean, lastShutdownClean, state.root().path(), clock.instant().toString(), version, sys.uptime());
         genesis.line("init complete" + (clean ? "" : " (dirty boot)"));
@@ -165,8 +168,40 @@ public final class Bay0 {
         console.start(shellEnv);
         podman = new PodmanDriver(new ProcessCommandRunner(podmanEnv, children), List.of(options.podman()),
                 PodmanDriver.Timeouts.defaults(), new SocketDirs(kernel.path(RUN_DIR)));
-        bootLoop = new BootLoop(context, this::flushGenesis, record, podman);
+        Optional<UpgradeBoot> upgradeBoot = Optional.ofNullable(store).map(s -> new UpgradeBoot(kernel, sys, s.upgrades(),
+                new Slots(state.root()), version, genesis, () -> shutdown(Syscalls.RB_KEXEC, "upgrade")));
+        bootLoop = new BootLoop(context, this::flushGenesis, record, podman, trial,
+                req -> upgradeBoot.flatMap(u -> u.answer(req)));
         bootLoop.start(Optional.ofNullable(store), state.root(), clean, lastShutdownClean);
+    }
+
+    /**
+     * Upgrades at boot: a trial boot ({@code spine.trial=}) starts judging its candidate; any other boot turns a slot
+     * left in trial (never promoted) into a NACK entry, said here. Without the database a trial cannot be judged, so
+     * the machine goes back to the known-good image, whose boot nacks it.
+     */
+    private Optional<Trial> upgrades(boolean clean) {
+        IntentStore db = store;
+        Optional<String> hash = options.trial();
+        if (db == null) {
+            hash.ifPresent(h -> {
+                genesis.line("trial of " + Trial.shortHash(h) + ": no state database to judge it -> rebooting into the known-good image");
+                Thread.ofPlatform().name("trial-reboot").start(() -> shutdown(Syscalls.RB_AUTOBOOT, "trial without a database"));
+            });
+            return Optional.empty();
+        }
+        if (hash.isEmpty()) {
+            Bounded.Outcome<List<UpgradeRecords.Nack>> settled = Bounded.call("settle-trials", options.writeTimeout(), () -> db.upgrades().settleTrials());
+            settled.value().ifPresent(ns -> ns.forEach(n -> genesis.line("upgrade: candidate " + Trial.shortHash(n.hash()) + " (version "
+                    + n.version() + ") nacked: " + n.reason())));
+            return Optional.empty();
+        }
+        var runner = new ProcessCommandRunner(Map.of("SPINE_ROOT", state.root().path().toString(), "SPINE_RUN", kernel.path(RUN_DIR).toString()), children);
+        Bounded.Outcome<Optional<Trial>> begun = Bounded.call("trial", options.writeTimeout(), () -> Trial.begin(hash.get(), db.upgrades(),
+                options.trialDeadline(), genesis, this::flushGenesis, () -> Trial.validate(runner, options.cli()),
+                () -> Thread.ofPlatform().name("trial-reboot").start(() -> shutdown(Syscalls.RB_AUTOBOOT, "trial failed"))));
+        if (!begun.ok()) genesis.line("trial of " + Trial.shortHash(hash.get()) + " not begun (" + begun.failure() + "); the next boot nacks it");
+        return begun.value().flatMap(t -> t);
     }
 
     void flushGenesis() {
@@ -212,11 +247,16 @@ public final class Bay0 {
                 return true;
             });
             if (!marked.ok()) LOG.log(System.Logger.Level.WARNING, "clean-shutdown mark not written reason={0}", marked.failure());
-            genesis.line("shutdown: state flushed; " + (how == Syscalls.RB_POWER_OFF ? "powering off" : "rebooting"));
+            genesis.line("shutdown: state flushed; " + switch (how) {
+                case Syscalls.RB_POWER_OFF -> "powering off";
+                case Syscalls.RB_KEXEC -> "kexec into the candidate";
+                default -> "rebooting";
+            });
             flushGenesis();
         }
         // the call site a suspend path shares: no flush may be half done when the machine stops
-        genesis.line("shutdown: " + SuspendInhibit.awaitClear(how == Syscalls.RB_POWER_OFF ? "power-off" : "reboot", Duration.ofSeconds(2)));
+        genesis.line("shutdown: " + SuspendInhibit.awaitClear(how == Syscalls.RB_POWER_OFF ? "power-off" : how == Syscalls.RB_KEXEC ? "kexec" : "reboot",
+                Duration.ofSeconds(2)));
         sys.sync();
         Syscalls.Result r = sys.reboot(how);
         LOG.log(System.Logger.Level.ERROR, "reboot(2) failed result={0}", r);

@@ -43,11 +43,21 @@ final class BootLoop {
     private final BootRecord record;
     private final PodmanDriver podman;
     private final SysfsDriver sysfs;
+    private final Optional<Trial> trial;
+    private final java.util.function.Function<com.fasterxml.jackson.databind.node.ObjectNode,
+            Optional<com.fasterxml.jackson.databind.node.ObjectNode>> pid1Requests;
     private volatile boolean stopping;
     private volatile ControlLoop loop;
     private volatile Thread thread;
 
-    BootLoop(BootContext boot, Runnable flush, BootRecord record, PodmanDriver podman) {
+    /**
+     * {@code trial}: this boot's judge of an upgrade candidate, told when the boot converged; {@code pid1Requests}:
+     * the control socket's requests only PID 1 answers (the reboot into a candidate), before the loop's own.
+     */
+    BootLoop(BootContext boot, Runnable flush, BootRecord record, PodmanDriver podman, Optional<Trial> trial,
+             java.util.function.Function<com.fasterxml.jackson.databind.node.ObjectNode, Optional<com.fasterxml.jackson.databind.node.ObjectNode>> pid1Requests) {
+        this.trial = trial;
+        this.pid1Requests = pid1Requests;
         this.kernel = boot.kernel();
         this.sys = boot.sys();
         this.clock = boot.clock();
@@ -156,7 +166,8 @@ final class BootLoop {
         ControlLoop l = new ControlLoop(reconciler, Duration.ofSeconds(30), clock);
         machinery.startGovernor(reconciler, l, GovernorLoop.PERIOD, clock);
         machinery.onWindowEvent(l::wakeFocus);
-        try (machinery; ControlSocket.Server server = ControlSocket.bind(root, req -> ControlProtocol.answer(req, l, metrics, db, machinery))) {
+        try (machinery; ControlSocket.Server server = ControlSocket.bind(root,
+                req -> pid1Requests.apply(req).orElseGet(() -> ControlProtocol.answer(req, l, metrics, db, machinery)))) {
             loop = l;
             if (stopping) return;
             genesis.line("loop started (tenants and " + (autostart ? "autostart personas" : "no personas") + " start now)");
@@ -165,6 +176,8 @@ final class BootLoop {
             l.awaitConverged(Duration.ofMinutes(30)).thenAccept(ok -> {
                 genesis.line(ok ? "converged after boot: running=" + running(db) : "not converged 30 min after boot; spine get shows why");
                 flush.run();
+                // judged on its own thread: validate takes seconds, and a failed trial's shutdown stops this loop
+                trial.ifPresent(t -> Thread.ofPlatform().name("trial").start(() -> t.converged(ok)));
             });
             l.run();
         }

@@ -11,7 +11,8 @@ import spine.drivers.kernel.Syscalls;
  * (fresh seed, last-good time, genesis.log) may take longer, since they fsync, but are bounded too.
  */
 record BootOptions(Duration survivalTimeout, Duration mountTimeout, Duration writeTimeout, Duration dbTimeout,
-                   Duration moduleTimeout, Duration deviceWait, String persistDevice, String panic, String podman) {
+                   Duration moduleTimeout, Duration deviceWait, String persistDevice, String panic, String podman,
+                   java.util.Optional<String> trial, Duration trialDeadline, String cli) {
     static BootOptions from(Map<String, String> cmdline, Consumer<String> warn) {
         return new BootOptions(
                 millis(cmdline, "spine.timeout_ms", 200, warn),
@@ -24,7 +25,12 @@ record BootOptions(Duration survivalTimeout, Duration mountTimeout, Duration wri
                 cmdline.getOrDefault("spine.persist", "auto"),
                 cmdline.getOrDefault("spine.panic", "halt"),
                 // for diagnosis (and the hanging-podman test): another podman binary, e.g. a wrapper that traces
-                cmdline.getOrDefault("spine.podman", "/usr/bin/podman"));
+                cmdline.getOrDefault("spine.podman", "/usr/bin/podman"),
+                // a trial boot of an upgrade candidate (set by the kexec into it; docs/OPERATIONS.md "Upgrades")
+                java.util.Optional.ofNullable(cmdline.get("spine.trial")).filter(h -> !h.isEmpty()),
+                millis(cmdline, "spine.trial_deadline_ms", 120_000, warn),
+                // the command a trial boot judges itself with (spine validate); tests give a stand-in
+                cmdline.getOrDefault("spine.cli", "/usr/bin/spine"));
     }
 
     /** What {@code spine.panic=} asks reboot(2) for: halt (the default), reboot or poweroff. */

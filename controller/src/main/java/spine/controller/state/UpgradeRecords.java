@@ -24,8 +24,12 @@ public final class UpgradeRecords {
 
     public enum SlotState { STAGED, TRIAL, GOOD }
 
-    /** One slot ({@code A} or {@code B}) and the candidate in it. */
-    public record Slot(String name, String hash, String version, SlotState state, String since) {}
+    /** One slot ({@code A} or {@code B}) and the candidate in it; {@code failure}: why its trial boot failed, if it did. */
+    public record Slot(String name, String hash, String version, SlotState state, String since, Optional<String> failure) {
+        public Slot(String name, String hash, String version, SlotState state, String since) {
+            this(name, hash, version, state, since, Optional.empty());
+        }
+    }
 
     private final Object lock;
     private final Connection db;
@@ -111,10 +115,10 @@ public final class UpgradeRecords {
         synchronized (lock) {
             var out = new ArrayList<Slot>();
             try (Statement s = db.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT name, hash, version, state, since FROM slot ORDER BY name")) {
+                 ResultSet rs = s.executeQuery("SELECT name, hash, version, state, since, failure FROM slot ORDER BY name")) {
                 while (rs.next()) {
                     out.add(new Slot(rs.getString(1), rs.getString(2), rs.getString(3), SlotState.valueOf(rs.getString(4).toUpperCase(java.util.Locale.ROOT)),
-                            rs.getString(5)));
+                            rs.getString(5), Optional.ofNullable(rs.getString(6))));
                 }
                 return out;
             } catch (SQLException e) {
@@ -135,6 +139,62 @@ public final class UpgradeRecords {
             });
         }
     }
+
+    /** The slot that holds the candidate {@code hash}, if one does. */
+    public Optional<Slot> slotOf(String hash) throws StateException {
+        return slots().stream().filter(s -> s.hash().equals(hash)).findFirst();
+    }
+
+    /** A trial boot's verdict against its candidate, for the next boot to turn into a NACK entry. */
+    public void recordTrialFailure(String name, String reason) throws StateException {
+        synchronized (lock) {
+            store.inTransaction(() -> {
+                try (PreparedStatement u = db.prepareStatement("UPDATE slot SET failure = ? WHERE name = ?")) {
+                    u.setString(1, reason);
+                    u.setString(2, name);
+                    u.executeUpdate();
+                }
+                return null;
+            });
+        }
+        LOG.log(System.Logger.Level.WARNING, "upgrade trial failed slot={0} reason=\"{1}\"", name, reason);
+    }
+
+    /**
+     * At a boot that is not a trial: every slot still in trial never got promoted, so its candidate goes to the NACK
+     * registry (with the trial's own verdict, or as a trial that ended without one) and the slot's record goes, in one
+     * transaction. Returns the entries written.
+     */
+    public List<Nack> settleTrials() throws StateException {
+        String now = clock.instant().toString();
+        var written = new ArrayList<Nack>();
+        synchronized (lock) {
+            List<Slot> trials = slots().stream().filter(s -> s.state() == SlotState.TRIAL).toList();
+            if (trials.isEmpty()) return written;
+            store.inTransaction(() -> {
+                for (Slot t : trials) {
+                    Nack n = new Nack(t.hash(), t.version(), now, t.failure().orElse(NO_VERDICT));
+                    try (PreparedStatement i = db.prepareStatement("INSERT OR REPLACE INTO nack (hash, version, failed_at, reason) VALUES (?, ?, ?, ?)");
+                         PreparedStatement d = db.prepareStatement("DELETE FROM slot WHERE name = ?")) {
+                        i.setString(1, n.hash());
+                        i.setString(2, n.version());
+                        i.setString(3, n.failedAt());
+                        i.setString(4, n.reason());
+                        i.executeUpdate();
+                        d.setString(1, t.name());
+                        d.executeUpdate();
+                    }
+                    written.add(n);
+                }
+                return null;
+            });
+        }
+        written.forEach(n -> LOG.log(System.Logger.Level.WARNING, "candidate nacked hash={0} version={1} reason=\"{2}\"", n.hash(), n.version(), n.reason()));
+        return written;
+    }
+
+    /** The reason a trial that never judged its candidate gets. */
+    public static final String NO_VERDICT = "its trial boot ended without a verdict (a crash, a hang, a reset or a power cut)";
 
     /** Records what a slot holds now. */
     public void recordSlot(String name, String hash, String version, SlotState state) throws StateException {

@@ -23,7 +23,7 @@ import spine.controller.state.IntentStore;
 import spine.controller.state.SpineRoot;
 
 /**
- * {@code spine upgrade --stage-only} and {@code spine nack} through the CLI on a real SQLite database and a real
+ * {@code spine upgrade} and {@code spine nack} through the CLI on a real SQLite database and a real
  * directory: candidates signed with the test key, staged into the A/B slots; a nacked hash refused before anything is
  * staged; forgiving it (logged with the caller) lets it through.
  */
@@ -135,9 +135,13 @@ class UpgradeIT {
     }
 
     @Test
-    void withoutStageOnlyItSaysWhatItCannotDoYet() throws Exception {
-        assertThat(spine("upgrade", candidate("c", "0.2.0").toString())).isEqualTo(ExitCode.INVALID);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--stage-only");
-        assertThat(root.resolve("spine/slots")).doesNotExist();
+    void withoutBay0TheCandidateStaysStagedAndTheCommandSaysWhy() throws Exception {
+        assertThat(spine("upgrade", candidate("c", "0.2.0").toString(), "--trust", trust.toString(), "--contract", CONTRACT.toString(),
+                "--running", "0.1.0")).isEqualTo(ExitCode.UNAVAILABLE);
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo(
+                "spine: staged in slot A but not booted: no bay0 answers on the control socket (a trial boot needs the machine's PID 1)\n");
+        try (IntentStore store = IntentStore.open(new SpineRoot(root), Clock.systemUTC())) {
+            assertThat(store.upgrades().slots()).extracting(s -> s.name() + " " + s.state()).containsExactly("A STAGED");
+        }
     }
 }

@@ -77,8 +77,15 @@ class Bay0Test {
                 case RB_AUTOBOOT -> "autoboot";
                 case RB_POWER_OFF -> "power_off";
                 case RB_HALT_SYSTEM -> "halt";
+                case RB_KEXEC -> "kexec";
                 default -> Integer.toHexString(how);
             });
+            return new Result(0, 0);
+        }
+
+        @Override
+        public Result kexecFileLoad(String kernel, String initrd, String cmdline) {
+            calls.add("kexec_file_load " + kernel + " " + initrd + " " + cmdline);
             return new Result(0, 0);
         }
 
@@ -348,5 +355,161 @@ class Bay0Test {
         var before = new ArrayList<>(sys.calls);
         onInt.run();
         assertThat(sys.calls).as("a second signal during shutdown does nothing").isEqualTo(before);
+    }
+    // ---- upgrades (issue 12): the trial boot's verdict, the boot after it, the reboot into a staged candidate ----
+
+    private static final String HASH = "5a5c1c44923ebace3bfd01c2faf814180fa52a990f37b752e8b0f527beed2b34";
+
+    /** The persist disk's database as a test leaves it before a boot: a slot in trial, maybe with a failure. */
+    private void slotInTrial(String slot, String hash, java.util.Optional<String> failure) throws Exception {
+        try (var store = spine.controller.state.IntentStore.open(new spine.controller.state.SpineRoot(root.resolve("persist")), Clock.systemUTC())) {
+            store.upgrades().recordSlot(slot, hash, "0.2.0", spine.controller.state.UpgradeRecords.SlotState.TRIAL);
+            if (failure.isPresent()) store.upgrades().recordTrialFailure(slot, failure.get());
+        }
+    }
+
+    private spine.controller.state.UpgradeRecords.Slot slotAfter(String slot) throws Exception {
+        try (var store = spine.controller.state.IntentStore.open(new spine.controller.state.SpineRoot(root.resolve("persist")), Clock.systemUTC())) {
+            return store.upgrades().slots().stream().filter(s -> s.name().equals(slot)).findFirst().orElseThrow();
+        }
+    }
+
+    /** A stand-in for /usr/bin/spine whose validate prints {@code out} and exits {@code exit}. */
+    private Path cli(String out, int exit) throws IOException {
+        write("usr/bin/spine-test", "#!/bin/sh\nprintf '" + out + "'\nexit " + exit + "\n");
+        root.resolve("usr/bin/spine-test").toFile().setExecutable(true);
+        return root.resolve("usr/bin/spine-test");
+    }
+
+    /** A podman that answers every call with nothing, so the loop converges at once with no intent. */
+    private Path quietPodman() throws IOException {
+        write("usr/bin/podman", "#!/bin/sh\ncase \"$1\" in ps) echo '[]' ;; esac\nexit 0\n");
+        root.resolve("usr/bin/podman").toFile().setExecutable(true);
+        write("usr/share/spine/images/images.txt", "");
+        return root.resolve("usr/bin/podman");
+    }
+
+    private void awaitGenesis(String text) throws Exception {
+        for (int i = 0; i < 400 && !genesis().contains(text); i++) Thread.sleep(50);
+        assertThat(genesis()).contains(text);
+    }
+
+    @Test
+    void aBootAfterAFailedTrialNacksItsCandidateWithTheTrialsVerdict() throws Exception {
+        kernelTree("spine.podman=/nonexistent/podman");
+        slotInTrial("B", HASH, java.util.Optional.of("validate RED: log: /persist/spine/spine.log is missing"));
+        boot();
+        assertThat(genesis()).contains("upgrade: candidate 5a5c1c44923e (version 0.2.0) nacked: validate RED: log: /persist/spine/spine.log is missing");
+        try (var store = spine.controller.state.IntentStore.open(new spine.controller.state.SpineRoot(root.resolve("persist")), Clock.systemUTC())) {
+            assertThat(store.upgrades().nack(HASH)).get().satisfies(n -> assertThat(n.reason()).contains("validate RED"));
+            assertThat(store.upgrades().slots()).as("the slot's record goes with it").isEmpty();
+        }
+    }
+
+    @Test
+    void aBootAfterATrialThatNeverJudgedNacksItAsSuch() throws Exception {
+        kernelTree("spine.podman=/nonexistent/podman");
+        slotInTrial("A", HASH, java.util.Optional.empty());
+        boot();
+        assertThat(genesis()).contains("nacked: " + spine.controller.state.UpgradeRecords.NO_VERDICT);
+    }
+
+    @Test
+    void aGreenTrialPromotesItsCandidate() throws Exception {
+        kernelTree("spine.podman=" + quietPodman() + " spine.trial=" + HASH + " spine.cli=" + cli("GREEN\\n", 0));
+        slotInTrial("B", HASH, java.util.Optional.empty());
+        boot();
+        awaitGenesis("trial passed: candidate 5a5c1c44923e promoted (version 0.2.0, slot B)");
+        assertThat(genesis().indexOf("converged after boot")).isLessThan(genesis().indexOf("trial passed"));
+        assertThat(slotAfter("B").state()).isEqualTo(spine.controller.state.UpgradeRecords.SlotState.GOOD);
+        assertThat(sys.calls).doesNotContain("reboot autoboot");
+    }
+
+    @Test
+    void aRedTrialRecordsWhyAndRebootsIntoTheKnownGoodImage() throws Exception {
+        kernelTree("spine.podman=" + quietPodman() + " spine.trial=" + HASH + " spine.cli=" + cli("RED\\nlog: /persist/spine/spine.log is missing\\n", 2));
+        slotInTrial("B", HASH, java.util.Optional.empty());
+        boot();
+        awaitGenesis("shutdown: state flushed; rebooting");
+        assertThat(genesis()).contains("trial failed: validate RED: log: /persist/spine/spine.log is missing -> rebooting into the known-good image");
+        assertThat(sys.calls).endsWith("sync", "reboot autoboot");
+        var b = slotAfter("B");
+        assertThat(b.state()).as("still in trial: the next boot nacks it").isEqualTo(spine.controller.state.UpgradeRecords.SlotState.TRIAL);
+        assertThat(b.failure()).contains("validate RED: log: /persist/spine/spine.log is missing");
+    }
+
+    @Test
+    void aTrialWithoutAVerdictByItsDeadlineFails() throws Exception {
+        kernelTree("spine.podman=/nonexistent/podman spine.trial_deadline_ms=1500 spine.trial=" + HASH);
+        slotInTrial("A", HASH, java.util.Optional.empty());
+        boot();
+        awaitGenesis("trial failed: no GREEN validate within 1 s of init complete -> rebooting into the known-good image");
+        awaitGenesis("shutdown: state flushed; rebooting");
+        assertThat(sys.calls).endsWith("sync", "reboot autoboot");
+    }
+
+    @Test
+    void aStagedCandidateIsCheckedAgainLoadedAndBootedWithItsTrialOnTheCommandLine() throws Exception {
+        Path repo = Path.of("..").toAbsolutePath().normalize(), keys = Path.of("src/test/resources/upgrade");
+        write("usr/share/spine/contract.yaml", Files.readString(repo.resolve("images/contract.yaml")));
+        write("etc/spine/trust/test.pub", Files.readString(keys.resolve("test.pub")));
+        Path pub = Files.createDirectories(root.resolve("medium"));
+        Path kernelFile = Files.writeString(pub.resolve("vmlinuz"), "a kernel"), image = pub.resolve("spine.img");
+        spine.controller.image.ImageVerifyTest.writeImage(image, true);
+        String manifest = spine.controller.image.Candidate.sign(spine.controller.image.Signing.readPrivate(keys.resolve("test.key")),
+                spine.controller.image.Signing.readPublic(keys.resolve("test.pub")), "0.2.0", java.util.Optional.empty(),
+                repo.resolve("images/contract.yaml"), kernelFile, image);
+        kernelTree("spine.podman=" + quietPodman() + " spine.trial=0ld spine.panic=reboot");
+        var persist = new spine.controller.state.SpineRoot(root.resolve("persist"));
+        String hash;
+        try (var store = spine.controller.state.IntentStore.open(persist, Clock.systemUTC())) {
+            var slots = new spine.controller.state.Slots(persist);
+            var files = new ArrayList<spine.controller.state.Slots.Artifact>();
+            for (Path f : List.of(kernelFile, image)) {
+                files.add(new spine.controller.state.Slots.Artifact(f, f.getFileName().toString(), java.util.HexFormat.of().formatHex(
+                        java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f))), Files.size(f)));
+            }
+            slots.stage("A", files, manifest.getBytes());
+            Files.writeString(pub.resolve("manifest.json"), manifest);
+            var v = (spine.controller.image.Candidate.Verdict.Accepted) spine.controller.image.Candidate.check(pub.resolve("manifest.json"),
+                    root.resolve("etc/spine/trust"), "test", true, repo.resolve("images/contract.yaml"));
+            hash = v.hash();
+            store.upgrades().recordSlot("A", hash, "0.2.0", spine.controller.state.UpgradeRecords.SlotState.TRIAL);
+        }
+        boot();
+        awaitGenesis("loop started");
+        var reply = spine.controller.state.ControlSocket.connect(persist).orElseThrow().request(
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("op", "upgrade-boot").put("slot", "A").put("hash", hash),
+                java.time.Duration.ofSeconds(30));
+        assertThat(reply.path("ok").asBoolean()).as(reply.toString()).isTrue();
+        awaitGenesis("shutdown: state flushed; kexec into the candidate");
+        assertThat(sys.matching("kexec_file_load")).containsExactly("kexec_file_load " + root.resolve("persist/spine/slots/A/vmlinuz") + " "
+                + root.resolve("persist/spine/slots/A/spine.img") + " console=ttyS0 spine.podman=" + root.resolve("usr/bin/podman")
+                + " spine.panic=reboot spine.trial=" + hash);
+        assertThat(sys.calls).endsWith("sync", "reboot kexec");
+        assertThat(genesis()).contains("upgrade: candidate " + hash.substring(0, 12) + " (version 0.2.0, slot A) loaded; kexec after a clean shutdown");
+    }
+
+    @Test
+    void aSlotThatNoLongerChecksIsNotBootedAndGoesBackToStaged() throws Exception {
+        kernelTree("spine.podman=" + quietPodman());
+        var persist = new spine.controller.state.SpineRoot(root.resolve("persist"));
+        Files.createDirectories(root.resolve("persist/spine/slots/B"));
+        Files.writeString(root.resolve("persist/spine/slots/B/manifest.json"), "{\"manifest\": {}, \"key\": \"0\", \"signature\": \"x\"}");
+        boot();
+        awaitGenesis("loop started");
+        slotInTrial("B", HASH, java.util.Optional.empty()); // as spine upgrade records it, just before it asks
+        var reply = spine.controller.state.ControlSocket.connect(persist).orElseThrow().request(
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("op", "upgrade-boot").put("slot", "B").put("hash", HASH),
+                java.time.Duration.ofSeconds(30));
+        assertThat(reply.path("error").asText()).startsWith("the staged candidate no longer checks (");
+        assertThat(sys.matching("kexec_file_load")).isEmpty();
+        assertThat(slotAfter("B").state()).isEqualTo(spine.controller.state.UpgradeRecords.SlotState.STAGED);
+    }
+
+    @Test
+    void theTrialsCommandLineReplacesAnEarlierTrial() {
+        assertThat(UpgradeBoot.trialCommandLine("console=ttyS0  spine.trial=abc quiet", "def")).isEqualTo("console=ttyS0 quiet spine.trial=def");
+        assertThat(UpgradeBoot.trialCommandLine("", "def")).isEqualTo("spine.trial=def");
     }
 }

@@ -43,6 +43,15 @@ public final class Kernel {
         }
     }
 
+    /** The kernel command line as the kernel shows it, or "" without /proc. */
+    public String cmdlineText() {
+        try {
+            return Files.readString(at("/proc/cmdline")).trim();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     /** The kernel command line as key=value pairs (a bare word maps to ""). */
     public Map<String, String> cmdline() {
         var out = new LinkedHashMap<String, String>();

@@ -22,6 +22,7 @@ final class LinuxSyscalls implements Syscalls {
     static final LinuxSyscalls INSTANCE = new LinuxSyscalls();
     private static final int O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000;
     private static final long SYS_FINIT_MODULE = 313;
+    private static final long SYS_KEXEC_FILE_LOAD = 320;
     private static final long SYS_IOPRIO_SET = 251;
     private static final long SYS_SETPRIORITY = 141;
     private static final int PRIO_PROCESS = 0;
@@ -42,6 +43,8 @@ final class LinuxSyscalls implements Syscalls {
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.firstVariadicArg(1));
     private static final MethodHandle SYSCALL3_INTS = handle("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle SYSCALL5 = handle("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG), Linker.Option.firstVariadicArg(1));
     private static final MethodHandle REBOOT = handle("reboot", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle SYNC = handle("sync", FunctionDescriptor.ofVoid());
     private static final MethodHandle WAITID = handle("waitid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
@@ -116,7 +119,31 @@ final class LinuxSyscalls implements Syscalls {
         }
     }
 
-    /** reboot(2) with RB_POWER_OFF, RB_AUTOBOOT or RB_HALT_SYSTEM; returns only on failure. */
+    @Override
+    public Result kexecFileLoad(String kernel, String initrd, String cmdline) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(CAPTURE);
+            int kfd = (int) OPEN.invokeExact(st, a.allocateFrom(kernel), O_RDONLY | O_CLOEXEC);
+            if (kfd < 0) return new Result(kfd, errno(st));
+            try {
+                int ifd = (int) OPEN.invokeExact(st, a.allocateFrom(initrd), O_RDONLY | O_CLOEXEC);
+                if (ifd < 0) return new Result(ifd, errno(st));
+                try {
+                    MemorySegment line = a.allocateFrom(cmdline); // NUL-terminated; the length counts the NUL
+                    long r = (long) SYSCALL5.invokeExact(st, SYS_KEXEC_FILE_LOAD, (long) kfd, (long) ifd, line.byteSize(), line, 0L);
+                    return new Result(r, r < 0 ? errno(st) : 0);
+                } finally {
+                    int ignored = (int) CLOSE.invokeExact(st, ifd);
+                }
+            } finally {
+                int ignored = (int) CLOSE.invokeExact(st, kfd);
+            }
+        } catch (Throwable t) {
+            throw new IllegalStateException("kexec_file_load downcall failed", t);
+        }
+    }
+
+    /** reboot(2) with RB_POWER_OFF, RB_AUTOBOOT, RB_HALT_SYSTEM or RB_KEXEC; returns only on failure. */
     @Override
     public Result reboot(int how) {
         try (Arena a = Arena.ofConfined()) {

@@ -17,7 +17,7 @@ public interface Syscalls {
     }
 
     long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_BIND = 4096, MS_MOVE = 8192, MS_REC = 16384;
-    int RB_AUTOBOOT = 0x01234567, RB_HALT_SYSTEM = 0xcdef0123, RB_POWER_OFF = 0x4321fedc;
+    int RB_AUTOBOOT = 0x01234567, RB_HALT_SYSTEM = 0xcdef0123, RB_POWER_OFF = 0x4321fedc, RB_KEXEC = 0x45584543;
     int WNOHANG = 1, WEXITED = 4, WNOWAIT = 0x01000000;
     int IOPRIO_WHO_PROCESS = 1, IOPRIO_CLASS_BE = 2, IOPRIO_CLASS_SHIFT = 13;
     /** The nice value of the UI path: the focus thread and the compositor (docs/OPERATIONS.md). */
@@ -33,7 +33,13 @@ public interface Syscalls {
     /** Loads a kernel module from a file with finit_module(2). */
     Result finitModule(String path, String params);
 
-    /** reboot(2) with RB_POWER_OFF, RB_AUTOBOOT or RB_HALT_SYSTEM; returns only on failure. */
+    /**
+     * kexec_file_load(2): loads {@code kernel} and {@code initrd} with {@code cmdline} as the kernel to boot at the next
+     * reboot(2) with RB_KEXEC. Loads only; nothing happens until that call.
+     */
+    Result kexecFileLoad(String kernel, String initrd, String cmdline);
+
+    /** reboot(2) with RB_POWER_OFF, RB_AUTOBOOT, RB_HALT_SYSTEM or RB_KEXEC; returns only on failure. */
     Result reboot(int how);
 
     void sync();
