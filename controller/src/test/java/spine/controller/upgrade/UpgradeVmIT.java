@@ -1,0 +1,70 @@
+package spine.controller.upgrade;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import spine.controller.VmHarness;
+import spine.controller.image.Candidate;
+import spine.controller.image.Signing;
+
+/**
+ * Issue 12 in the VM: a signed candidate on the persist disk (the built kernel and image, signed with the test key
+ * as a newer version), trusted at run time by copying the test key into the running image's /etc/spine/trust; then
+ * {@code spine upgrade} stages it, bay0 reboots into it with kexec_file_load, and the trial boot promotes it on a
+ * GREEN validate.
+ */
+class UpgradeVmIT {
+    private static final Path REPO = VmHarness.REPO;
+    private static final Path KEYS = Path.of("src/test/resources/upgrade");
+    private static final Duration CMD = Duration.ofSeconds(300);
+
+    /** The candidate's files and signed manifest, written onto the persist disk under /medium with debugfs. */
+    static void putCandidate(Path persist, Path work, String version) throws Exception {
+        Path pub = Files.createDirectories(work.resolve("medium"));
+        Path kernel = Files.copy(REPO.resolve("build/vmlinuz"), pub.resolve("vmlinuz"));
+        Path image = Files.copy(REPO.resolve("build/spine.img"), pub.resolve("spine.img"));
+        Files.writeString(pub.resolve("manifest.json"), Candidate.sign(Signing.readPrivate(KEYS.resolve("test.key")),
+                Signing.readPublic(KEYS.resolve("test.pub")), version, Optional.empty(), REPO.resolve("images/contract.yaml"), kernel, image));
+        VmHarness.run(List.of("debugfs", "-w", "-R", "mkdir /medium", persist.toString()), Duration.ofMinutes(1));
+        for (String f : List.of("vmlinuz", "spine.img", "manifest.json")) {
+            VmHarness.run(List.of("debugfs", "-w", "-R", "write " + pub.resolve(f) + " /medium/" + f, persist.toString()), Duration.ofMinutes(2));
+        }
+    }
+
+    @Test
+    void aGoodCandidateIsBootedWithKexecAndPromoted(@TempDir Path dir) throws Exception {
+        VmHarness.ensureImage();
+        Path persist = VmHarness.persistDisk(dir);
+        putCandidate(persist, dir, "0.2.0");
+        try (VmHarness vm = VmHarness.boot(dir, Duration.ofSeconds(1800), "--persist", persist.toString())) {
+            vm.await("bay0: init complete", Duration.ofSeconds(300));
+            vm.await("spine# ", Duration.ofSeconds(60));
+            assertThat(vm.imageLoaded("localhost/spine/ai:1", 30)).isTrue();
+            assertThat(vm.shell("spine apply -f /usr/share/spine/examples; echo exit=$?", Duration.ofSeconds(600))).contains("exit=0");
+            assertThat(vm.shell("bay0 --validate; echo exit=$?", CMD)).as("the known-good image is GREEN").startsWith("GREEN\n");
+            vm.writeFile("/etc/spine/trust/test.pub", Files.readString(KEYS.resolve("test.pub")));
+
+            String upgrade = vm.shell("spine upgrade /persist/medium/manifest.json; echo exit=$?", CMD);
+            System.out.println("Upgrade VM, spine upgrade:\n" + upgrade);
+            assertThat(upgrade).contains("staged: version 0.2.0 (hash ").contains("in slot A").contains("rebooting into version 0.2.0")
+                    .contains("exit=0");
+            String hash = upgrade.substring(upgrade.indexOf("(hash ") + 6, upgrade.indexOf(") in slot"));
+            vm.await("bay0: shutdown: state flushed; kexec into the candidate", CMD);
+            vm.await("bay0: trial of " + hash.substring(0, 12) + " \\(version 0\\.2\\.0, slot A\\)", CMD);
+            String verdict = vm.await("bay0: trial (passed|failed).*", Duration.ofSeconds(400));
+            System.out.println("Upgrade VM, boot timeline:\n" + vm.timeline());
+            assertThat(verdict).startsWith("bay0: trial passed: candidate " + hash.substring(0, 12) + " promoted (version 0.2.0, slot A)");
+            assertThat(vm.serialLog()).containsPattern("spine\\.trial=" + hash);
+            vm.await("spine# ", Duration.ofSeconds(60));
+            assertThat(vm.shell("spine nack list", CMD)).contains("no candidate is nacked");
+        }
+    }
+}
