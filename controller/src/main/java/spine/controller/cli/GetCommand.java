@@ -115,6 +115,7 @@ record GetCommand(Machine m) {
         } else {
             sb.append("boot report: not yet (boot repair waits for podman; see genesis.log)\n");
         }
+        r.path("upgrade").forEach(u -> sb.append(u.asText()).append('\n'));
         return sb.toString();
     }
 

@@ -156,8 +156,11 @@ public final class Bay0 {
             genesis.line("state db unavailable (" + db.failure() + ")" + (clean ? " -> dirty boot" : ""));
             clean = false;
         }
-        Optional<Trial> trial = upgrades(clean);
         var record = new BootRecord(kernel.path(RUN_DIR));
+        Optional<Trial> trial = upgrades(line -> {
+            genesis.line(line);
+            record.upgrade(line);
+        });
         record.init(clean, lastShutdownClean, state.root().path(), clock.instant().toString(), version, sys.uptime());
         genesis.line("init complete" + (clean ? "" : " (dirty boot)"));
         flushGenesis();
@@ -180,27 +183,27 @@ public final class Bay0 {
      * left in trial (never promoted) into a NACK entry, said here. Without the database a trial cannot be judged, so
      * the machine goes back to the known-good image, whose boot nacks it.
      */
-    private Optional<Trial> upgrades(boolean clean) {
+    private Optional<Trial> upgrades(java.util.function.Consumer<String> say) {
         IntentStore db = store;
         Optional<String> hash = options.trial();
         if (db == null) {
             hash.ifPresent(h -> {
-                genesis.line("trial of " + Trial.shortHash(h) + ": no state database to judge it -> rebooting into the known-good image");
+                say.accept("trial of " + Trial.shortHash(h) + ": no state database to judge it -> rebooting into the known-good image");
                 Thread.ofPlatform().name("trial-reboot").start(() -> shutdown(Syscalls.RB_AUTOBOOT, "trial without a database"));
             });
             return Optional.empty();
         }
         if (hash.isEmpty()) {
             Bounded.Outcome<List<UpgradeRecords.Nack>> settled = Bounded.call("settle-trials", options.writeTimeout(), () -> db.upgrades().settleTrials());
-            settled.value().ifPresent(ns -> ns.forEach(n -> genesis.line("upgrade: candidate " + Trial.shortHash(n.hash()) + " (version "
+            settled.value().ifPresent(ns -> ns.forEach(n -> say.accept("upgrade: candidate " + Trial.shortHash(n.hash()) + " (version "
                     + n.version() + ") nacked: " + n.reason())));
             return Optional.empty();
         }
         var runner = new ProcessCommandRunner(Map.of("SPINE_ROOT", state.root().path().toString(), "SPINE_RUN", kernel.path(RUN_DIR).toString()), children);
         Bounded.Outcome<Optional<Trial>> begun = Bounded.call("trial", options.writeTimeout(), () -> Trial.begin(hash.get(), db.upgrades(),
-                options.trialDeadline(), genesis, this::flushGenesis, () -> Trial.validate(runner, options.cli()),
+                options.trialDeadline(), say, this::flushGenesis, () -> Trial.validate(runner, options.cli()),
                 () -> Thread.ofPlatform().name("trial-reboot").start(() -> shutdown(Syscalls.RB_AUTOBOOT, "trial failed"))));
-        if (!begun.ok()) genesis.line("trial of " + Trial.shortHash(hash.get()) + " not begun (" + begun.failure() + "); the next boot nacks it");
+        if (!begun.ok()) say.accept("trial of " + Trial.shortHash(hash.get()) + " not begun (" + begun.failure() + "); the next boot nacks it");
         return begun.value().flatMap(t -> t);
     }
 

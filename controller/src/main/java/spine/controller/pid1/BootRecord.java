@@ -34,6 +34,14 @@ final class BootRecord {
         save();
     }
 
+    /** An upgrade event of this boot (a trial begun, passed or failed, a candidate nacked), in {@code "upgrade"}. */
+    void upgrade(String line) {
+        synchronized (json) {
+            (json.has("upgrade") ? (com.fasterxml.jackson.databind.node.ArrayNode) json.get("upgrade") : json.putArray("upgrade")).add(line);
+        }
+        save();
+    }
+
     private void save() {
         String text;
         synchronized (json) {

@@ -27,35 +27,35 @@ final class Trial {
 
     private final UpgradeRecords records;
     private final UpgradeRecords.Slot slot;
-    private final Genesis genesis;
+    private final java.util.function.Consumer<String> say;
     private final Runnable flush;
     private final java.util.function.Supplier<Verdict> validate;
     private final Runnable backToKnownGood;
     private final AtomicBoolean judged = new AtomicBoolean();
 
-    private Trial(UpgradeRecords records, UpgradeRecords.Slot slot, Genesis genesis, Runnable flush,
+    private Trial(UpgradeRecords records, UpgradeRecords.Slot slot, java.util.function.Consumer<String> say, Runnable flush,
                   java.util.function.Supplier<Verdict> validate, Runnable backToKnownGood) {
         this.records = records;
         this.slot = slot;
-        this.genesis = genesis;
+        this.say = say;
         this.flush = flush;
         this.validate = validate;
         this.backToKnownGood = backToKnownGood;
     }
 
     /**
-     * The trial of {@code hash}, its deadline counted from now; empty (and a genesis line) when no slot holds that
-     * candidate in trial, so this is an ordinary boot.
+     * The trial of {@code hash}, its deadline counted from now; empty (and a line said) when no slot holds that
+     * candidate in trial, so this is an ordinary boot. {@code say}: a genesis line that the boot record keeps too.
      */
-    static Optional<Trial> begin(String hash, UpgradeRecords records, Duration deadline, Genesis genesis, Runnable flush,
+    static Optional<Trial> begin(String hash, UpgradeRecords records, Duration deadline, java.util.function.Consumer<String> say, Runnable flush,
                                  java.util.function.Supplier<Verdict> validate, Runnable backToKnownGood) throws StateException {
         Optional<UpgradeRecords.Slot> slot = records.slotOf(hash).filter(s -> s.state() == UpgradeRecords.SlotState.TRIAL);
         if (slot.isEmpty()) {
-            genesis.line("trial of " + shortHash(hash) + ": no slot holds it in trial; an ordinary boot");
+            say.accept("trial of " + shortHash(hash) + ": no slot holds it in trial; an ordinary boot");
             return Optional.empty();
         }
-        var t = new Trial(records, slot.get(), genesis, flush, validate, backToKnownGood);
-        genesis.line("trial of " + shortHash(hash) + " (version " + slot.get().version() + ", slot " + slot.get().name()
+        var t = new Trial(records, slot.get(), say, flush, validate, backToKnownGood);
+        say.accept("trial of " + shortHash(hash) + " (version " + slot.get().version() + ", slot " + slot.get().name()
                 + "): GREEN within " + deadline.toSeconds() + " s promotes it");
         Thread.ofPlatform().daemon().name("trial-deadline").start(() -> {
             try {
@@ -84,9 +84,9 @@ final class Trial {
         if (!judged.compareAndSet(false, true)) return;
         try {
             records.recordSlot(slot.name(), slot.hash(), slot.version(), UpgradeRecords.SlotState.GOOD);
-            genesis.line("trial passed: candidate " + shortHash(slot.hash()) + " promoted (version " + slot.version() + ", slot " + slot.name() + ")");
+            say.accept("trial passed: candidate " + shortHash(slot.hash()) + " promoted (version " + slot.version() + ", slot " + slot.name() + ")");
         } catch (StateException e) {
-            genesis.line("trial passed, but the promotion was not recorded (" + e.getMessage() + "); the next boot nacks it");
+            say.accept("trial passed, but the promotion was not recorded (" + e.getMessage() + "); the next boot nacks it");
         }
         flush.run();
     }
@@ -98,7 +98,7 @@ final class Trial {
         } catch (StateException e) {
             LOG.log(System.Logger.Level.ERROR, "trial failure not recorded slot={0} error=\"{1}\"", slot.name(), e.getMessage());
         }
-        genesis.line("trial failed: " + why + " -> rebooting into the known-good image");
+        say.accept("trial failed: " + why + " -> rebooting into the known-good image");
         flush.run();
         backToKnownGood.run();
     }

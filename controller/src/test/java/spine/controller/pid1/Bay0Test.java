@@ -400,6 +400,8 @@ class Bay0Test {
         slotInTrial("B", HASH, java.util.Optional.of("validate RED: log: /persist/spine/spine.log is missing"));
         boot();
         assertThat(genesis()).contains("upgrade: candidate 5a5c1c44923e (version 0.2.0) nacked: validate RED: log: /persist/spine/spine.log is missing");
+        assertThat(Files.readString(root.resolve("run/spine/boot.json"))).as("the boot report says so too")
+                .contains("\"upgrade\":[\"upgrade: candidate 5a5c1c44923e (version 0.2.0) nacked: validate RED");
         try (var store = spine.controller.state.IntentStore.open(new spine.controller.state.SpineRoot(root.resolve("persist")), Clock.systemUTC())) {
             assertThat(store.upgrades().nack(HASH)).get().satisfies(n -> assertThat(n.reason()).contains("validate RED"));
             assertThat(store.upgrades().slots()).as("the slot's record goes with it").isEmpty();
@@ -423,6 +425,7 @@ class Bay0Test {
         assertThat(genesis().indexOf("converged after boot")).isLessThan(genesis().indexOf("trial passed"));
         assertThat(slotAfter("B").state()).isEqualTo(spine.controller.state.UpgradeRecords.SlotState.GOOD);
         assertThat(sys.calls).doesNotContain("reboot autoboot");
+        assertThat(Files.readString(root.resolve("run/spine/boot.json"))).contains("trial passed: candidate 5a5c1c44923e promoted");
     }
 
     @Test

@@ -27,10 +27,10 @@ class UpgradeVmIT {
     private static final Duration CMD = Duration.ofSeconds(300);
 
     /** The candidate's files and signed manifest, written onto the persist disk under /medium with debugfs. */
-    static void putCandidate(Path persist, Path work, String version) throws Exception {
+    static void putCandidate(Path persist, Path work, String version, Path imageFile) throws Exception {
         Path pub = Files.createDirectories(work.resolve("medium"));
         Path kernel = Files.copy(REPO.resolve("build/vmlinuz"), pub.resolve("vmlinuz"));
-        Path image = Files.copy(REPO.resolve("build/spine.img"), pub.resolve("spine.img"));
+        Path image = Files.copy(imageFile, pub.resolve("spine.img"));
         Files.writeString(pub.resolve("manifest.json"), Candidate.sign(Signing.readPrivate(KEYS.resolve("test.key")),
                 Signing.readPublic(KEYS.resolve("test.pub")), version, Optional.empty(), REPO.resolve("images/contract.yaml"), kernel, image));
         VmHarness.run(List.of("debugfs", "-w", "-R", "mkdir /medium", persist.toString()), Duration.ofMinutes(1));
@@ -43,7 +43,7 @@ class UpgradeVmIT {
     void aGoodCandidateIsBootedWithKexecAndPromoted(@TempDir Path dir) throws Exception {
         VmHarness.ensureImage();
         Path persist = VmHarness.persistDisk(dir);
-        putCandidate(persist, dir, "0.2.0");
+        putCandidate(persist, dir, "0.2.0", REPO.resolve("build/spine.img"));
         try (VmHarness vm = VmHarness.boot(dir, Duration.ofSeconds(1800), "--persist", persist.toString())) {
             vm.await("bay0: init complete", Duration.ofSeconds(300));
             vm.await("spine# ", Duration.ofSeconds(60));
@@ -51,6 +51,15 @@ class UpgradeVmIT {
             assertThat(vm.shell("spine apply -f /usr/share/spine/examples; echo exit=$?", Duration.ofSeconds(600))).contains("exit=0");
             assertThat(vm.shell("bay0 --validate; echo exit=$?", CMD)).as("the known-good image is GREEN").startsWith("GREEN\n");
             vm.writeFile("/etc/spine/trust/test.pub", Files.readString(KEYS.resolve("test.pub")));
+
+            // refused before anything is staged: an artifact that differs, a manifest changed after signing
+            String tampered = vm.shell("mkdir -p /persist/t /persist/b && cp /persist/medium/manifest.json /persist/t/ && "
+                    + "head -c 4096 /persist/medium/vmlinuz > /persist/t/vmlinuz && spine upgrade /persist/t/manifest.json; echo exit=$?", CMD);
+            assertThat(tampered).contains("spine: refused (artifact): artifact vmlinuz is 4096 bytes").contains("exit=1");
+            String forged = vm.shell("sed 's/0\\.2\\.0/0.3.0/' /persist/medium/manifest.json > /persist/b/manifest.json && "
+                    + "spine upgrade /persist/b/manifest.json; echo exit=$?", CMD);
+            assertThat(forged).contains("spine: refused (bad-signature)").contains("exit=1");
+            assertThat(vm.shell("ls /persist/spine/slots 2>&1; echo exit=$?", CMD)).contains("No such file or directory");
 
             String upgrade = vm.shell("spine upgrade /persist/medium/manifest.json; echo exit=$?", CMD);
             System.out.println("Upgrade VM, spine upgrade:\n" + upgrade);
@@ -65,6 +74,50 @@ class UpgradeVmIT {
             assertThat(vm.serialLog()).containsPattern("spine\\.trial=" + hash);
             vm.await("spine# ", Duration.ofSeconds(60));
             assertThat(vm.shell("spine nack list", CMD)).contains("no candidate is nacked");
+        }
+    }
+
+    /**
+     * A candidate whose trial validate is RED (the built image with one more archive after it, which the kernel unpacks
+     * over the first: a /usr/bin/spine whose validate says RED): the trial records why and reboots; the known-good
+     * boot after it nacks the candidate and says so; a second attempt is refused at once, without a reboot.
+     */
+    @Test
+    void aRedCandidateRollsBackIsNackedAndRefusedTheSecondTime(@TempDir Path dir) throws Exception {
+        VmHarness.ensureImage();
+        Path extra = Files.createDirectories(dir.resolve("extra/usr/bin"));
+        Files.writeString(extra.resolve("spine"), "#!/bin/sh\necho RED\necho 'log: deliberately broken for the rollback test'\nexit 2\n");
+        Path red = dir.resolve("red.img");
+        VmHarness.run(List.of("sh", "-c", "cd " + dir.resolve("extra") + " && chmod 0755 usr/bin/spine && echo usr/bin/spine"
+                + " | cpio -o -H newc -R 0:0 --quiet | zstd -19 -q > " + dir.resolve("extra.zst") + " && cat " + REPO.resolve("build/spine.img")
+                + " " + dir.resolve("extra.zst") + " > " + red), Duration.ofMinutes(2));
+        Path persist = VmHarness.persistDisk(dir);
+        putCandidate(persist, dir, "0.2.0", red);
+        String hash;
+        Path first = Files.createDirectories(dir.resolve("boot1"));
+        try (VmHarness vm = VmHarness.boot(first, Duration.ofSeconds(1200), "--persist", persist.toString())) {
+            vm.await("bay0: init complete", Duration.ofSeconds(300));
+            vm.await("spine# ", Duration.ofSeconds(60));
+            vm.writeFile("/etc/spine/trust/test.pub", Files.readString(KEYS.resolve("test.pub")));
+            String upgrade = vm.shell("spine upgrade /persist/medium/manifest.json; echo exit=$?", CMD);
+            assertThat(upgrade).contains("rebooting into version 0.2.0").contains("exit=0");
+            hash = upgrade.substring(upgrade.indexOf("(hash ") + 6, upgrade.indexOf(") in slot"));
+            vm.await("bay0: trial failed: validate RED: log: deliberately broken for the rollback test -> rebooting into the known-good image",
+                    Duration.ofSeconds(600));
+            vm.await("bay0: shutdown: state flushed; rebooting", CMD);
+            assertThat(vm.waitForExit(Duration.ofSeconds(120))).as("reboot(2) ends QEMU (-no-reboot): the host boots the known-good image").isTrue();
+        }
+        Path second = Files.createDirectories(dir.resolve("boot2"));
+        try (VmHarness vm = VmHarness.boot(second, Duration.ofSeconds(1200), "--persist", persist.toString())) {
+            vm.await("bay0: upgrade: candidate " + hash.substring(0, 12) + " \\(version 0\\.2\\.0\\) nacked: validate RED: log: deliberately broken",
+                    Duration.ofSeconds(300));
+            vm.await("spine# ", Duration.ofSeconds(60));
+            assertThat(vm.shell("spine nack list", CMD)).contains(hash).contains("validate RED");
+            vm.writeFile("/etc/spine/trust/test.pub", Files.readString(KEYS.resolve("test.pub")));
+            String again = vm.shell("spine upgrade /persist/medium/manifest.json; echo exit=$?", CMD);
+            System.out.println("Upgrade VM, the second attempt:\n" + again + "\nboot timeline:\n" + vm.timeline());
+            assertThat(again).contains("spine: refused (nacked): candidate " + hash).contains("exit=1");
+            assertThat(vm.serialLog()).doesNotContain("kexec");
         }
     }
 }
