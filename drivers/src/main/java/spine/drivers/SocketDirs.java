@@ -42,6 +42,17 @@ public record SocketDirs(Path run) {
     public static final String DISPLAY_DIR_IN_CONTAINER = "/run/wayland";
     public static final String DISPLAY_NAME = "wayland-1";
 
+    /**
+     * A persona's busy-lock directory (issue 12), mounted read-write at {@link #LOCK_DIR_IN_CONTAINER} in every persona:
+     * while {@link #BUSY_LOCK} exists there, the persona vetoes disruption (an upgrade waits, or needs --force).
+     */
+    public Path lockDir(ResourceId persona) {
+        return run.resolve("locks").resolve(persona.containerName());
+    }
+
+    public static final String LOCK_DIR_IN_CONTAINER = "/run/spine-lock";
+    public static final String BUSY_LOCK = "updates.lock";
+
     public Path umbilicalDir(ResourceId persona) {
         return run.resolve("umbilical").resolve(persona.containerName());
     }

@@ -111,12 +111,14 @@ enum Command {
             unless --allow-downgrade, and the image must meet the contract.
             Exit codes: 0 meets the contract / accepted, 1 breaches / refused (one line: the kind and why), 2
             unreadable input or a usage error, 3 a key that cannot be written."""),
-    UPGRADE("upgrade", "upgrade MANIFEST [--stage-only] [--trust DIR] [--allow-downgrade] [--contract FILE]",
+    UPGRADE("upgrade", "upgrade MANIFEST [--stage-only] [--wait 30s] [--force] [--trust DIR] [--allow-downgrade] [--contract FILE]",
             "check a signed candidate, refuse a nacked one, stage it into an A/B slot and reboot into it for a trial",
-            List.of("--stage-only", "--trust", "--allow-downgrade", "--contract", "--running"), """
+            List.of("--stage-only", "--wait", "--force", "--trust", "--allow-downgrade", "--contract", "--running"), """
             Checks the candidate as spine image check does (trusted key, signature, every artifact's size and sha256,
             a newer version unless --allow-downgrade, the contract), refuses it when the NACK registry holds its hash
-            (a trial boot of it failed: spine nack list), then copies the kernel, the image and the manifest into the
+            (a trial boot of it failed: spine nack list), waits while a persona holds its busy-lock
+            (/run/spine-lock/updates.lock in the persona; up to --wait, then refused naming them; --force goes on and
+            logs it), then copies the kernel, the image and the manifest into the
             slot under <root>/spine/slots that does not hold the running candidate, checking each file's sha256 as it
             is copied, fsynced and renamed into place; a power cut leaves the slot's old content or nothing, never
             half of it. Then (unless --stage-only) it records the slot in trial and asks bay0 to reboot into it: bay0

@@ -44,6 +44,12 @@ record UpgradeCommand(Machine m) {
                 LOG.log(System.Logger.Level.WARNING, "upgrade refused manifest={0} kind=nacked hash={1}", manifest, a.hash());
                 return ExitCode.PENDING;
             }
+            Optional<String> blocked = busyLocks(args);
+            if (blocked.isPresent()) {
+                m.err().println("spine: refused (busy): " + blocked.get());
+                LOG.log(System.Logger.Level.WARNING, "upgrade refused manifest={0} kind=busy reason=\"{1}\"", manifest, blocked.get());
+                return ExitCode.PENDING;
+            }
             String slot = Slots.choose(records.slots(), Optional.empty());
             Path dir = manifest.toAbsolutePath().normalize().getParent();
             var files = new java.util.ArrayList<Slots.Artifact>();
@@ -65,6 +71,42 @@ record UpgradeCommand(Machine m) {
             if (args.flag("--stage-only")) return ExitCode.OK;
             return trialBoot(records, slot, a);
         }
+    }
+
+    /**
+     * The personas' veto (balena's update locks): while a persona holds {@code /run/spine-lock/updates.lock}, an upgrade
+     * waits up to {@code --wait} (default 30 s), then is refused naming the personas; {@code --force} goes on anyway
+     * and says so in the log. Empty when nothing blocks.
+     */
+    private Optional<String> busyLocks(Args args) throws UsageException {
+        var dirs = new spine.drivers.SocketDirs(java.nio.file.Path.of(m.env().getOrDefault(Machine.RUN_ENV, spine.drivers.SocketDirs.DEFAULT.toString())));
+        java.time.Duration wait = args.duration("--wait", java.time.Duration.ofSeconds(30));
+        long deadline = System.nanoTime() + wait.toNanos();
+        List<String> busy = List.of();
+        while (true) {
+            try {
+                busy = spine.controller.umbilical.RunDirs.busy(dirs);
+            } catch (IOException e) {
+                return Optional.of("cannot read the busy-locks under " + dirs.run() + ": " + e.getMessage() + " (--force goes on anyway)");
+            }
+            if (busy.isEmpty()) return Optional.empty();
+            if (args.flag("--force")) {
+                LOG.log(System.Logger.Level.WARNING, "upgrade busy-locks overridden by --force uid={0} personas={1}", IntentStore.ownUid(), busy);
+                m.err().println("spine: --force: going on although " + String.join(", ", busy) + " hold their busy-lock");
+                return Optional.empty();
+            }
+            if (System.nanoTime() > deadline) break;
+            LOG.log(System.Logger.Level.INFO, "upgrade waits for busy-locks personas={0}", busy);
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return Optional.of(String.join(", ", busy) + " held " + spine.drivers.SocketDirs.LOCK_DIR_IN_CONTAINER + "/"
+                + spine.drivers.SocketDirs.BUSY_LOCK + " for all of --wait " + wait.toSeconds() + "s, vetoing the reboot;"
+                + " wait longer with --wait, or override with --force");
     }
 
     /**

@@ -336,7 +336,7 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
      * The host directories a container mounts, made before it runs or starts; the reason when they cannot be. The run
      * directory is a tmpfs, gone after a reboot, while stopped containers that mount from it stay in podman's storage:
      * a start needs its mount sources back first, or podman refuses with "no such file or directory". A tenant's
-     * directory and uid come from its name; a start makes a persona's umbilical directory whether or not it mounts one
+     * directory and uid come from its name; a start makes a persona's busy-lock directory, and its umbilical directory whether or not it mounts one
      * (an empty directory costs nothing, and the step does not carry the spec).
      */
     private Optional<String> prepare(ResourceId id, boolean umbilical) {
@@ -345,8 +345,9 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
             if (id.kind() == Kind.TENANT) {
                 Path dir = RunDirs.tenant(dirs, id, Tenant.uidOf(id));
                 LOG.log(System.Logger.Level.INFO, "tenant socket directory target={0} dir={1} uid={2} mode=0700", id, dir, Tenant.uidOf(id));
-            } else if (umbilical) {
-                RunDirs.persona(dirs, id);
+            } else if (id.kind() == Kind.PERSONA) {
+                RunDirs.lock(dirs, id);
+                if (umbilical) RunDirs.persona(dirs, id);
             }
             return Optional.empty();
         } catch (IOException | UnsupportedOperationException | SecurityException e) {

@@ -25,6 +25,25 @@ public final class RunDirs {
         return dir;
     }
 
+    /** A persona's busy-lock directory: sticky and world-writable like /tmp, since the persona may run as any uid. */
+    public static Path lock(SocketDirs dirs, ResourceId persona) throws IOException {
+        Path dir = dirs.lockDir(persona);
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setAttribute(dir, "unix:mode", 01777);
+        return dir;
+    }
+
+    /** The personas that hold their busy-lock now ({@code updates.lock} in their lock directory), sorted. */
+    public static java.util.List<String> busy(SocketDirs dirs) throws IOException {
+        Path locks = dirs.run().resolve("locks");
+        if (!Files.isDirectory(locks)) return java.util.List.of();
+        try (var s = Files.list(locks)) {
+            return s.filter(d -> Files.exists(d.resolve(SocketDirs.BUSY_LOCK))).map(d -> d.getFileName().toString())
+                    .map(n -> ResourceId.fromContainerName(n).map(ResourceId::toString).orElse(n)).sorted().toList();
+        }
+    }
+
     public static Path persona(SocketDirs dirs, ResourceId persona) throws IOException {
         Path dir = dirs.umbilicalDir(persona);
         Files.createDirectories(dir);

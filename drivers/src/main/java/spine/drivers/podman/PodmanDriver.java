@@ -282,6 +282,11 @@ public final class PodmanDriver implements ContainerRuntime {
             a.add("--volume");
             a.add(sockets.tenantDir(spec.id()) + ":" + java.nio.file.Path.of(sock).getParent() + ":rw");
         });
+        if (spec.id().kind() == spine.model.Kind.PERSONA) {
+            // every persona can veto disruption (an upgrade) by creating updates.lock here, as balena's update locks
+            a.add("--volume");
+            a.add(sockets.lockDir(spec.id()) + ":" + SocketDirs.LOCK_DIR_IN_CONTAINER + ":rw");
+        }
         if (spec.umbilical()) {
             a.add("--volume");
             a.add(sockets.umbilicalDir(spec.id()) + ":" + java.nio.file.Path.of(SocketDirs.UMBILICAL_IN_CONTAINER).getParent() + ":ro");

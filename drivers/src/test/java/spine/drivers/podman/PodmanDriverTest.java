@@ -221,7 +221,8 @@ class PodmanDriverTest {
                 + " --label io.spine.name=p://work --label io.spine.kind=persona"
                 + " --label io.spine.spec-hash=" + spec.specHash() + " --label io.spine.generation=7"
                 + " --network none --cpus 0.5 --cpu-shares 2598 --memory 536870912 --memory-swap 536870912"
-                + " --oom-score-adj 500 --pids-limit 256 --security-opt no-new-privileges --env LANG=C"
+                + " --oom-score-adj 500 --pids-limit 256 --security-opt no-new-privileges"
+                + " --volume /run/spine/locks/p__work:/run/spine-lock:rw --env LANG=C"
                 + " localhost/spine/busybox:1 sleep 60");
     }
 
@@ -266,7 +267,9 @@ class PodmanDriverTest {
         var plain = work.withState(spine.model.RunState.RUNNING);
         var noUmbilical = new spine.model.Persona(plain.id(), plain.image(), plain.command(), plain.env(), plain.state(),
                 plain.envelope(), false, true, plain.network());
-        assertThat(String.join(" ", driver.runArgs(ContainerSpec.of(noUmbilical, Envelope.unlimited()), 1))).doesNotContain("--volume");
+        assertThat(String.join(" ", driver.runArgs(ContainerSpec.of(noUmbilical, Envelope.unlimited()), 1))).doesNotContain("umbilical")
+                .as("every persona's busy-lock directory").contains("--volume /run/spine/locks/p__work:/run/spine-lock:rw");
+        assertThat(tenant).as("a tenant has no busy-lock").doesNotContain("spine-lock");
         assertThat(ContainerSpec.of(work, Envelope.unlimited()).specHash())
                 .as("umbilical is part of the spec hash").isNotEqualTo(ContainerSpec.of(noUmbilical, Envelope.unlimited()).specHash());
     }
