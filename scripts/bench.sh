@@ -18,6 +18,8 @@
 #                               repair latency, the governor's reaction to load and release after it
 #   scripts/bench.sh focus [N]  host: N (200) focus switches between two foot personas under spine run (returned ->
 #                               frozen/thawed/focused) vs podman pause + unpause + IPC focus of the same switch (20)
+#   scripts/bench.sh upgrade-vm     issue 12 in the VM (UpgradeVmIT): spine upgrade -> promoted, and a RED candidate's
+#                               trial -> back on the known-good image, each against a cold boot of the same run
 #   scripts/bench.sh focus-vm [N]  the same in the VM (TCG), on the image's JRE: N (200) switches through the control
 #                               socket request spine focus sends vs the podman way (20); the image's size
 set -euo pipefail
@@ -205,6 +207,10 @@ focus)
 focus-vm)
   "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
     -Dit.test=GateEVmBench -Dfocus.switches="${2:-200}" -Dfailsafe.failIfNoSpecifiedTests=false | grep --line-buffered -E '^Gate E|^20..-|Tests run:|FAIL'
+  ;;
+upgrade-vm)
+  "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dit.test=UpgradeVmIT -Dfailsafe.failIfNoSpecifiedTests=false | grep --line-buffered -E '^Upgrade VM, wall|Tests run:|FAIL'
   ;;
 *) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 2 ;;
 esac

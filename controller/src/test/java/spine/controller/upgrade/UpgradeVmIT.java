@@ -44,8 +44,11 @@ class UpgradeVmIT {
         VmHarness.ensureImage();
         Path persist = VmHarness.persistDisk(dir);
         putCandidate(persist, dir, "0.2.0", REPO.resolve("build/spine.img"));
-        try (VmHarness vm = VmHarness.boot(dir, Duration.ofSeconds(1800), "--persist", persist.toString())) {
-            vm.await("bay0: init complete", Duration.ofSeconds(300));
+        long boot0 = System.nanoTime();
+        // loglevel=6: the kernel says what it does after the kexec too (a trial boot that hangs leaves its trace)
+        try (VmHarness vm = VmHarness.boot(dir, Duration.ofSeconds(1800), "--persist", persist.toString(), "--append", "loglevel=6")) {
+            vm.await("bay0: converged after boot", Duration.ofSeconds(300));
+            double coldBoot = (System.nanoTime() - boot0) / 1e9;
             vm.await("spine# ", Duration.ofSeconds(60));
             assertThat(vm.imageLoaded("localhost/spine/ai:1", 30)).isTrue();
             assertThat(vm.shell("spine apply -f /usr/share/spine/examples; echo exit=$?", Duration.ofSeconds(600))).contains("exit=0");
@@ -61,6 +64,7 @@ class UpgradeVmIT {
             assertThat(forged).contains("spine: refused (bad-signature)").contains("exit=1");
             assertThat(vm.shell("ls /persist/spine/slots 2>&1; echo exit=$?", CMD)).contains("No such file or directory");
 
+            long t0 = System.nanoTime();
             String upgrade = vm.shell("spine upgrade /persist/medium/manifest.json; echo exit=$?", CMD);
             System.out.println("Upgrade VM, spine upgrade:\n" + upgrade);
             assertThat(upgrade).contains("staged: version 0.2.0 (hash ").contains("in slot A").contains("rebooting into version 0.2.0")
@@ -68,7 +72,18 @@ class UpgradeVmIT {
             String hash = upgrade.substring(upgrade.indexOf("(hash ") + 6, upgrade.indexOf(") in slot"));
             vm.await("bay0: shutdown: state flushed; kexec into the candidate", CMD);
             vm.await("bay0: trial of " + hash.substring(0, 12) + " \\(version 0\\.2\\.0, slot A\\)", CMD);
-            String verdict = vm.await("bay0: trial (passed|failed).*", Duration.ofSeconds(400));
+            String verdict;
+            try {
+                verdict = vm.await("bay0: trial (passed|failed).*", Duration.ofSeconds(400));
+            } finally {
+                // the kernel's own lines from the kexec on: where a trial boot's time goes, or where it stopped
+                String log = vm.serialLog();
+                int kexec = log.indexOf("kexec into the candidate");
+                System.out.println("Upgrade VM, the kernel after the kexec:\n" + log.substring(Math.max(0, kexec)).lines()
+                        .filter(l -> l.startsWith("[") && !l.contains("bay0:")).limit(80).reduce("", (a, b) -> a + b + "\n"));
+            }
+            System.out.printf("Upgrade VM, wall time: spine upgrade -> promoted %.1f s; this run's cold boot (QEMU start -> converged after boot) %.1f s%n",
+                    (System.nanoTime() - t0) / 1e9, coldBoot);
             System.out.println("Upgrade VM, boot timeline:\n" + vm.timeline());
             assertThat(verdict).startsWith("bay0: trial passed: candidate " + hash.substring(0, 12) + " promoted (version 0.2.0, slot A)");
             assertThat(vm.serialLog()).containsPattern("spine\\.trial=" + hash);
@@ -94,11 +109,16 @@ class UpgradeVmIT {
         Path persist = VmHarness.persistDisk(dir);
         putCandidate(persist, dir, "0.2.0", red);
         String hash;
+        long t0;
+        double coldBoot;
         Path first = Files.createDirectories(dir.resolve("boot1"));
+        long boot0 = System.nanoTime();
         try (VmHarness vm = VmHarness.boot(first, Duration.ofSeconds(1200), "--persist", persist.toString())) {
-            vm.await("bay0: init complete", Duration.ofSeconds(300));
+            vm.await("bay0: converged after boot", Duration.ofSeconds(300));
+            coldBoot = (System.nanoTime() - boot0) / 1e9;
             vm.await("spine# ", Duration.ofSeconds(60));
             vm.writeFile("/etc/spine/trust/test.pub", Files.readString(KEYS.resolve("test.pub")));
+            t0 = System.nanoTime();
             String upgrade = vm.shell("spine upgrade /persist/medium/manifest.json; echo exit=$?", CMD);
             assertThat(upgrade).contains("rebooting into version 0.2.0").contains("exit=0");
             hash = upgrade.substring(upgrade.indexOf("(hash ") + 6, upgrade.indexOf(") in slot"));
@@ -111,8 +131,12 @@ class UpgradeVmIT {
         try (VmHarness vm = VmHarness.boot(second, Duration.ofSeconds(1200), "--persist", persist.toString())) {
             vm.await("bay0: upgrade: candidate " + hash.substring(0, 12) + " \\(version 0\\.2\\.0\\) nacked: validate RED: log: deliberately broken",
                     Duration.ofSeconds(300));
+            vm.await("bay0: converged after boot", Duration.ofSeconds(300));
+            System.out.printf("Upgrade VM, wall time: spine upgrade of a RED candidate -> back on the known-good image (converged after boot) %.1f s,"
+                    + " the host's reboot of QEMU included; this run's cold boot %.1f s%n", (System.nanoTime() - t0) / 1e9, coldBoot);
             vm.await("spine# ", Duration.ofSeconds(60));
             assertThat(vm.shell("spine nack list", CMD)).contains(hash).contains("validate RED");
+            assertThat(vm.shell("spine get boot", CMD)).contains("upgrade: candidate " + hash.substring(0, 12) + " (version 0.2.0) nacked: validate RED");
             vm.writeFile("/etc/spine/trust/test.pub", Files.readString(KEYS.resolve("test.pub")));
             String again = vm.shell("spine upgrade /persist/medium/manifest.json; echo exit=$?", CMD);
             System.out.println("Upgrade VM, the second attempt:\n" + again + "\nboot timeline:\n" + vm.timeline());
