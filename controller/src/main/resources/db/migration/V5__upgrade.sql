@@ -19,3 +19,13 @@ CREATE TABLE slot (
     since      TEXT NOT NULL,
     failure    TEXT
 );
+
+-- spine apply --try: the intent as it was before a tried apply (every row's kind, name and spec, as JSON), restored
+-- by the converger's first pass after the deadline unless spine apply --confirm removed this row first. One at a time.
+CREATE TABLE apply_trial (
+    slot        INTEGER PRIMARY KEY CHECK (slot = 1),
+    started_at  TEXT    NOT NULL,
+    deadline    TEXT    NOT NULL,
+    uid         INTEGER NOT NULL,
+    previous    TEXT    NOT NULL
+);

@@ -14,7 +14,7 @@ final class Args {
     /** Options that take a value; everything else starting with - is a flag. */
     private static final List<String> VALUED = List.of("-f", "--filename", "--root", "--timeout", "-o", "--output",
             "--resync", "--parallel", "--contract", "--budget", "--since", "--spine-log", "--key", "--as",
-            "--replaces", "--trust", "--running", "--wait");
+            "--replaces", "--trust", "--running", "--wait", "--try");
     private static final Pattern DURATION = Pattern.compile("([0-9]+)(ms|s|m|h)?");
 
     final List<String> positionals = new ArrayList<>();

@@ -10,14 +10,17 @@ import java.util.Optional;
  * none of them can drift from what a command accepts.
  */
 enum Command {
-    APPLY("apply", "apply -f PATH... [--timeout 120s] [--parallel 4]",
+    APPLY("apply", "apply -f PATH... [--timeout 120s] [--parallel 4] [--try 60s] | apply --confirm",
             "validate, store intent, converge; exit 0 converged, 1 not, 2 invalid",
-            List.of("-f", "--timeout", "--parallel"), """
+            List.of("-f", "--timeout", "--parallel", "--try", "--confirm"), """
             Validates every document in the files (or directories, searched for *.yaml and *.yml), stores all of them in
             one transaction, and converges: through spine run or bay0 when one listens on the control socket (then a
             member of group spine may apply), else by itself under the converger lock. Prints one line per resource:
             created/updated/unchanged, its phase, and for a container that exited by itself its exit code, restarts
             and next try. Returns as soon as everything converged, or only crash loops, exits and conflicts remain.
+            --try 60s: the apply is on trial (one at a time; needs bay0 or spine run): the intent as it was is kept, and
+            unless spine apply --confirm comes within the window, the converger's first pass after it puts that back
+            (a reboot inside the window does not lose the revert: the first pass after the boot makes it).
             Exit codes: 0 converged, 1 not converged, 2 invalid input (nothing stored), 3 unavailable."""),
     DIFF("diff", "diff -f PATH... | diff --since GENERATION [KIND NAME]",
             "print the plan an apply would run, or what changed since a generation; exit 0 none, 1 changes, 2 invalid",

@@ -35,16 +35,24 @@ record IntentCommands(Machine m) {
 
     int apply(Args args) throws UsageException, StateException {
         args.allowOnly(Command.APPLY);
+        if (args.flag("--confirm")) return confirm(args);
         List<String> files = args.all("-f");
         if (files.isEmpty()) throw new UsageException("apply needs -f PATH (a spec file or a directory of them)");
         Duration timeout = args.duration("--timeout", Cli.DEFAULT_TIMEOUT);
+        Optional<Duration> tryFor = args.one("--try").isPresent() ? Optional.of(args.duration("--try", Duration.ZERO)) : Optional.empty();
+        if (tryFor.isPresent() && tryFor.get().isZero()) throw new UsageException("--try takes a window, e.g. --try 60s");
         SpecInput input = SpecInput.read(files);
         if (!input.errors().isEmpty()) return invalid(input.errors());
         Optional<ControlSocket.Client> daemon = ControlSocket.connect(m.root());
         if (daemon.isPresent()) {
             try (ControlSocket.Client c = daemon.get()) {
-                return applyThrough(c, input, timeout);
+                return applyThrough(c, input, timeout, tryFor);
             }
+        }
+        if (tryFor.isPresent()) {
+            m.err().println("spine: --try needs a running converger (bay0, or spine run) to revert the apply at its deadline;"
+                    + " none answers on the control socket, so nothing was applied");
+            return ExitCode.UNAVAILABLE;
         }
         try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), m.clock())) {
             DesiredState stored = loadedOrFail(store);
@@ -65,8 +73,9 @@ record IntentCommands(Machine m) {
      * With spine run (or bay0) listening, the converger stores the intent and converges it: the CLI writes nothing
      * under the root, so a member of group spine, who may use the socket but not write the database, can apply.
      */
-    private int applyThrough(ControlSocket.Client daemon, SpecInput input, Duration timeout) throws StateException {
+    private int applyThrough(ControlSocket.Client daemon, SpecInput input, Duration timeout, Optional<Duration> tryFor) throws StateException {
         ObjectNode req = JsonNodeFactory.instance.objectNode().put("op", "apply").put("timeoutMs", timeout.toMillis());
+        tryFor.ifPresent(w -> req.put("tryMs", w.toMillis()));
         ArrayNode docs = req.putArray("docs");
         for (SpecParser.Located l : input.specs()) {
             docs.addObject().put("file", l.mark().file()).put("line", l.mark().line()).put("column", l.mark().column())
@@ -84,9 +93,39 @@ record IntentCommands(Machine m) {
             return ExitCode.INVALID;
         }
         reply.path("lines").forEach(l -> m.out().println(l.asText()));
+        if (tryFor.isPresent()) {
+            m.out().println("on trial until " + reply.path("trialDeadline").asText("?") + ": spine apply --confirm keeps it;"
+                    + " without it the converger puts the intent before it back (after a reboot too)");
+        }
         boolean converged = reply.path("converged").asBoolean(false);
         if (!converged) notConverged(timeout);
         return converged ? ExitCode.OK : ExitCode.PENDING;
+    }
+
+    /** {@code spine apply --confirm}: through the converger when one listens (members may), else in the database (root). */
+    private int confirm(Args args) throws StateException {
+        Optional<IntentStore.TriedApply> confirmed;
+        Optional<ControlSocket.Client> daemon = ControlSocket.connect(m.root());
+        if (daemon.isPresent()) {
+            try (ControlSocket.Client c = daemon.get()) {
+                ObjectNode reply = c.request(JsonNodeFactory.instance.objectNode().put("op", "confirm-apply"), Duration.ofSeconds(30));
+                if (reply.has("error")) {
+                    m.err().println("spine: " + reply.path("error").asText());
+                    return ExitCode.INVALID;
+                }
+                m.out().println("confirmed: the apply of " + reply.path("confirmed").asText() + " stays");
+                return ExitCode.OK;
+            }
+        }
+        try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), m.clock())) {
+            confirmed = store.confirmApply(IntentStore.ownUid());
+        }
+        if (confirmed.isEmpty()) {
+            m.err().println("spine: no apply is on trial");
+            return ExitCode.INVALID;
+        }
+        m.out().println("confirmed: the apply of " + confirmed.get().startedAt() + " stays");
+        return ExitCode.OK;
     }
 
     private void notConverged(Duration timeout) {

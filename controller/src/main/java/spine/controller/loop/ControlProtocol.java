@@ -19,6 +19,7 @@ import spine.controller.state.IntentStore;
 import spine.controller.state.StateException;
 import spine.controller.state.Status;
 import spine.model.ResourceId;
+import spine.model.Spec;
 import spine.model.spec.Mark;
 import spine.model.spec.SpecBatch;
 import spine.model.spec.SpecError;
@@ -47,6 +48,7 @@ public final class ControlProtocol {
             case "governor" -> machinery.governor().ifPresentOrElse(g -> reply.set("governor", g.json()),
                     () -> reply.put("error", "this converger has no governor"));
             case "focus" -> focus(req, loop, store, reply);
+            case "confirm-apply" -> confirmApply(req, store, reply);
             case "focus-status" -> focusStatus(store, machinery, reply);
             default -> reply.put("error", "unknown op " + req.path("op").asText());
         }
@@ -90,12 +92,26 @@ public final class ControlProtocol {
                 errors.stream().sorted().forEach(e -> list.add(e.toString()));
                 return;
             }
-            List<IntentStore.Applied> applied = store.apply(located.stream().map(SpecParser.Located::spec).toList(),
-                    req.path("peerUid").asLong(-1));
+            List<Spec> specs = located.stream().map(SpecParser.Located::spec).toList();
+            long uid = req.path("peerUid").asLong(-1);
+            List<IntentStore.Applied> applied = req.has("tryMs")
+                    ? store.tryApply(specs, uid, java.time.Duration.ofMillis(Math.max(1, req.path("tryMs").asLong())))
+                    : store.apply(specs, uid);
+            store.triedApply().ifPresent(t -> reply.put("trialDeadline", t.deadline()));
             converge(req, loop, reply);
             SortedMap<ResourceId, Status> statuses = store.statuses();
             ArrayNode lines = reply.putArray("lines");
             applied.forEach(a -> lines.add(ApplyReport.line(a.id(), a.change().name().toLowerCase(Locale.ROOT), statuses)));
+        } catch (StateException e) {
+            reply.put("error", e.getMessage());
+        }
+    }
+
+    /** {@code spine apply --confirm}: the apply on trial stays; "confirmed" holds when it was made, else "error". */
+    private static void confirmApply(ObjectNode req, IntentStore store, ObjectNode reply) {
+        try {
+            store.confirmApply(req.path("peerUid").asLong(-1)).ifPresentOrElse(t -> reply.put("confirmed", t.startedAt()),
+                    () -> reply.put("error", "no apply is on trial"));
         } catch (StateException e) {
             reply.put("error", e.getMessage());
         }

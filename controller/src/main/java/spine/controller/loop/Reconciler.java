@@ -112,6 +112,10 @@ public final class Reconciler {
     }
 
     private PassResult passOrThrow(String passId, long t0) throws StateException {
+        // an apply on trial past its deadline without --confirm: the kept intent comes back before anything is planned
+        for (String line : store.revertIfDue(clock.instant())) {
+            LOG.log(System.Logger.Level.WARNING, "apply on trial reverted pass={0} {1}", passId, line);
+        }
         IntentStore.Loaded loaded = store.load();
         if (!loaded.errors().isEmpty()) {
             // A stored row that no longer parses would look like a deletion and prune a container; refuse instead.
@@ -326,12 +330,15 @@ public final class Reconciler {
         return false;
     }
 
-    /** The earliest moment a deferred step may run: a failure's back-off or a crash loop's next try. */
+    /** The earliest moment a deferred step may run: a failure's back-off, a crash loop's next try, an apply trial's deadline. */
     public Optional<Instant> nextRetry() {
-        Optional<Instant> a = backoff.nextRetry(), b = nextCrashTry;
-        if (a.isEmpty()) return b;
-        if (b.isEmpty()) return a;
-        return Optional.of(a.get().isBefore(b.get()) ? a.get() : b.get());
+        Optional<Instant> trial;
+        try {
+            trial = store.triedApply().map(t -> Instant.parse(t.deadline()));
+        } catch (StateException e) {
+            trial = Optional.empty();
+        }
+        return java.util.stream.Stream.of(backoff.nextRetry(), nextCrashTry, trial).flatMap(Optional::stream).min(Instant::compareTo);
     }
 
     private boolean convergedNow(DesiredState desired, String passId) throws StateException {

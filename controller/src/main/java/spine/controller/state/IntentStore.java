@@ -285,8 +285,149 @@ public final class IntentStore implements AutoCloseable {
     /** Stores every spec in one transaction: the apply lands whole or not at all. {@code uid} is who asked, for history. */
     public synchronized List<Applied> apply(List<Spec> specs, long uid) throws StateException {
         String now = clock.instant().toString();
-        var out = new ArrayList<Applied>();
+        return inTransaction(() -> applyRows(specs, uid, now));
+    }
+
+    /** An apply on trial ({@code spine apply --try}): when it was made, until when {@code --confirm} may keep it, by whom. */
+    public record TriedApply(String startedAt, String deadline, long uid) {}
+
+    /**
+     * {@code spine apply --try}: in one transaction, the intent as it is now is kept aside and the specs are applied;
+     * unless {@link #confirmApply} comes first, the converger's first pass after {@code window} puts the kept intent
+     * back ({@link #revertIfDue}). Refused while another apply is on trial.
+     */
+    public synchronized List<Applied> tryApply(List<Spec> specs, long uid, java.time.Duration window) throws StateException {
+        java.time.Instant now = clock.instant();
+        Optional<TriedApply> open = triedApply();
+        if (open.isPresent()) {
+            throw new StateException("an apply is on trial until " + open.get().deadline() + "; spine apply --confirm keeps it, or wait for its revert");
+        }
         return inTransaction(() -> {
+            var previous = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT kind, name, spec FROM intent ORDER BY kind, name")) {
+                while (rs.next()) previous.addObject().put("kind", rs.getString(1)).put("name", rs.getString(2)).put("spec", rs.getString(3));
+            }
+            try (PreparedStatement i = db.prepareStatement("INSERT INTO apply_trial (slot, started_at, deadline, uid, previous) VALUES (1, ?, ?, ?, ?)")) {
+                i.setString(1, now.toString());
+                i.setString(2, now.plus(window).toString());
+                i.setLong(3, uid);
+                i.setString(4, previous.toString());
+                i.executeUpdate();
+            }
+            LOG.log(System.Logger.Level.INFO, "apply on trial until={0} uid={1} kept={2}", now.plus(window), uid, previous.size());
+            return applyRows(specs, uid, now.toString());
+        });
+    }
+
+    /** The apply on trial, if one is. */
+    public synchronized Optional<TriedApply> triedApply() throws StateException {
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT started_at, deadline, uid FROM apply_trial WHERE slot = 1")) {
+            return rs.next() ? Optional.of(new TriedApply(rs.getString(1), rs.getString(2), rs.getLong(3))) : Optional.empty();
+        } catch (SQLException e) {
+            throw new StateException("cannot read the apply on trial from " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code spine apply --confirm}: the apply on trial stays; empty when none was. */
+    public synchronized Optional<TriedApply> confirmApply(long uid) throws StateException {
+        Optional<TriedApply> open = triedApply();
+        if (open.isEmpty()) return open;
+        inTransaction(() -> {
+            try (Statement d = db.createStatement()) {
+                d.executeUpdate("DELETE FROM apply_trial");
+            }
+            return null;
+        });
+        LOG.log(System.Logger.Level.INFO, "apply confirmed started_at={0} uid={1}", open.get().startedAt(), uid);
+        return open;
+    }
+
+    /**
+     * When the apply on trial is past its deadline, puts the intent kept aside back in one transaction: a resource the
+     * tried apply made goes, a changed one gets its old spec under a new generation (history says both, uid none),
+     * and the trial's row goes. Returns one line per resource it changed back; empty when nothing was due.
+     */
+    public synchronized List<String> revertIfDue(java.time.Instant now) throws StateException {
+        Optional<TriedApply> open = triedApply();
+        if (open.isEmpty() || now.isBefore(java.time.Instant.parse(open.get().deadline()))) return List.of();
+        String at = now.toString();
+        List<String> lines = inTransaction(() -> {
+            var kept = new java.util.TreeMap<String, String[]>();
+            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT previous FROM apply_trial WHERE slot = 1")) {
+                rs.next();
+                for (var row : SpecCodec.json().readTree(rs.getString(1))) {
+                    kept.put(row.path("kind").asText() + " " + row.path("name").asText(),
+                            new String[] {row.path("kind").asText(), row.path("name").asText(), row.path("spec").asText()});
+                }
+            } catch (java.io.IOException e) {
+                throw new SQLException("the kept intent does not parse: " + e.getMessage(), e);
+            }
+            var now_ = new java.util.TreeMap<String, String[]>();
+            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT kind, name, spec_hash, generation FROM intent")) {
+                while (rs.next()) now_.put(rs.getString(1) + " " + rs.getString(2), new String[] {rs.getString(1), rs.getString(2), rs.getString(3),
+                        Long.toString(rs.getLong(4))});
+            }
+            var out = new ArrayList<String>();
+            for (var e : now_.entrySet()) {
+                if (kept.containsKey(e.getKey())) continue;
+                String kind = e.getValue()[0], name = e.getValue()[1];
+                for (String table : List.of("intent", "status", "hold")) {
+                    try (PreparedStatement d = db.prepareStatement("DELETE FROM " + table + " WHERE kind = ? AND name = ?")) {
+                        d.setString(1, kind);
+                        d.setString(2, name);
+                        d.executeUpdate();
+                    }
+                }
+                try (PreparedStatement f = db.prepareStatement("DELETE FROM focus WHERE persona = ?")) {
+                    f.setString(1, name);
+                    f.executeUpdate();
+                }
+                history(at, kind, name, "delete", Long.parseLong(e.getValue()[3]), null, null, -1);
+                out.add(name + " deleted (the tried apply made it)");
+            }
+            for (var e : kept.entrySet()) {
+                String kind = e.getValue()[0], name = e.getValue()[1], spec = e.getValue()[2], hash = sha256(spec);
+                String[] current = now_.get(e.getKey());
+                if (current != null && current[2].equals(hash)) continue;
+                long next = (current == null ? lastGeneration(kind, name) : Long.parseLong(current[3])) + 1;
+                try (PreparedStatement u = db.prepareStatement("""
+                        INSERT INTO intent (kind, name, spec, spec_hash, generation, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (kind, name) DO UPDATE SET spec = excluded.spec, spec_hash = excluded.spec_hash,
+                            generation = excluded.generation, updated_at = excluded.updated_at""")) {
+                    u.setString(1, kind);
+                    u.setString(2, name);
+                    u.setString(3, spec);
+                    u.setString(4, hash);
+                    u.setLong(5, next);
+                    u.setString(6, at);
+                    u.executeUpdate();
+                }
+                history(at, kind, name, current == null ? "create" : "update", next, spec, hash, -1);
+                out.add(name + " back to its spec before the tried apply (generation " + next + ")");
+            }
+            try (Statement d = db.createStatement()) {
+                d.executeUpdate("DELETE FROM apply_trial");
+            }
+            return out;
+        });
+        LOG.log(System.Logger.Level.WARNING, "apply on trial reverted: no --confirm by {0} started_at={1} uid={2} changes={3}", open.get().deadline(),
+                open.get().startedAt(), open.get().uid(), lines);
+        return lines;
+    }
+
+    private long lastGeneration(String kind, String name) throws SQLException {
+        try (PreparedStatement q = db.prepareStatement("SELECT coalesce(max(generation), 0) FROM history WHERE kind = ? AND name = ?")) {
+            q.setString(1, kind);
+            q.setString(2, name);
+            try (ResultSet rs = q.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
+    private List<Applied> applyRows(List<Spec> specs, long uid, String now) throws SQLException {
+        var out = new ArrayList<Applied>();
+        {
             for (Spec spec : specs) {
                 String kind = spec.id().kind().cliName();
                 String name = spec.id().toString();
@@ -337,7 +478,7 @@ public final class IntentStore implements AutoCloseable {
                 out.add(new Applied(spec.id(), oldHash == null ? Change.CREATED : Change.UPDATED, next));
             }
             return out;
-        });
+        }
     }
 
     /** Removes one intent (its status goes with it); false when there was none. */
