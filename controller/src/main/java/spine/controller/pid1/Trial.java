@@ -49,7 +49,9 @@ final class Trial {
      */
     static Optional<Trial> begin(String hash, UpgradeRecords records, Duration deadline, java.util.function.Consumer<String> say, Runnable flush,
                                  java.util.function.Supplier<Verdict> validate, Runnable backToKnownGood) throws StateException {
-        Optional<UpgradeRecords.Slot> slot = records.slotOf(hash).filter(s -> s.state() == UpgradeRecords.SlotState.TRIAL);
+        // the slot in trial with that candidate: an earlier slot may hold the same candidate promoted or staged
+        Optional<UpgradeRecords.Slot> slot = records.slots().stream()
+                .filter(s -> s.hash().equals(hash) && s.state() == UpgradeRecords.SlotState.TRIAL).findFirst();
         if (slot.isEmpty()) {
             say.accept("trial of " + shortHash(hash) + ": no slot holds it in trial; an ordinary boot");
             return Optional.empty();

@@ -140,11 +140,6 @@ public final class UpgradeRecords {
         }
     }
 
-    /** The slot that holds the candidate {@code hash}, if one does. */
-    public Optional<Slot> slotOf(String hash) throws StateException {
-        return slots().stream().filter(s -> s.hash().equals(hash)).findFirst();
-    }
-
     /** A trial boot's verdict against its candidate, for the next boot to turn into a NACK entry. */
     public void recordTrialFailure(String name, String reason) throws StateException {
         synchronized (lock) {

@@ -429,6 +429,17 @@ class Bay0Test {
     }
 
     @Test
+    void theTrialIsTheSlotInTrialEvenWhenTheOtherSlotHoldsTheSameCandidatePromoted() throws Exception {
+        kernelTree("spine.podman=" + quietPodman() + " spine.trial=" + HASH + " spine.cli=" + cli("GREEN\\n", 0));
+        try (var store = spine.controller.state.IntentStore.open(new spine.controller.state.SpineRoot(root.resolve("persist")), Clock.systemUTC())) {
+            store.upgrades().recordSlot("A", HASH, "0.2.0", spine.controller.state.UpgradeRecords.SlotState.GOOD);
+        }
+        slotInTrial("B", HASH, java.util.Optional.empty());
+        boot();
+        awaitGenesis("trial passed: candidate 5a5c1c44923e promoted (version 0.2.0, slot B)");
+    }
+
+    @Test
     void aRedTrialRecordsWhyAndRebootsIntoTheKnownGoodImage() throws Exception {
         kernelTree("spine.podman=" + quietPodman() + " spine.trial=" + HASH + " spine.cli=" + cli("RED\\nlog: /persist/spine/spine.log is missing\\n", 2));
         slotInTrial("B", HASH, java.util.Optional.empty());
