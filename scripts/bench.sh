@@ -20,6 +20,8 @@
 #                               frozen/thawed/focused) vs podman pause + unpause + IPC focus of the same switch (20)
 #   scripts/bench.sh upgrade-vm     issue 12 in the VM (UpgradeVmIT): spine upgrade -> promoted, and a RED candidate's
 #                               trial -> back on the known-good image, each against a cold boot of the same run
+#   scripts/bench.sh upgrade-soak [N]  N (5) power cuts at random moments of an upgrade (check, staging, kexec, trial,
+#                               after the promotion), each followed by a boot that must come up and converge
 #   scripts/bench.sh focus-vm [N]  the same in the VM (TCG), on the image's JRE: N (200) switches through the control
 #                               socket request spine focus sends vs the podman way (20); the image's size
 set -euo pipefail
@@ -207,6 +209,10 @@ focus)
 focus-vm)
   "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
     -Dit.test=GateEVmBench -Dfocus.switches="${2:-200}" -Dfailsafe.failIfNoSpecifiedTests=false | grep --line-buffered -E '^Gate E|^20..-|Tests run:|FAIL'
+  ;;
+upgrade-soak)
+  "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dit.test=UpgradeSoakVmBench -Dupgrade.soak="${2:-5}" -Dfailsafe.failIfNoSpecifiedTests=false | grep --line-buffered -E '^Upgrade soak|Tests run:|FAIL'
   ;;
 upgrade-vm)
   "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \

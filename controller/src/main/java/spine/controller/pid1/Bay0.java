@@ -194,9 +194,13 @@ public final class Bay0 {
             return Optional.empty();
         }
         if (hash.isEmpty()) {
-            Bounded.Outcome<List<UpgradeRecords.Nack>> settled = Bounded.call("settle-trials", options.writeTimeout(), () -> db.upgrades().settleTrials());
-            settled.value().ifPresent(ns -> ns.forEach(n -> say.accept("upgrade: candidate " + Trial.shortHash(n.hash()) + " (version "
-                    + n.version() + ") nacked: " + n.reason())));
+            Bounded.Outcome<UpgradeRecords.Settled> settled = Bounded.call("settle-trials", options.writeTimeout(), () -> db.upgrades().settleTrials());
+            settled.value().ifPresent(st -> {
+                st.nacked().forEach(n -> say.accept("upgrade: candidate " + Trial.shortHash(n.hash()) + " (version " + n.version() + ") nacked: "
+                        + n.reason()));
+                st.restaged().forEach(t -> say.accept("upgrade: candidate " + Trial.shortHash(t.hash()) + " (version " + t.version()
+                        + ") was never booted (the machine stopped before its kexec); slot " + t.name() + " staged again"));
+            });
             return Optional.empty();
         }
         var runner = new ProcessCommandRunner(Map.of("SPINE_ROOT", state.root().path().toString(), "SPINE_RUN", kernel.path(RUN_DIR).toString()), children);

@@ -56,6 +56,8 @@ final class Trial {
             say.accept("trial of " + shortHash(hash) + ": no slot holds it in trial; an ordinary boot");
             return Optional.empty();
         }
+        // the trial has begun: until it has a verdict, a boot after this one nacks the candidate with this
+        records.recordTrialFailure(slot.get().name(), UpgradeRecords.NO_VERDICT);
         var t = new Trial(records, slot.get(), say, flush, validate, backToKnownGood);
         say.accept("trial of " + shortHash(hash) + " (version " + slot.get().version() + ", slot " + slot.get().name()
                 + "): GREEN within " + deadline.toSeconds() + " s promotes it");

@@ -155,20 +155,39 @@ public final class UpgradeRecords {
         LOG.log(System.Logger.Level.WARNING, "upgrade trial failed slot={0} reason=\"{1}\"", name, reason);
     }
 
+    /** What a boot that is not a trial did with the slots left in trial: the entries it nacked, the slots it staged again. */
+    public record Settled(List<Nack> nacked, List<Slot> restaged) {
+        public Settled {
+            nacked = List.copyOf(nacked);
+            restaged = List.copyOf(restaged);
+        }
+    }
+
     /**
-     * At a boot that is not a trial: every slot still in trial never got promoted, so its candidate goes to the NACK
-     * registry (with the trial's own verdict, or as a trial that ended without one) and the slot's record goes, in one
-     * transaction. Returns the entries written.
+     * At a boot that is not a trial, in one transaction, every slot still in trial never got promoted: when its trial
+     * boot began (it records {@link #NO_VERDICT} as its verdict until it has one), its candidate goes to the NACK
+     * registry with that verdict and the slot's record goes; when it never began (the machine stopped between the
+     * record and the kexec), the candidate is not to blame and the slot is staged again.
      */
-    public List<Nack> settleTrials() throws StateException {
+    public Settled settleTrials() throws StateException {
         String now = clock.instant().toString();
         var written = new ArrayList<Nack>();
+        var restaged = new ArrayList<Slot>();
         synchronized (lock) {
             List<Slot> trials = slots().stream().filter(s -> s.state() == SlotState.TRIAL).toList();
-            if (trials.isEmpty()) return written;
+            if (trials.isEmpty()) return new Settled(written, restaged);
             store.inTransaction(() -> {
                 for (Slot t : trials) {
-                    Nack n = new Nack(t.hash(), t.version(), now, t.failure().orElse(NO_VERDICT));
+                    if (t.failure().isEmpty()) {
+                        try (PreparedStatement u = db.prepareStatement("UPDATE slot SET state = 'staged', since = ? WHERE name = ?")) {
+                            u.setString(1, now);
+                            u.setString(2, t.name());
+                            u.executeUpdate();
+                        }
+                        restaged.add(t);
+                        continue;
+                    }
+                    Nack n = new Nack(t.hash(), t.version(), now, t.failure().get());
                     try (PreparedStatement i = db.prepareStatement("INSERT OR REPLACE INTO nack (hash, version, failed_at, reason) VALUES (?, ?, ?, ?)");
                          PreparedStatement d = db.prepareStatement("DELETE FROM slot WHERE name = ?")) {
                         i.setString(1, n.hash());
@@ -185,10 +204,11 @@ public final class UpgradeRecords {
             });
         }
         written.forEach(n -> LOG.log(System.Logger.Level.WARNING, "candidate nacked hash={0} version={1} reason=\"{2}\"", n.hash(), n.version(), n.reason()));
-        return written;
+        restaged.forEach(t -> LOG.log(System.Logger.Level.INFO, "upgrade slot staged again: its trial never began slot={0} hash={1}", t.name(), t.hash()));
+        return new Settled(written, restaged);
     }
 
-    /** The reason a trial that never judged its candidate gets. */
+    /** What a trial boot records as its verdict when it begins, and keeps when it never reaches one. */
     public static final String NO_VERDICT = "its trial boot ended without a verdict (a crash, a hang, a reset or a power cut)";
 
     /** Records what a slot holds now. */

@@ -409,11 +409,21 @@ class Bay0Test {
     }
 
     @Test
-    void aBootAfterATrialThatNeverJudgedNacksItAsSuch() throws Exception {
+    void aBootAfterATrialThatBeganButNeverJudgedNacksItAsSuch() throws Exception {
         kernelTree("spine.podman=/nonexistent/podman");
-        slotInTrial("A", HASH, java.util.Optional.empty());
+        slotInTrial("A", HASH, java.util.Optional.of(spine.controller.state.UpgradeRecords.NO_VERDICT)); // as a trial boot records at its start
         boot();
         assertThat(genesis()).contains("nacked: " + spine.controller.state.UpgradeRecords.NO_VERDICT);
+    }
+
+    @Test
+    void aCandidateWhoseTrialNeverBeganIsStagedAgainNotNacked() throws Exception {
+        kernelTree("spine.podman=/nonexistent/podman");
+        slotInTrial("A", HASH, java.util.Optional.empty()); // recorded by spine upgrade; the machine stopped before the kexec
+        boot();
+        assertThat(genesis()).contains("upgrade: candidate 5a5c1c44923e (version 0.2.0) was never booted (the machine stopped before its kexec);"
+                + " slot A staged again").doesNotContain("nacked");
+        assertThat(slotAfter("A").state()).isEqualTo(spine.controller.state.UpgradeRecords.SlotState.STAGED);
     }
 
     @Test
@@ -423,6 +433,7 @@ class Bay0Test {
         boot();
         awaitGenesis("trial passed: candidate 5a5c1c44923e promoted (version 0.2.0, slot B)");
         assertThat(genesis().indexOf("converged after boot")).isLessThan(genesis().indexOf("trial passed"));
+        assertThat(slotAfter("B").failure()).as("the promotion clears what the trial's start recorded").isEmpty();
         assertThat(slotAfter("B").state()).isEqualTo(spine.controller.state.UpgradeRecords.SlotState.GOOD);
         assertThat(sys.calls).doesNotContain("reboot autoboot");
         assertThat(Files.readString(root.resolve("run/spine/boot.json"))).contains("trial passed: candidate 5a5c1c44923e promoted");
