@@ -199,7 +199,7 @@ public final class Bay0 {
                 st.nacked().forEach(n -> say.accept("upgrade: candidate " + Trial.shortHash(n.hash()) + " (version " + n.version() + ") nacked: "
                         + n.reason()));
                 st.restaged().forEach(t -> say.accept("upgrade: candidate " + Trial.shortHash(t.hash()) + " (version " + t.version()
-                        + ") was never booted (the machine stopped before its kexec); slot " + t.name() + " staged again"));
+                        + ") was never booted (the machine stopped before the kexec into it); slot " + t.name() + " staged again"));
             });
             return Optional.empty();
         }

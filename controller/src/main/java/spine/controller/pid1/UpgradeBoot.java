@@ -62,6 +62,8 @@ final class UpgradeBoot {
                 LOG.log(System.Logger.Level.ERROR, "upgrade boot refused slot={0} hash={1} reason=\"{2}\"", slot, hash, refused.get());
                 return Optional.of(reply.put("error", refused.get()));
             }
+            // from here on the candidate's own kernel runs next: if its bay0 never reports, the next boot blames it
+            records.recordTrialFailure(slot, UpgradeRecords.KEXEC_NO_REPORT);
             genesis.line("upgrade: candidate " + Trial.shortHash(hash) + " (version " + rec.get().version() + ", slot " + slot
                     + ") loaded; kexec after a clean shutdown");
             Thread.ofPlatform().name("upgrade-kexec").start(kexecNow);

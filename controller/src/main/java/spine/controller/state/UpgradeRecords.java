@@ -164,8 +164,9 @@ public final class UpgradeRecords {
     }
 
     /**
-     * At a boot that is not a trial, in one transaction, every slot still in trial never got promoted: when its trial
-     * boot began (it records {@link #NO_VERDICT} as its verdict until it has one), its candidate goes to the NACK
+     * At a boot that is not a trial, in one transaction, every slot still in trial never got promoted: when its kernel
+     * was started ({@link #KEXEC_NO_REPORT}, recorded before the kexec) or its trial boot began ({@link #NO_VERDICT},
+     * recorded by the trial until it has a verdict), its candidate goes to the NACK
      * registry with that verdict and the slot's record goes; when it never began (the machine stopped between the
      * record and the kexec), the candidate is not to blame and the slot is staged again.
      */
@@ -207,6 +208,10 @@ public final class UpgradeRecords {
         restaged.forEach(t -> LOG.log(System.Logger.Level.INFO, "upgrade slot staged again: its trial never began slot={0} hash={1}", t.name(), t.hash()));
         return new Settled(written, restaged);
     }
+
+    /** What bay0 records as the verdict right before the kexec into a candidate, until the candidate's own bay0 reports. */
+    public static final String KEXEC_NO_REPORT = "its kernel was started with kexec and its bay0 never reported (a kernel that does not boot,"
+            + " a hang, a reset or a power cut)";
 
     /** What a trial boot records as its verdict when it begins, and keeps when it never reaches one. */
     public static final String NO_VERDICT = "its trial boot ended without a verdict (a crash, a hang, a reset or a power cut)";

@@ -421,7 +421,7 @@ class Bay0Test {
         kernelTree("spine.podman=/nonexistent/podman");
         slotInTrial("A", HASH, java.util.Optional.empty()); // recorded by spine upgrade; the machine stopped before the kexec
         boot();
-        assertThat(genesis()).contains("upgrade: candidate 5a5c1c44923e (version 0.2.0) was never booted (the machine stopped before its kexec);"
+        assertThat(genesis()).contains("upgrade: candidate 5a5c1c44923e (version 0.2.0) was never booted (the machine stopped before the kexec into it);"
                 + " slot A staged again").doesNotContain("nacked");
         assertThat(slotAfter("A").state()).isEqualTo(spine.controller.state.UpgradeRecords.SlotState.STAGED);
     }
@@ -513,6 +513,8 @@ class Bay0Test {
                 + " spine.panic=reboot spine.trial=" + hash);
         assertThat(sys.calls).endsWith("sync", "reboot kexec");
         assertThat(genesis()).contains("upgrade: candidate " + hash.substring(0, 12) + " (version 0.2.0, slot A) loaded; kexec after a clean shutdown");
+        assertThat(slotAfter("A").failure()).as("a kernel that never reaches its bay0 is the candidate's fault")
+                .contains(spine.controller.state.UpgradeRecords.KEXEC_NO_REPORT);
     }
 
     @Test
