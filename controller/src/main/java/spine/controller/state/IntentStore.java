@@ -371,17 +371,7 @@ public final class IntentStore implements AutoCloseable {
             for (var e : now_.entrySet()) {
                 if (kept.containsKey(e.getKey())) continue;
                 String kind = e.getValue()[0], name = e.getValue()[1];
-                for (String table : List.of("intent", "status", "hold")) {
-                    try (PreparedStatement d = db.prepareStatement("DELETE FROM " + table + " WHERE kind = ? AND name = ?")) {
-                        d.setString(1, kind);
-                        d.setString(2, name);
-                        d.executeUpdate();
-                    }
-                }
-                try (PreparedStatement f = db.prepareStatement("DELETE FROM focus WHERE persona = ?")) {
-                    f.setString(1, name);
-                    f.executeUpdate();
-                }
+                deleteRows(kind, name);
                 history(at, kind, name, "delete", Long.parseLong(e.getValue()[3]), null, null, -1);
                 out.add(name + " deleted (the tried apply made it)");
             }
@@ -390,19 +380,8 @@ public final class IntentStore implements AutoCloseable {
                 String[] current = now_.get(e.getKey());
                 if (current != null && current[2].equals(hash)) continue;
                 long next = (current == null ? lastGeneration(kind, name) : Long.parseLong(current[3])) + 1;
-                try (PreparedStatement u = db.prepareStatement("""
-                        INSERT INTO intent (kind, name, spec, spec_hash, generation, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (kind, name) DO UPDATE SET spec = excluded.spec, spec_hash = excluded.spec_hash,
-                            generation = excluded.generation, updated_at = excluded.updated_at""")) {
-                    u.setString(1, kind);
-                    u.setString(2, name);
-                    u.setString(3, spec);
-                    u.setString(4, hash);
-                    u.setLong(5, next);
-                    u.setString(6, at);
-                    u.executeUpdate();
-                }
-                history(at, kind, name, current == null ? "create" : "update", next, spec, hash, -1);
+                writeIntent(kind, name, spec, next, at, current == null ? "create" : "update", -1,
+                        ResourceId.fromUri(name).map(id -> id.kind().runsAsContainer()).orElse(false));
                 out.add(name + " back to its spec before the tried apply (generation " + next + ")");
             }
             try (Statement d = db.createStatement()) {
@@ -413,6 +392,52 @@ public final class IntentStore implements AutoCloseable {
         LOG.log(System.Logger.Level.WARNING, "apply on trial reverted: no --confirm by {0} started_at={1} uid={2} changes={3}", open.get().deadline(),
                 open.get().startedAt(), open.get().uid(), lines);
         return lines;
+    }
+
+    /** One resource's intent row at {@code generation}, its history row, and (for a container) a status row if none. */
+    private void writeIntent(String kind, String name, String spec, long generation, String at, String action, long uid,
+                             boolean runsAsContainer) throws SQLException {
+        String hash = sha256(spec);
+        try (PreparedStatement u = db.prepareStatement("""
+                INSERT INTO intent (kind, name, spec, spec_hash, generation, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (kind, name) DO UPDATE SET spec = excluded.spec, spec_hash = excluded.spec_hash,
+                    generation = excluded.generation, updated_at = excluded.updated_at""")) {
+            u.setString(1, kind);
+            u.setString(2, name);
+            u.setString(3, spec);
+            u.setString(4, hash);
+            u.setLong(5, generation);
+            u.setString(6, at);
+            u.executeUpdate();
+        }
+        history(at, kind, name, action, generation, spec, hash, uid);
+        if (!runsAsContainer) return;
+        try (PreparedStatement st = db.prepareStatement("""
+                INSERT INTO status (kind, name, phase, observed_generation, phase_since, updated_at)
+                VALUES (?, ?, 'stopped', 0, ?, ?) ON CONFLICT (kind, name) DO NOTHING""")) {
+            st.setString(1, kind);
+            st.setString(2, name);
+            st.setString(3, at);
+            st.setString(4, at);
+            st.executeUpdate();
+        }
+    }
+
+    /** One resource's intent, status and hold rows, and the focus when it was the active persona. */
+    private void deleteRows(String kind, String name) throws SQLException {
+        for (String table : List.of("intent", "status", "hold")) {
+            try (PreparedStatement d = db.prepareStatement("DELETE FROM " + table + " WHERE kind = ? AND name = ?")) {
+                d.setString(1, kind);
+                d.setString(2, name);
+                d.executeUpdate();
+            }
+        }
+        try (PreparedStatement f = db.prepareStatement("DELETE FROM focus WHERE persona = ?")) {
+            f.setString(1, name);
+            if (f.executeUpdate() > 0) {
+                LOG.log(System.Logger.Level.INFO, "focus cleared: its persona was deleted persona={0}; every persona thaws", name);
+            }
+        }
     }
 
     private long lastGeneration(String kind, String name) throws SQLException {
@@ -451,30 +476,7 @@ public final class IntentStore implements AutoCloseable {
                     continue;
                 }
                 long next = generation + 1;
-                try (PreparedStatement u = db.prepareStatement("""
-                        INSERT INTO intent (kind, name, spec, spec_hash, generation, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (kind, name) DO UPDATE SET spec = excluded.spec, spec_hash = excluded.spec_hash,
-                            generation = excluded.generation, updated_at = excluded.updated_at""")) {
-                    u.setString(1, kind);
-                    u.setString(2, name);
-                    u.setString(3, json);
-                    u.setString(4, hash);
-                    u.setLong(5, next);
-                    u.setString(6, now);
-                    u.executeUpdate();
-                }
-                history(now, kind, name, oldHash == null ? "create" : "update", next, json, hash, uid);
-                if (spec.id().kind().runsAsContainer()) {
-                    try (PreparedStatement st = db.prepareStatement("""
-                            INSERT INTO status (kind, name, phase, observed_generation, phase_since, updated_at)
-                            VALUES (?, ?, 'stopped', 0, ?, ?) ON CONFLICT (kind, name) DO NOTHING""")) {
-                        st.setString(1, kind);
-                        st.setString(2, name);
-                        st.setString(3, now);
-                        st.setString(4, now);
-                        st.executeUpdate();
-                    }
-                }
+                writeIntent(kind, name, json, next, now, oldHash == null ? "create" : "update", uid, spec.id().kind().runsAsContainer());
                 out.add(new Applied(spec.id(), oldHash == null ? Change.CREATED : Change.UPDATED, next));
             }
             return out;
@@ -494,19 +496,7 @@ public final class IntentStore implements AutoCloseable {
                     generation = rs.getLong(1);
                 }
             }
-            for (String table : List.of("intent", "status", "hold")) {
-                try (PreparedStatement d = db.prepareStatement("DELETE FROM " + table + " WHERE kind = ? AND name = ?")) {
-                    d.setString(1, id.kind().cliName());
-                    d.setString(2, id.toString());
-                    d.executeUpdate();
-                }
-            }
-            try (PreparedStatement f = db.prepareStatement("DELETE FROM focus WHERE persona = ?")) {
-                f.setString(1, id.toString());
-                if (f.executeUpdate() > 0) {
-                    LOG.log(System.Logger.Level.INFO, "focus cleared: its persona was deleted persona={0}; every persona thaws", id);
-                }
-            }
+            deleteRows(id.kind().cliName(), id.toString());
             history(now, id.kind().cliName(), id.toString(), "delete", generation, null, null, ownUid());
             return true;
         });

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -22,8 +20,6 @@ import spine.controller.PodmanHarness;
  * the converger was restarted in between (a reboot); {@code --confirm} keeps it; without a converger it is refused.
  */
 class ApplyTryIT {
-    private static final Path JAR = Path.of(System.getProperty("spine.jar", "target/spine.jar"));
-    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     private static PodmanHarness podman;
 
     private Path root;
@@ -47,13 +43,7 @@ class ApplyTryIT {
     }
 
     private ProcessBuilder spine(String... args) {
-        var argv = new ArrayList<>(List.of(JAVA, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
-                "-jar", JAR.toString()));
-        argv.addAll(List.of(args));
-        argv.addAll(List.of("--root", root.toString()));
-        var pb = new ProcessBuilder(argv).redirectErrorStream(true);
-        pb.environment().putAll(podman.env());
-        return pb;
+        return podman.spineProcess(root, args).redirectErrorStream(true);
     }
 
     private String run(int expectExit, String... args) throws Exception {

@@ -42,14 +42,7 @@ class BusyLockIT {
     }
 
     private Path candidate(String name, String version) throws Exception {
-        Path pub = Files.createDirectories(dir.resolve(name));
-        Path kernel = Files.writeString(pub.resolve("vmlinuz"), "kernel of " + version);
-        Path image = pub.resolve("spine.img");
-        ImageVerifyTest.writeImage(image, true);
-        Path manifest = pub.resolve("manifest.json");
-        Files.writeString(manifest, Candidate.sign(Signing.readPrivate(KEYS.resolve("test.key")), Signing.readPublic(KEYS.resolve("test.pub")),
-                version, Optional.empty(), REPO.resolve("images/contract.yaml"), kernel, image));
-        return manifest;
+        return spine.controller.image.Candidates.publish(dir, name, version);
     }
 
     private PodmanHarness.Result upgrade(Path manifest, String... more) {

@@ -57,16 +57,8 @@ class UpgradeIT {
                 "--running", "0.1.0");
     }
 
-    /** A published candidate: kernel, image and signed manifest in a directory of their own. */
     private Path candidate(String name, String version) throws Exception {
-        Path pub = Files.createDirectories(dir.resolve(name));
-        Path kernel = Files.writeString(pub.resolve("vmlinuz"), "kernel of " + version);
-        Path image = pub.resolve("spine.img");
-        ImageVerifyTest.writeImage(image, true);
-        Path manifest = pub.resolve("manifest.json");
-        Files.writeString(manifest, Candidate.sign(Signing.readPrivate(KEYS.resolve("test.key")), Signing.readPublic(KEYS.resolve("test.pub")),
-                version, Optional.empty(), CONTRACT, kernel, image));
-        return manifest;
+        return spine.controller.image.Candidates.publish(dir, name, version);
     }
 
     private String hashOf(Path manifest) {

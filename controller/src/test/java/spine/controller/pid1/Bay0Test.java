@@ -473,6 +473,15 @@ class Bay0Test {
         assertThat(sys.calls).endsWith("sync", "reboot autoboot");
     }
 
+    /** What spine upgrade asks bay0 over the control socket once the slot is recorded in trial. */
+    private static com.fasterxml.jackson.databind.node.ObjectNode upgradeBoot(spine.controller.state.SpineRoot persist, String slot, String hash)
+            throws Exception {
+        try (var client = spine.controller.state.ControlSocket.connect(persist).orElseThrow()) {
+            return client.request(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("op", "upgrade-boot")
+                    .put("slot", slot).put("hash", hash), java.time.Duration.ofSeconds(30));
+        }
+    }
+
     @Test
     void aStagedCandidateIsCheckedAgainLoadedAndBootedWithItsTrialOnTheCommandLine() throws Exception {
         Path repo = Path.of("..").toAbsolutePath().normalize(), keys = Path.of("src/test/resources/upgrade");
@@ -503,9 +512,7 @@ class Bay0Test {
         }
         boot();
         awaitGenesis("loop started");
-        var reply = spine.controller.state.ControlSocket.connect(persist).orElseThrow().request(
-                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("op", "upgrade-boot").put("slot", "A").put("hash", hash),
-                java.time.Duration.ofSeconds(30));
+        var reply = upgradeBoot(persist, "A", hash);
         assertThat(reply.path("ok").asBoolean()).as(reply.toString()).isTrue();
         awaitGenesis("shutdown: state flushed; kexec into the candidate");
         assertThat(sys.matching("kexec_file_load")).containsExactly("kexec_file_load " + root.resolve("persist/spine/slots/A/vmlinuz") + " "
@@ -526,9 +533,7 @@ class Bay0Test {
         boot();
         awaitGenesis("loop started");
         slotInTrial("B", HASH, java.util.Optional.empty()); // as spine upgrade records it, just before it asks
-        var reply = spine.controller.state.ControlSocket.connect(persist).orElseThrow().request(
-                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("op", "upgrade-boot").put("slot", "B").put("hash", HASH),
-                java.time.Duration.ofSeconds(30));
+        var reply = upgradeBoot(persist, "B", HASH);
         assertThat(reply.path("error").asText()).startsWith("the staged candidate no longer checks (");
         assertThat(sys.matching("kexec_file_load")).isEmpty();
         assertThat(slotAfter("B").state()).isEqualTo(spine.controller.state.UpgradeRecords.SlotState.STAGED);
