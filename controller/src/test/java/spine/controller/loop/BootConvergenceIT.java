@@ -71,6 +71,10 @@ class BootConvergenceIT {
         store.apply(specs);
         desired = store.load().desired();
         driver = new PodmanDriver(new ProcessCommandRunner(podman.env()), List.of("podman"), PodmanDriver.Timeouts.defaults());
+        // the executor here is the driver itself, not Machinery, which makes these before a run or start
+        for (ResourceId id : desired.containers().keySet()) {
+            if (id.kind() == spine.model.Kind.PERSONA) spine.controller.umbilical.RunDirs.lock(driver.sockets(), id);
+        }
     }
 
     @AfterEach
@@ -80,7 +84,8 @@ class BootConvergenceIT {
     }
 
     /** A container with Spine's labels for this resource, made by the driver's own argv, run or only created. */
-    private void container(ResourceId id, boolean start) {
+    private void container(ResourceId id, boolean start) throws java.io.IOException {
+        spine.controller.umbilical.RunDirs.lock(driver.sockets(), id);
         List<String> argv = new ArrayList<>(driver.runArgs(desired.containers().get(id).spec(), 1));
         argv.removeFirst(); // "podman"
         if (!start) {
