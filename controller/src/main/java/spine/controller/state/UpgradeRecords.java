@@ -69,13 +69,7 @@ public final class UpgradeRecords {
         String now = clock.instant().toString();
         synchronized (lock) {
             store.inTransaction(() -> {
-                try (PreparedStatement i = db.prepareStatement("INSERT OR REPLACE INTO nack (hash, version, failed_at, reason) VALUES (?, ?, ?, ?)")) {
-                    i.setString(1, hash);
-                    i.setString(2, version);
-                    i.setString(3, now);
-                    i.setString(4, reason);
-                    i.executeUpdate();
-                }
+                insertNack(new Nack(hash, version, now, reason));
                 return null;
             });
         }
@@ -189,13 +183,8 @@ public final class UpgradeRecords {
                         continue;
                     }
                     Nack n = new Nack(t.hash(), t.version(), now, t.failure().get());
-                    try (PreparedStatement i = db.prepareStatement("INSERT OR REPLACE INTO nack (hash, version, failed_at, reason) VALUES (?, ?, ?, ?)");
-                         PreparedStatement d = db.prepareStatement("DELETE FROM slot WHERE name = ?")) {
-                        i.setString(1, n.hash());
-                        i.setString(2, n.version());
-                        i.setString(3, n.failedAt());
-                        i.setString(4, n.reason());
-                        i.executeUpdate();
+                    insertNack(n);
+                    try (PreparedStatement d = db.prepareStatement("DELETE FROM slot WHERE name = ?")) {
                         d.setString(1, t.name());
                         d.executeUpdate();
                     }
@@ -207,6 +196,17 @@ public final class UpgradeRecords {
         written.forEach(n -> LOG.log(System.Logger.Level.WARNING, "candidate nacked hash={0} version={1} reason=\"{2}\"", n.hash(), n.version(), n.reason()));
         restaged.forEach(t -> LOG.log(System.Logger.Level.INFO, "upgrade slot staged again: its trial never began slot={0} hash={1}", t.name(), t.hash()));
         return new Settled(written, restaged);
+    }
+
+    /** One registry entry, replacing an earlier one for the same candidate; inside the caller's transaction. */
+    private void insertNack(Nack n) throws java.sql.SQLException {
+        try (PreparedStatement i = db.prepareStatement("INSERT OR REPLACE INTO nack (hash, version, failed_at, reason) VALUES (?, ?, ?, ?)")) {
+            i.setString(1, n.hash());
+            i.setString(2, n.version());
+            i.setString(3, n.failedAt());
+            i.setString(4, n.reason());
+            i.executeUpdate();
+        }
     }
 
     /** What bay0 records as the verdict right before the kexec into a candidate, until the candidate's own bay0 reports. */
