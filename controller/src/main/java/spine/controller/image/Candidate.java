@@ -81,6 +81,40 @@ public final class Candidate {
      * public keys ({@code *.pub}) in {@code trustDir}, runs {@code running} and holds {@code contract}.
      */
     public static Verdict check(Path manifestFile, Path trustDir, String running, boolean allowDowngrade, Path contract) {
+        Verdict signed = checkSigned(manifestFile, trustDir);
+        if (!(signed instanceof Verdict.Accepted accepted)) return signed;
+        Manifest manifest = accepted.manifest();
+        Path dir = manifestFile.toAbsolutePath().normalize().getParent();
+        if (manifest.replaces().isPresent() && !manifest.replaces().get().equals(running)) {
+            return new Verdict.Refused("wrong-base", "the candidate replaces " + manifest.replaces().get() + ", this machine runs " + running);
+        }
+        if (!allowDowngrade && compareVersions(manifest.version(), running) <= 0) {
+            return new Verdict.Refused("downgrade", "the candidate's version " + manifest.version() + " is not newer than " + running
+                    + " (--allow-downgrade takes it anyway)");
+        }
+        try {
+            if (!sha256(contract).equals(manifest.contractSha256())) {
+                return new Verdict.Refused("contract", "the candidate was verified against another contract than " + contract
+                        + " (sha256 " + manifest.contractSha256() + ")");
+            }
+            Path image = manifest.artifacts().stream().filter(a -> a.role().equals("image")).findFirst()
+                    .map(a -> dir.resolve(a.name())).orElseThrow();
+            List<ImageVerifier.Breach> breaches = ImageVerifier.verify(image, contract);
+            if (!breaches.isEmpty()) {
+                return new Verdict.Refused("contract", breaches.size() + " integration breaches, the first: " + breaches.getFirst());
+            }
+        } catch (IOException e) {
+            return new Verdict.Refused("contract", "cannot verify the image against " + contract + ": " + e.getMessage());
+        }
+        return accepted;
+    }
+
+    /**
+     * The checks that need nothing of the machine but its trusted keys: the manifest's form, its key and signature, and
+     * each artifact's size and SHA-256 beside it. What a promoted slot is checked with at power-on, where the image that
+     * runs may be older than the one that staged it (another contract, another version).
+     */
+    public static Verdict checkSigned(Path manifestFile, Path trustDir) {
         JsonNode doc;
         String text;
         try {
@@ -138,27 +172,6 @@ public final class Candidate {
             } catch (IOException e) {
                 return new Verdict.Refused("artifact", "cannot read artifact " + a.name() + ": " + e.getMessage());
             }
-        }
-        if (manifest.replaces().isPresent() && !manifest.replaces().get().equals(running)) {
-            return new Verdict.Refused("wrong-base", "the candidate replaces " + manifest.replaces().get() + ", this machine runs " + running);
-        }
-        if (!allowDowngrade && compareVersions(manifest.version(), running) <= 0) {
-            return new Verdict.Refused("downgrade", "the candidate's version " + manifest.version() + " is not newer than " + running
-                    + " (--allow-downgrade takes it anyway)");
-        }
-        try {
-            if (!sha256(contract).equals(manifest.contractSha256())) {
-                return new Verdict.Refused("contract", "the candidate was verified against another contract than " + contract
-                        + " (sha256 " + manifest.contractSha256() + ")");
-            }
-            Path image = manifest.artifacts().stream().filter(a -> a.role().equals("image")).findFirst()
-                    .map(a -> dir.resolve(a.name())).orElseThrow();
-            List<ImageVerifier.Breach> breaches = ImageVerifier.verify(image, contract);
-            if (!breaches.isEmpty()) {
-                return new Verdict.Refused("contract", breaches.size() + " integration breaches, the first: " + breaches.getFirst());
-            }
-        } catch (IOException e) {
-            return new Verdict.Refused("contract", "cannot verify the image against " + contract + ": " + e.getMessage());
         }
         return new Verdict.Accepted(manifest, keyId, hash(m), text);
     }

@@ -157,10 +157,18 @@ public final class Bay0 {
             clean = false;
         }
         var record = new BootRecord(kernel.path(RUN_DIR));
-        Optional<Trial> trial = upgrades(line -> {
+        Optional<UpgradeBoot> upgradeBoot = Optional.ofNullable(store).map(s -> new UpgradeBoot(kernel, sys, s.upgrades(),
+                new Slots(state.root()), version, genesis, () -> shutdown(Syscalls.RB_KEXEC, "upgrade")));
+        UpgradeStart upgrade = upgrades(upgradeBoot, line -> {
             genesis.line(line);
             record.upgrade(line);
         });
+        if (upgrade.bootPromoted()) {
+            // nothing runs yet: the clean shutdown only flushes state, then the promoted candidate's kernel starts
+            shutdown(Syscalls.RB_KEXEC, "the promoted candidate runs instead of this image");
+            return;
+        }
+        Optional<Trial> trial = upgrade.trial();
         record.init(clean, lastShutdownClean, state.root().path(), clock.instant().toString(), version, sys.uptime());
         genesis.line("init complete" + (clean ? "" : " (dirty boot)"));
         flushGenesis();
@@ -171,19 +179,23 @@ public final class Bay0 {
         console.start(shellEnv);
         podman = new PodmanDriver(new ProcessCommandRunner(podmanEnv, children), List.of(options.podman()),
                 PodmanDriver.Timeouts.defaults(), new SocketDirs(kernel.path(RUN_DIR)));
-        Optional<UpgradeBoot> upgradeBoot = Optional.ofNullable(store).map(s -> new UpgradeBoot(kernel, sys, s.upgrades(),
-                new Slots(state.root()), version, genesis, () -> shutdown(Syscalls.RB_KEXEC, "upgrade")));
         bootLoop = new BootLoop(context, this::flushGenesis, record, podman, trial,
                 req -> upgradeBoot.flatMap(u -> u.answer(req)));
         bootLoop.start(Optional.ofNullable(store), state.root(), clean, lastShutdownClean);
     }
 
+    /** What the upgrade records ask of this boot: judge a trial, or stop here and boot the promoted candidate instead. */
+    private record UpgradeStart(Optional<Trial> trial, boolean bootPromoted) {
+        static final UpgradeStart ORDINARY = new UpgradeStart(Optional.empty(), false);
+    }
+
     /**
      * Upgrades at boot: a trial boot ({@code spine.trial=}) starts judging its candidate; any other boot turns a slot
-     * left in trial (never promoted) into a NACK entry, said here. Without the database a trial cannot be judged, so
-     * the machine goes back to the known-good image, whose boot nacks it.
+     * left in trial (never promoted) into a NACK entry, said here; then a promoted slot's own boot ({@code spine.slot=})
+     * says it is up, and a boot from the boot loader hands over to the candidate promoted last. Without the database a
+     * trial cannot be judged, so the machine goes back to the known-good image, whose boot nacks it.
      */
-    private Optional<Trial> upgrades(java.util.function.Consumer<String> say) {
+    private UpgradeStart upgrades(Optional<UpgradeBoot> upgradeBoot, java.util.function.Consumer<String> say) {
         IntentStore db = store;
         Optional<String> hash = options.trial();
         if (db == null) {
@@ -191,7 +203,7 @@ public final class Bay0 {
                 say.accept("trial of " + Trial.shortHash(h) + ": no state database to judge it -> rebooting into the known-good image");
                 Thread.ofPlatform().name("trial-reboot").start(() -> shutdown(Syscalls.RB_AUTOBOOT, "trial without a database"));
             });
-            return Optional.empty();
+            return UpgradeStart.ORDINARY;
         }
         if (hash.isEmpty()) {
             Bounded.Outcome<UpgradeRecords.Settled> settled = Bounded.call("settle-trials", options.writeTimeout(), () -> db.upgrades().settleTrials());
@@ -201,15 +213,26 @@ public final class Bay0 {
                 st.restaged().forEach(t -> say.accept("upgrade: candidate " + Trial.shortHash(t.hash()) + " (version " + t.version()
                         + ") was never booted (the machine stopped before the kexec into it); slot " + t.name() + " staged again"));
             });
-            return Optional.empty();
+            UpgradeBoot u = upgradeBoot.orElseThrow();
+            // signature and sha256 of the slot's ~70 MB, then kexec_file_load: seconds under TCG, bounded all the same
+            Bounded.Outcome<Boolean> promoted = Bounded.call("promoted-slot", POWER_ON_CHECK, () -> {
+                if (options.slot().isEmpty()) return u.atPowerOn(say);
+                u.booted(options.slot().get(), say);
+                return false;
+            });
+            if (!promoted.ok()) say.accept("upgrade: the promoted slot was not looked at (" + promoted.failure() + "); this image runs");
+            return new UpgradeStart(Optional.empty(), promoted.value().orElse(false));
         }
         var runner = new ProcessCommandRunner(Map.of("SPINE_ROOT", state.root().path().toString(), "SPINE_RUN", kernel.path(RUN_DIR).toString()), children);
         Bounded.Outcome<Optional<Trial>> begun = Bounded.call("trial", options.writeTimeout(), () -> Trial.begin(hash.get(), db.upgrades(),
                 options.trialDeadline(), say, this::flushGenesis, () -> Trial.validate(runner, options.cli()),
                 () -> Thread.ofPlatform().name("trial-reboot").start(() -> shutdown(Syscalls.RB_AUTOBOOT, "trial failed"))));
         if (!begun.ok()) say.accept("trial of " + Trial.shortHash(hash.get()) + " not begun (" + begun.failure() + "); the next boot nacks it");
-        return begun.value().flatMap(t -> t);
+        return new UpgradeStart(begun.value().flatMap(t -> t), false);
     }
+
+    /** The bound on a power-on's look at the promoted slot (its check and kexec_file_load). */
+    static final Duration POWER_ON_CHECK = Duration.ofSeconds(120);
 
     void flushGenesis() {
         List<String> lines = genesis.drain();

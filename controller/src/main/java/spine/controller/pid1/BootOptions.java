@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.function.Consumer;
 
+import spine.controller.state.Slots;
 import spine.drivers.kernel.Syscalls;
 
 /**
@@ -12,7 +13,7 @@ import spine.drivers.kernel.Syscalls;
  */
 record BootOptions(Duration survivalTimeout, Duration mountTimeout, Duration writeTimeout, Duration dbTimeout,
                    Duration moduleTimeout, Duration deviceWait, String persistDevice, String panic, String podman,
-                   java.util.Optional<String> trial, Duration trialDeadline, String cli) {
+                   java.util.Optional<String> trial, Duration trialDeadline, String cli, java.util.Optional<String> slot) {
     static BootOptions from(Map<String, String> cmdline, Consumer<String> warn) {
         return new BootOptions(
                 millis(cmdline, "spine.timeout_ms", 200, warn),
@@ -27,10 +28,12 @@ record BootOptions(Duration survivalTimeout, Duration mountTimeout, Duration wri
                 // for diagnosis (and the hanging-podman test): another podman binary, e.g. a wrapper that traces
                 cmdline.getOrDefault("spine.podman", "/usr/bin/podman"),
                 // a trial boot of an upgrade candidate (set by the kexec into it; docs/OPERATIONS.md "Upgrades")
-                java.util.Optional.ofNullable(cmdline.get("spine.trial")).filter(h -> !h.isEmpty()),
+                java.util.Optional.ofNullable(cmdline.get(Slots.TRIAL_OPTION)).filter(h -> !h.isEmpty()),
                 millis(cmdline, "spine.trial_deadline_ms", 120_000, warn),
                 // the command a trial boot judges itself with (spine validate); tests give a stand-in
-                cmdline.getOrDefault("spine.cli", "/usr/bin/spine"));
+                cmdline.getOrDefault("spine.cli", "/usr/bin/spine"),
+                // a promoted candidate booted with kexec at power-on (docs/OPERATIONS.md "Upgrades")
+                java.util.Optional.ofNullable(cmdline.get(Slots.SLOT_OPTION)).filter(h -> !h.isEmpty()));
     }
 
     /** What {@code spine.panic=} asks reboot(2) for: halt (the default), reboot or poweroff. */

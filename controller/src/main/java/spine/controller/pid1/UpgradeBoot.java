@@ -22,6 +22,9 @@ import spine.drivers.kernel.Syscalls;
  * image, each artifact's sha256), then its kernel and image are loaded with {@code kexec_file_load} and the command
  * line this boot had, with {@code spine.trial=HASH} in place of any earlier one. The answer goes back before the
  * clean shutdown that ends in {@code reboot(RB_KEXEC)}. Any refusal puts the slot back to staged and says why.
+ * <p>
+ * And at every boot from the boot loader, the same kexec into the candidate promoted last ({@link #atPowerOn}): the
+ * boot loader only knows its own image, so a promoted upgrade lasts across power-offs this way.
  */
 final class UpgradeBoot {
     private static final System.Logger LOG = System.getLogger("bay0");
@@ -56,7 +59,7 @@ final class UpgradeBoot {
             if (rec.isEmpty() || rec.get().state() != UpgradeRecords.SlotState.TRIAL) {
                 return Optional.of(reply.put("error", "slot " + slot + " does not hold candidate " + hash + " in trial; run spine upgrade MANIFEST"));
             }
-            Optional<String> refused = load(slot, hash);
+            Optional<String> refused = load(slot, hash, Slots.TRIAL_OPTION);
             if (refused.isPresent()) {
                 records.recordSlot(slot, hash, rec.get().version(), UpgradeRecords.SlotState.STAGED);
                 LOG.log(System.Logger.Level.ERROR, "upgrade boot refused slot={0} hash={1} reason=\"{2}\"", slot, hash, refused.get());
@@ -73,15 +76,69 @@ final class UpgradeBoot {
         }
     }
 
-    private Optional<String> load(String slot, String hash) {
+    /**
+     * At a boot from the boot loader (neither a trial nor a promoted slot itself), the candidate promoted last runs
+     * instead when it is newer than this image: its slot is checked again with this image's keys (signature and
+     * artifacts; not the contract, which a newer image may have changed), marked ({@link UpgradeRecords#recordPowerOnBoot})
+     * and loaded with {@code spine.slot=HASH}. True when it is loaded and the caller is to shut down into it. A slot
+     * whose last power-on boot never came up, or that no longer checks or loads, goes back to staged and this image
+     * runs, so a promoted candidate that stopped booting costs one failed boot, never a loop.
+     */
+    boolean atPowerOn(java.util.function.Consumer<String> say) throws StateException {
+        Optional<UpgradeRecords.Slot> promoted = UpgradeRecords.promoted(records.slots());
+        if (promoted.isEmpty()) return false;
+        UpgradeRecords.Slot s = promoted.get();
+        String which = "the promoted candidate " + Trial.shortHash(s.hash()) + " (version " + s.version() + ", slot " + s.name() + ")";
+        if (Candidate.compareVersions(s.version(), version) <= 0) {
+            say.accept("upgrade: " + which + " is not newer than this image (" + version + "); this image runs");
+            return false;
+        }
+        if (s.failure().isPresent()) {
+            records.demote(s.name(), s.failure().get());
+            say.accept("upgrade: " + which + " did not come up when the last power-on booted it; slot " + s.name()
+                    + " staged again and this image runs (spine upgrade of its manifest tries it again)");
+            return false;
+        }
+        Optional<String> refused = load(s.name(), s.hash(), Slots.SLOT_OPTION);
+        if (refused.isPresent()) {
+            records.demote(s.name(), refused.get());
+            say.accept("upgrade: " + which + " is not booted: " + refused.get() + "; slot " + s.name() + " staged again and this image runs");
+            return false;
+        }
+        records.recordPowerOnBoot(s.name());
+        say.accept("upgrade: booting " + which + " with kexec after a clean shutdown");
+        return true;
+    }
+
+    /**
+     * The slot's own boot ({@code spine.slot=HASH}): its bay0 is up, so the mark of the power-on that booted it goes.
+     */
+    void booted(String hash, java.util.function.Consumer<String> say) throws StateException {
+        Optional<UpgradeRecords.Slot> s = records.slots().stream()
+                .filter(x -> x.hash().equals(hash) && x.state() == UpgradeRecords.SlotState.GOOD).findFirst();
+        if (s.isEmpty()) {
+            say.accept("upgrade: spine.slot=" + Trial.shortHash(hash) + " names no promoted slot; an ordinary boot");
+            return;
+        }
+        if (s.get().failure().isPresent()) records.recordBooted(s.get().name());
+        say.accept("upgrade: running the promoted candidate " + Trial.shortHash(hash) + " (version " + s.get().version() + ", slot "
+                + s.get().name() + ")");
+    }
+
+    /**
+     * Checks slot {@code slot} again and loads its kernel and image with {@code option=HASH} on the command line: a
+     * trial ({@code spine.trial}) gets every check {@code spine upgrade} made, a power-on ({@code spine.slot}) the signed ones.
+     */
+    private Optional<String> load(String slot, String hash, String option) {
         Path dir = slots.dir(slot);
-        Candidate.Verdict v = Candidate.check(dir.resolve(Slots.MANIFEST), kernel.path(TRUST), version, true,
-                kernel.path(ImageVerifier.CONTRACT_IN_IMAGE));
+        Candidate.Verdict v = option.equals(Slots.TRIAL_OPTION)
+                ? Candidate.check(dir.resolve(Slots.MANIFEST), kernel.path(TRUST), version, true, kernel.path(ImageVerifier.CONTRACT_IN_IMAGE))
+                : Candidate.checkSigned(dir.resolve(Slots.MANIFEST), kernel.path(TRUST));
         if (v instanceof Candidate.Verdict.Refused r) return Optional.of("the staged candidate no longer checks (" + r.kind() + "): " + r.reason());
         var a = (Candidate.Verdict.Accepted) v;
         if (!a.hash().equals(hash)) return Optional.of("slot " + slot + " holds candidate " + a.hash() + ", not " + hash);
         Path kernelFile = dir.resolve(artifact(a, "kernel")), image = dir.resolve(artifact(a, "image"));
-        String cmdline = trialCommandLine(kernel.cmdlineText(), hash);
+        String cmdline = commandLine(kernel.cmdlineText(), option, hash);
         LOG.log(System.Logger.Level.INFO, "kexec_file_load starting kernel={0} initrd={1} cmdline=\"{2}\"", kernelFile, image, cmdline);
         Syscalls.Result r = sys.kexecFileLoad(kernelFile.toString(), image.toString(), cmdline);
         LOG.log(r.ok() ? System.Logger.Level.INFO : System.Logger.Level.ERROR, "kexec_file_load done result={0}", r);
@@ -92,10 +149,11 @@ final class UpgradeBoot {
         return a.manifest().artifacts().stream().filter(x -> x.role().equals(role)).findFirst().orElseThrow().name();
     }
 
-    /** This boot's command line with {@code spine.trial=HASH} in place of any earlier one. */
-    static String trialCommandLine(String current, String hash) {
-        String kept = Arrays.stream(current.trim().split("\\s+")).filter(w -> !w.isEmpty() && !w.startsWith("spine.trial="))
+    /** This boot's command line with {@code option=HASH} in place of any earlier trial or slot. */
+    static String commandLine(String current, String option, String hash) {
+        String kept = Arrays.stream(current.trim().split("\\s+"))
+                .filter(w -> !w.isEmpty() && !w.startsWith(Slots.TRIAL_OPTION + "=") && !w.startsWith(Slots.SLOT_OPTION + "="))
                 .collect(Collectors.joining(" "));
-        return (kept.isEmpty() ? "" : kept + " ") + "spine.trial=" + hash;
+        return (kept.isEmpty() ? "" : kept + " ") + option + "=" + hash;
     }
 }

@@ -44,14 +44,30 @@ public final class Slots {
 
     /**
      * The slot a new candidate goes to: never the one holding the candidate this machine runs, else an empty one, else
-     * one whose candidate never passed its trial, else A. Pure; {@code records} are the database's.
+     * one whose candidate never passed its trial, else the one a power-on does not boot (not the last promoted), else A.
+     * Pure; {@code records} are the database's.
      */
     public static String choose(List<UpgradeRecords.Slot> records, Optional<String> runningHash) {
         for (String n : NAMES) if (records.stream().noneMatch(r -> r.name().equals(n))) return n;
         var free = records.stream().filter(r -> runningHash.map(h -> !h.equals(r.hash())).orElse(true)).toList();
+        Optional<String> bootedAtPowerOn = UpgradeRecords.promoted(records).map(UpgradeRecords.Slot::name);
         return free.stream().filter(r -> r.state() != UpgradeRecords.SlotState.GOOD).map(UpgradeRecords.Slot::name).findFirst()
+                .or(() -> free.stream().map(UpgradeRecords.Slot::name).filter(n -> !bootedAtPowerOn.equals(Optional.of(n))).findFirst())
                 .orElse(free.isEmpty() ? "A" : free.getFirst().name());
     }
+
+    /**
+     * The candidate this boot runs, from its kernel command line: {@code spine.trial=HASH} (a trial boot) or
+     * {@code spine.slot=HASH} (a promoted slot booted at power-on); empty for the boot loader's own image.
+     */
+    public static Optional<String> runningHash(String cmdline) {
+        return java.util.Arrays.stream(cmdline.trim().split("\\s+"))
+                .filter(w -> w.startsWith(TRIAL_OPTION + "=") || w.startsWith(SLOT_OPTION + "="))
+                .map(w -> w.substring(w.indexOf('=') + 1)).filter(h -> !h.isEmpty()).reduce((a, b) -> b);
+    }
+
+    /** The kernel command line options that name the candidate a kexec'd boot runs. */
+    public static final String TRIAL_OPTION = "spine.trial", SLOT_OPTION = "spine.slot";
 
     /** The signed manifest's name in a slot, beside the artifacts it names: a slot is a candidate directory itself. */
     public static final String MANIFEST = "manifest.json";

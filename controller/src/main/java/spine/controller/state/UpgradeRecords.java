@@ -136,6 +136,46 @@ public final class UpgradeRecords {
 
     /** A trial boot's verdict against its candidate, for the next boot to turn into a NACK entry. */
     public void recordTrialFailure(String name, String reason) throws StateException {
+        setFailure(name, reason);
+        LOG.log(System.Logger.Level.WARNING, "upgrade trial failed slot={0} reason=\"{1}\"", name, reason);
+    }
+
+    /**
+     * Right before the kexec at power-on into a promoted slot: {@link #POWER_ON_NO_REPORT} against it until its own bay0
+     * clears it ({@link #recordBooted}). A power-on that finds it still there does not boot that slot again.
+     */
+    public void recordPowerOnBoot(String name) throws StateException {
+        setFailure(name, POWER_ON_NO_REPORT);
+        LOG.log(System.Logger.Level.INFO, "upgrade slot booting at power-on slot={0}", name);
+    }
+
+    /** The promoted slot's own bay0 is up: the mark of {@link #recordPowerOnBoot} goes. */
+    public void recordBooted(String name) throws StateException {
+        setFailure(name, null);
+        LOG.log(System.Logger.Level.INFO, "upgrade slot booted slot={0}", name);
+    }
+
+    /**
+     * A promoted slot that is no longer booted at power-on (it did not come up, or no longer checks) goes back to staged,
+     * not to the NACK registry: it passed its trial once, and a power cut during its boot looks the same.
+     * {@code spine upgrade} of its manifest tries it again.
+     */
+    public void demote(String name, String reason) throws StateException {
+        String now = clock.instant().toString();
+        synchronized (lock) {
+            store.inTransaction(() -> {
+                try (PreparedStatement u = db.prepareStatement("UPDATE slot SET state = 'staged', since = ?, failure = NULL WHERE name = ?")) {
+                    u.setString(1, now);
+                    u.setString(2, name);
+                    u.executeUpdate();
+                }
+                return null;
+            });
+        }
+        LOG.log(System.Logger.Level.WARNING, "upgrade slot demoted slot={0} reason=\"{1}\"", name, reason);
+    }
+
+    private void setFailure(String name, String reason) throws StateException {
         synchronized (lock) {
             store.inTransaction(() -> {
                 try (PreparedStatement u = db.prepareStatement("UPDATE slot SET failure = ? WHERE name = ?")) {
@@ -146,7 +186,20 @@ public final class UpgradeRecords {
                 return null;
             });
         }
-        LOG.log(System.Logger.Level.WARNING, "upgrade trial failed slot={0} reason=\"{1}\"", name, reason);
+    }
+
+    /** The slot a power-on boots: the one promoted last (by its record's time), if any. */
+    public static Optional<Slot> promoted(List<Slot> slots) {
+        return slots.stream().filter(s -> s.state() == SlotState.GOOD)
+                .max(java.util.Comparator.comparing((Slot s) -> instant(s.since())).thenComparing(Slot::name));
+    }
+
+    private static java.time.Instant instant(String since) {
+        try {
+            return java.time.Instant.parse(since);
+        } catch (java.time.format.DateTimeParseException e) {
+            return java.time.Instant.MIN; // not written by this class: oldest
+        }
     }
 
     /** What a boot that is not a trial did with the slots left in trial: the entries it nacked, the slots it staged again. */
@@ -212,6 +265,10 @@ public final class UpgradeRecords {
     /** What bay0 records as the verdict right before the kexec into a candidate, until the candidate's own bay0 reports. */
     public static final String KEXEC_NO_REPORT = "its kernel was started with kexec and its bay0 never reported (a kernel that does not boot,"
             + " a hang, a reset or a power cut)";
+
+    /** What a power-on records against a promoted slot right before the kexec into it, until that slot's bay0 is up. */
+    public static final String POWER_ON_NO_REPORT = "it was booted with kexec at power-on and its bay0 never came up (a kernel that no"
+            + " longer boots, a hang, a reset or a power cut)";
 
     /** What a trial boot records as its verdict when it begins, and keeps when it never reaches one. */
     public static final String NO_VERDICT = "its trial boot ended without a verdict (a crash, a hang, a reset or a power cut)";

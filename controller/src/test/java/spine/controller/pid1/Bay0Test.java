@@ -482,8 +482,11 @@ class Bay0Test {
         }
     }
 
-    @Test
-    void aStagedCandidateIsCheckedAgainLoadedAndBootedWithItsTrialOnTheCommandLine() throws Exception {
+    /**
+     * A candidate signed with the test key (trusted by this image, whose contract it was verified against), staged in
+     * {@code slot} and recorded in {@code state}, as {@code spine upgrade} leaves it. Returns its hash.
+     */
+    private String stagedCandidate(String slot, spine.controller.state.UpgradeRecords.SlotState state, String cmdline) throws Exception {
         Path repo = Path.of("..").toAbsolutePath().normalize(), keys = Path.of("src/test/resources/upgrade");
         write("usr/share/spine/contract.yaml", Files.readString(repo.resolve("images/contract.yaml")));
         write("etc/spine/trust/test.pub", Files.readString(keys.resolve("test.pub")));
@@ -493,7 +496,7 @@ class Bay0Test {
         String manifest = spine.controller.image.Candidate.sign(spine.controller.image.Signing.readPrivate(keys.resolve("test.key")),
                 spine.controller.image.Signing.readPublic(keys.resolve("test.pub")), "0.2.0", java.util.Optional.empty(),
                 repo.resolve("images/contract.yaml"), kernelFile, image);
-        kernelTree("spine.podman=" + quietPodman() + " spine.trial=0ld spine.panic=reboot");
+        kernelTree("spine.podman=" + quietPodman() + " " + cmdline);
         var persist = new spine.controller.state.SpineRoot(root.resolve("persist"));
         String hash;
         try (var store = spine.controller.state.IntentStore.open(persist, Clock.systemUTC())) {
@@ -503,13 +506,20 @@ class Bay0Test {
                 files.add(new spine.controller.state.Slots.Artifact(f, f.getFileName().toString(), java.util.HexFormat.of().formatHex(
                         java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f))), Files.size(f)));
             }
-            slots.stage("A", files, manifest.getBytes());
+            slots.stage(slot, files, manifest.getBytes());
             Files.writeString(pub.resolve("manifest.json"), manifest);
             var v = (spine.controller.image.Candidate.Verdict.Accepted) spine.controller.image.Candidate.check(pub.resolve("manifest.json"),
                     root.resolve("etc/spine/trust"), "test", true, repo.resolve("images/contract.yaml"));
             hash = v.hash();
-            store.upgrades().recordSlot("A", hash, "0.2.0", spine.controller.state.UpgradeRecords.SlotState.TRIAL);
+            store.upgrades().recordSlot(slot, hash, "0.2.0", state);
         }
+        return hash;
+    }
+
+    @Test
+    void aStagedCandidateIsCheckedAgainLoadedAndBootedWithItsTrialOnTheCommandLine() throws Exception {
+        String hash = stagedCandidate("A", spine.controller.state.UpgradeRecords.SlotState.TRIAL, "spine.trial=0ld spine.panic=reboot");
+        var persist = new spine.controller.state.SpineRoot(root.resolve("persist"));
         boot();
         awaitGenesis("loop started");
         var reply = upgradeBoot(persist, "A", hash);
@@ -540,8 +550,64 @@ class Bay0Test {
     }
 
     @Test
-    void theTrialsCommandLineReplacesAnEarlierTrial() {
-        assertThat(UpgradeBoot.trialCommandLine("console=ttyS0  spine.trial=abc quiet", "def")).isEqualTo("console=ttyS0 quiet spine.trial=def");
-        assertThat(UpgradeBoot.trialCommandLine("", "def")).isEqualTo("spine.trial=def");
+    void theTrialsCommandLineReplacesAnEarlierTrialOrSlot() {
+        assertThat(UpgradeBoot.commandLine("console=ttyS0  spine.trial=abc quiet", "spine.trial", "def")).isEqualTo("console=ttyS0 quiet spine.trial=def");
+        assertThat(UpgradeBoot.commandLine("console=ttyS0 spine.slot=abc", "spine.trial", "def")).isEqualTo("console=ttyS0 spine.trial=def");
+        assertThat(UpgradeBoot.commandLine("", "spine.slot", "def")).isEqualTo("spine.slot=def");
+    }
+
+    // ---- a promoted candidate at power-on: the boot loader's image hands over to it with kexec, never in a loop ----
+
+    @Test
+    void aBootFromTheBootLoaderHandsOverToThePromotedCandidateWithKexec() throws Exception {
+        String hash = stagedCandidate("A", spine.controller.state.UpgradeRecords.SlotState.GOOD, "spine.panic=reboot");
+        boot();
+        assertThat(genesis()).contains("upgrade: booting the promoted candidate " + hash.substring(0, 12) + " (version 0.2.0, slot A) with kexec"
+                + " after a clean shutdown").contains("shutdown: state flushed; kexec into the candidate").doesNotContain("init complete");
+        assertThat(sys.matching("kexec_file_load")).containsExactly("kexec_file_load " + root.resolve("persist/spine/slots/A/vmlinuz") + " "
+                + root.resolve("persist/spine/slots/A/spine.img") + " console=ttyS0 spine.podman=" + root.resolve("usr/bin/podman")
+                + " spine.panic=reboot spine.slot=" + hash);
+        assertThat(sys.calls).endsWith("sync", "reboot kexec");
+        assertThat(slotAfter("A").failure()).as("until the candidate's own bay0 is up").contains(spine.controller.state.UpgradeRecords.POWER_ON_NO_REPORT);
+        assertThat(Files.readString(root.resolve("persist/spine/clean-shutdown"))).as("the handover is a clean shutdown").isNotEmpty();
+    }
+
+    @Test
+    void thePromotedCandidatesOwnBootSaysItIsUp() throws Exception {
+        String hash = stagedCandidate("A", spine.controller.state.UpgradeRecords.SlotState.GOOD, "spine.panic=reboot");
+        try (var store = spine.controller.state.IntentStore.open(new spine.controller.state.SpineRoot(root.resolve("persist")), Clock.systemUTC())) {
+            store.upgrades().recordPowerOnBoot("A");
+        }
+        Files.writeString(root.resolve("proc/cmdline"), Files.readString(root.resolve("proc/cmdline")).strip() + " spine.slot=" + hash + "\n");
+        boot();
+        assertThat(genesis()).contains("upgrade: running the promoted candidate " + hash.substring(0, 12) + " (version 0.2.0, slot A)")
+                .contains("init complete");
+        assertThat(sys.matching("kexec_file_load")).isEmpty();
+        assertThat(slotAfter("A").failure()).isEmpty();
+        assertThat(slotAfter("A").state()).isEqualTo(spine.controller.state.UpgradeRecords.SlotState.GOOD);
+    }
+
+    @Test
+    void aPromotedCandidateThatDidNotComeUpAtTheLastPowerOnIsNotBootedAgain() throws Exception {
+        String hash = stagedCandidate("A", spine.controller.state.UpgradeRecords.SlotState.GOOD, "spine.panic=reboot");
+        try (var store = spine.controller.state.IntentStore.open(new spine.controller.state.SpineRoot(root.resolve("persist")), Clock.systemUTC())) {
+            store.upgrades().recordPowerOnBoot("A"); // and then the machine was reset: its bay0 never said it was up
+        }
+        boot();
+        assertThat(genesis()).contains("upgrade: the promoted candidate " + hash.substring(0, 12) + " (version 0.2.0, slot A) did not come up when"
+                + " the last power-on booted it; slot A staged again and this image runs").contains("init complete");
+        assertThat(sys.matching("kexec_file_load")).isEmpty();
+        assertThat(slotAfter("A").state()).isEqualTo(spine.controller.state.UpgradeRecords.SlotState.STAGED);
+    }
+
+    @Test
+    void aPromotedSlotThatNoLongerChecksIsNotBootedAtPowerOn() throws Exception {
+        String hash = stagedCandidate("B", spine.controller.state.UpgradeRecords.SlotState.GOOD, "spine.panic=reboot");
+        Files.writeString(root.resolve("persist/spine/slots/B/vmlinuz"), "another kernel"); // bit rot, or a hand on the disk
+        boot();
+        assertThat(genesis()).contains("upgrade: the promoted candidate " + hash.substring(0, 12) + " (version 0.2.0, slot B) is not booted:"
+                + " the staged candidate no longer checks (artifact)").contains("init complete");
+        assertThat(sys.matching("kexec_file_load")).isEmpty();
+        assertThat(slotAfter("B").state()).isEqualTo(spine.controller.state.UpgradeRecords.SlotState.STAGED);
     }
 }

@@ -66,5 +66,16 @@ class SlotsTest {
         assertThat(Slots.choose(both, Optional.of("h2"))).isEqualTo("A");
         var oneStaged = List.of(new UpgradeRecords.Slot("A", "h1", "0.2.0", good, "t"), new UpgradeRecords.Slot("B", "h2", "0.3.0", staged, "t"));
         assertThat(Slots.choose(oneStaged, Optional.empty())).isEqualTo("B");
+        var promotedLastA = List.of(new UpgradeRecords.Slot("A", "h1", "0.3.0", good, "2026-11-24T06:00:00Z"),
+                new UpgradeRecords.Slot("B", "h2", "0.2.0", good, "2026-11-24T05:00:00.5Z"));
+        assertThat(Slots.choose(promotedLastA, Optional.empty())).as("from the boot loader's image, never the slot a power-on boots").isEqualTo("B");
+    }
+
+    @Test
+    void theRunningCandidateComesFromTheKernelCommandLine() {
+        assertThat(Slots.runningHash("console=ttyS0 spine.slot=abc quiet")).contains("abc");
+        assertThat(Slots.runningHash("spine.trial=def console=ttyS0")).contains("def");
+        assertThat(Slots.runningHash("console=ttyS0 spine.slot= quiet")).isEmpty();
+        assertThat(Slots.runningHash("")).isEmpty();
     }
 }
