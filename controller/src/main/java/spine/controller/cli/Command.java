@@ -100,15 +100,16 @@ enum Command {
             --this-boot, or the file --spine-log names. -o svg draws the same as a timeline (spine boot timeline
             --this-boot -o svg > boot.svg).
             Exit codes: 0 printed, 2 no boot in the input or a usage error, 3 the log cannot be read."""),
-    IMAGE("image", "image verify IMG | keygen DIR | sign --key KEY --as VERSION [--replaces VERSION] KERNEL IMG"
+    IMAGE("image", "image verify IMG | keygen DIR | sign --key KEY --as VERSION [--replaces VERSION] [--allow-yellow] KERNEL IMG"
             + " | check MANIFEST [--trust DIR] [--allow-downgrade] [--contract FILE]",
             "check an image against the contract; sign and check upgrade candidates",
-            List.of("--contract", "--key", "--as", "--replaces", "--trust", "--allow-downgrade", "--running"), """
+            List.of("--contract", "--key", "--as", "--replaces", "--allow-yellow", "--trust", "--allow-downgrade", "--running"), """
             verify streams the archive (zstd, gzip or not), so memory stays small whatever its size, and prints one
             INTEGRATION FAIL: <path> - <reason> line per breach.
             keygen writes an Ed25519 pair into DIR: spine.key (keep it on the build host) and spine.pub (what a
             machine trusts). sign prints the signed manifest of a kernel and an image (publish it beside them),
-            for version --as, which may replace --replaces only. check is what a machine does before it stages a
+            for version --as, which may replace --replaces only; --allow-yellow lets a YELLOW validate pass its
+            trial boot (GREEN otherwise). check is what a machine does before it stages a
             candidate: the key must be in --trust (default /etc/spine/trust), the signature and every artifact's
             size and sha256 must match, the version must be newer than this spine's (--running, default its own)
             unless --allow-downgrade, and the image must meet the contract.

@@ -68,7 +68,7 @@ record ImageCommand(Machine m) {
     private int sign(Args args) throws UsageException {
         Optional<String> keyFile = args.one("--key"), version = args.one("--as");
         if (args.positionals.size() != 3 || keyFile.isEmpty() || version.isEmpty()) {
-            throw new UsageException("usage: spine image sign --key KEY --as VERSION [--replaces VERSION] KERNEL IMG");
+            throw new UsageException("usage: spine image sign --key KEY --as VERSION [--replaces VERSION] [--allow-yellow] KERNEL IMG");
         }
         Path key = Path.of(keyFile.get());
         Path pubFile = key.resolveSibling(key.getFileName().toString().replaceFirst("\\.key$", "") + ".pub");
@@ -76,7 +76,7 @@ record ImageCommand(Machine m) {
             var priv = Signing.readPrivate(key);
             var pub = Signing.readPublic(pubFile);
             m.out().print(Candidate.sign(priv, pub, version.get(), args.one("--replaces"), contract(args),
-                    Path.of(args.positionals.get(1)), Path.of(args.positionals.get(2))));
+                    Path.of(args.positionals.get(1)), Path.of(args.positionals.get(2)), args.flag("--allow-yellow")));
             return ExitCode.OK;
         } catch (IOException e) {
             m.err().println("spine: cannot sign: " + e.getMessage() + " (the public key is read from " + pubFile + ")");

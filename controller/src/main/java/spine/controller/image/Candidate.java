@@ -37,7 +37,8 @@ public final class Candidate {
 
     public record Artifact(String name, String role, String sha256, long size) {}
 
-    public record Manifest(String version, Optional<String> replaces, String contractSha256, List<Artifact> artifacts) {
+    /** {@code allowYellow}: a YELLOW validate passes this candidate's trial boot too (GREEN is required by default). */
+    public record Manifest(String version, Optional<String> replaces, String contractSha256, List<Artifact> artifacts, boolean allowYellow) {
         public Manifest {
             artifacts = List.copyOf(artifacts);
         }
@@ -60,9 +61,16 @@ public final class Candidate {
     /** Writes the signed manifest of {@code kernel} and {@code image} (in the manifest's directory when published). */
     public static String sign(PrivateKey key, PublicKey pub, String version, Optional<String> replaces, Path contract, Path kernel,
                               Path image) throws IOException {
+        return sign(key, pub, version, replaces, contract, kernel, image, false);
+    }
+
+    /** As above; {@code allowYellow} lets a YELLOW validate pass the trial boot (signed like everything else). */
+    public static String sign(PrivateKey key, PublicKey pub, String version, Optional<String> replaces, Path contract, Path kernel,
+                              Path image, boolean allowYellow) throws IOException {
         ObjectNode m = JSON.createObjectNode();
         m.put("format", FORMAT).put("version", version);
         replaces.ifPresent(r -> m.put("replaces", r));
+        if (allowYellow) m.put("allowYellow", true);
         m.put("contractSha256", sha256(contract));
         ArrayNode a = m.putArray("artifacts");
         for (var e : List.of(Map.entry("kernel", kernel), Map.entry("image", image))) {
@@ -115,6 +123,34 @@ public final class Candidate {
      * runs may be older than the one that staged it (another contract, another version).
      */
     public static Verdict checkSigned(Path manifestFile, Path trustDir) {
+        Verdict read = readSigned(manifestFile, trustDir);
+        if (!(read instanceof Verdict.Accepted accepted)) return read;
+        Path dir = manifestFile.toAbsolutePath().normalize().getParent(); // normalized, as each artifact's path is below
+        for (Artifact a : accepted.manifest().artifacts()) {
+            Path f = dir.resolve(a.name()).normalize();
+            if (!f.getParent().equals(dir)) return new Verdict.Refused("malformed", "artifact " + a.name() + " is not beside the manifest");
+            try {
+                if (!Files.isRegularFile(f)) return new Verdict.Refused("artifact", "artifact " + a.name() + " is missing beside the manifest");
+                long size = Files.size(f);
+                if (size != a.size()) {
+                    return new Verdict.Refused("artifact", "artifact " + a.name() + " is " + size + " bytes, the manifest says " + a.size());
+                }
+                String sha = sha256(f);
+                if (!sha.equals(a.sha256())) {
+                    return new Verdict.Refused("artifact", "artifact " + a.name() + " has sha256 " + sha + ", the manifest says " + a.sha256());
+                }
+            } catch (IOException e) {
+                return new Verdict.Refused("artifact", "cannot read artifact " + a.name() + ": " + e.getMessage());
+            }
+        }
+        return accepted;
+    }
+
+    /**
+     * The manifest alone: its form, its key and its signature, not the artifacts (what a trial boot reads its own
+     * slot's terms from, seconds after the kexec into it checked everything).
+     */
+    public static Verdict readSigned(Path manifestFile, Path trustDir) {
         JsonNode doc;
         String text;
         try {
@@ -155,24 +191,6 @@ public final class Candidate {
         } catch (IllegalArgumentException e) {
             return new Verdict.Refused("malformed", "the signed manifest is not format " + FORMAT + ": " + e.getMessage());
         }
-        Path dir = manifestFile.toAbsolutePath().normalize().getParent(); // normalized, as each artifact's path is below
-        for (Artifact a : manifest.artifacts()) {
-            Path f = dir.resolve(a.name()).normalize();
-            if (!f.getParent().equals(dir)) return new Verdict.Refused("malformed", "artifact " + a.name() + " is not beside the manifest");
-            try {
-                if (!Files.isRegularFile(f)) return new Verdict.Refused("artifact", "artifact " + a.name() + " is missing beside the manifest");
-                long size = Files.size(f);
-                if (size != a.size()) {
-                    return new Verdict.Refused("artifact", "artifact " + a.name() + " is " + size + " bytes, the manifest says " + a.size());
-                }
-                String sha = sha256(f);
-                if (!sha.equals(a.sha256())) {
-                    return new Verdict.Refused("artifact", "artifact " + a.name() + " has sha256 " + sha + ", the manifest says " + a.sha256());
-                }
-            } catch (IOException e) {
-                return new Verdict.Refused("artifact", "cannot read artifact " + a.name() + ": " + e.getMessage());
-            }
-        }
         return new Verdict.Accepted(manifest, keyId, hash(m), text);
     }
 
@@ -202,7 +220,8 @@ public final class Candidate {
         if (artifacts.stream().noneMatch(a -> a.role().equals("image")) || artifacts.stream().noneMatch(a -> a.role().equals("kernel"))) {
             throw new IllegalArgumentException("a candidate has a kernel and an image");
         }
-        return new Manifest(version, replaces, text(m, "contractSha256"), artifacts);
+        if (m.has("allowYellow") && !m.get("allowYellow").isBoolean()) throw new IllegalArgumentException("allowYellow is not true or false");
+        return new Manifest(version, replaces, text(m, "contractSha256"), artifacts, m.path("allowYellow").asBoolean(false));
     }
 
     private static String text(JsonNode n, String field) {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
+import spine.controller.image.Candidate;
 import spine.controller.log.LogOutput;
 import spine.controller.loop.BootConvergence;
 import spine.controller.state.IntentStore;
@@ -226,7 +227,9 @@ public final class Bay0 {
         var runner = new ProcessCommandRunner(Map.of("SPINE_ROOT", state.root().path().toString(), "SPINE_RUN", kernel.path(RUN_DIR).toString()), children);
         Bounded.Outcome<Optional<Trial>> begun = Bounded.call("trial", options.writeTimeout(), () -> Trial.begin(hash.get(), db.upgrades(),
                 options.trialDeadline(), say, this::flushGenesis, () -> Trial.validate(runner, options.cli()),
-                () -> Thread.ofPlatform().name("trial-reboot").start(() -> shutdown(Syscalls.RB_AUTOBOOT, "trial failed"))));
+                () -> Thread.ofPlatform().name("trial-reboot").start(() -> shutdown(Syscalls.RB_AUTOBOOT, "trial failed")),
+                slot -> Candidate.readSigned(new Slots(state.root()).dir(slot.name()).resolve(Slots.MANIFEST), kernel.path(UpgradeBoot.TRUST))
+                        instanceof Candidate.Verdict.Accepted a && a.manifest().allowYellow()));
         if (!begun.ok()) say.accept("trial of " + Trial.shortHash(hash.get()) + " not begun (" + begun.failure() + "); the next boot nacks it");
         return new UpgradeStart(begun.value().flatMap(t -> t), false);
     }

@@ -13,7 +13,8 @@ import spine.drivers.exec.CommandRunner;
 /**
  * A trial boot ({@code spine.trial=HASH} on the kernel command line, set by the kexec into a staged candidate): the
  * candidate is promoted to known-good when this boot converges and {@code spine validate} says GREEN within the
- * deadline; anything else (RED, YELLOW, not converged, no verdict by the deadline) is recorded against its slot and
+ * deadline (or YELLOW, when its signed manifest says {@code allowYellow}); anything else (RED, YELLOW, not converged,
+ * no verdict by the deadline) is recorded against its slot and
  * the machine reboots into the known-good image, whose boot then writes the NACK entry ({@link UpgradeRecords#settleTrials}).
  * A trial that never judges (bay0 crashes, the machine hangs or loses power) leaves the slot in trial, which that
  * boot nacks just the same. Judged once: the first of the verdict and the deadline wins.
@@ -31,10 +32,12 @@ final class Trial {
     private final Runnable flush;
     private final java.util.function.Supplier<Verdict> validate;
     private final Runnable backToKnownGood;
+    private final boolean allowYellow;
     private final AtomicBoolean judged = new AtomicBoolean();
 
     private Trial(UpgradeRecords records, UpgradeRecords.Slot slot, java.util.function.Consumer<String> say, Runnable flush,
-                  java.util.function.Supplier<Verdict> validate, Runnable backToKnownGood) {
+                  java.util.function.Supplier<Verdict> validate, Runnable backToKnownGood, boolean allowYellow) {
+        this.allowYellow = allowYellow;
         this.records = records;
         this.slot = slot;
         this.say = say;
@@ -45,10 +48,12 @@ final class Trial {
 
     /**
      * The trial of {@code hash}, its deadline counted from now; empty (and a line said) when no slot holds that
-     * candidate in trial, so this is an ordinary boot. {@code say}: a genesis line that the boot record keeps too.
+     * candidate in trial, so this is an ordinary boot. {@code say}: a genesis line that the boot record keeps too;
+     * {@code allowsYellow}: whether the slot's signed manifest lets a YELLOW validate pass.
      */
     static Optional<Trial> begin(String hash, UpgradeRecords records, Duration deadline, java.util.function.Consumer<String> say, Runnable flush,
-                                 java.util.function.Supplier<Verdict> validate, Runnable backToKnownGood) throws StateException {
+                                 java.util.function.Supplier<Verdict> validate, Runnable backToKnownGood,
+                                 java.util.function.Predicate<UpgradeRecords.Slot> allowsYellow) throws StateException {
         // the slot in trial with that candidate: an earlier slot may hold the same candidate promoted or staged
         Optional<UpgradeRecords.Slot> slot = records.slots().stream()
                 .filter(s -> s.hash().equals(hash) && s.state() == UpgradeRecords.SlotState.TRIAL).findFirst();
@@ -58,9 +63,10 @@ final class Trial {
         }
         // the trial has begun: until it has a verdict, a boot after this one nacks the candidate with this
         records.recordTrialFailure(slot.get().name(), UpgradeRecords.NO_VERDICT);
-        var t = new Trial(records, slot.get(), say, flush, validate, backToKnownGood);
+        boolean yellow = allowsYellow.test(slot.get());
+        var t = new Trial(records, slot.get(), say, flush, validate, backToKnownGood, yellow);
         say.accept("trial of " + shortHash(hash) + " (version " + slot.get().version() + ", slot " + slot.get().name()
-                + "): GREEN within " + deadline.toSeconds() + " s promotes it");
+                + "): GREEN " + (yellow ? "or YELLOW (its manifest allows it) " : "") + "within " + deadline.toSeconds() + " s promotes it");
         Thread.ofPlatform().daemon().name("trial-deadline").start(() -> {
             try {
                 Thread.sleep(deadline);
@@ -80,15 +86,16 @@ final class Trial {
             return;
         }
         Verdict v = validate.get();
-        if (v.level().equals("GREEN")) promote();
+        if (v.level().equals("GREEN")) promote("");
+        else if (allowYellow && v.level().equals("YELLOW")) promote(" (validate YELLOW, which its manifest allows: " + v.detail() + ")");
         else fail("validate " + v.level() + (v.detail().isEmpty() ? "" : ": " + v.detail()));
     }
 
-    private void promote() {
+    private void promote(String note) {
         if (!judged.compareAndSet(false, true)) return;
         try {
             records.recordSlot(slot.name(), slot.hash(), slot.version(), UpgradeRecords.SlotState.GOOD);
-            say.accept("trial passed: candidate " + shortHash(slot.hash()) + " promoted (version " + slot.version() + ", slot " + slot.name() + ")");
+            say.accept("trial passed: candidate " + shortHash(slot.hash()) + " promoted (version " + slot.version() + ", slot " + slot.name() + ")" + note);
         } catch (StateException e) {
             say.accept("trial passed, but the promotion was not recorded (" + e.getMessage() + "); the next boot nacks it");
         }

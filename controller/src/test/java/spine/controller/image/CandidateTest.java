@@ -74,6 +74,18 @@ class CandidateTest {
     }
 
     @Test
+    void allowingYellowIsPartOfWhatIsSigned() throws IOException {
+        assertThat(((Candidate.Verdict.Accepted) check("0.1.0", false)).manifest().allowYellow()).as("GREEN only, by default").isFalse();
+        Files.writeString(manifest, Candidate.sign(Signing.readPrivate(KEYS.resolve("test.key")), Signing.readPublic(KEYS.resolve("test.pub")),
+                "0.2.0", Optional.empty(), CONTRACT, kernel, image, true));
+        assertThat(((Candidate.Verdict.Accepted) check("0.1.0", false)).manifest().allowYellow()).isTrue();
+        assertThat(((Candidate.Verdict.Accepted) Candidate.readSigned(manifest, trust)).manifest().allowYellow()).isTrue();
+        sign("0.2.0", Optional.empty());
+        Files.writeString(manifest, Files.readString(manifest).replace("\"format\" : 1,", "\"format\" : 1, \"allowYellow\" : true,"));
+        assertThat(refusal(check("0.1.0", false))).as("added after signing").startsWith("bad-signature:");
+    }
+
+    @Test
     void aManifestChangedAfterSigningIsRefused() throws IOException {
         Files.writeString(manifest, Files.readString(manifest).replace("\"0.2.0\"", "\"0.3.0\""));
         assertThat(refusal(check("0.1.0", false))).startsWith("bad-signature: the signature does not match the manifest");

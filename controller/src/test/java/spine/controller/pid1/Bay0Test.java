@@ -463,6 +463,32 @@ class Bay0Test {
         assertThat(b.failure()).contains("validate RED: log: /persist/spine/spine.log is missing");
     }
 
+    /** A slot in trial whose signed manifest does or does not allow YELLOW, booted as its trial with validate YELLOW. */
+    private String yellowTrial(boolean allowYellow) throws Exception {
+        String hash = stagedCandidate("A", spine.controller.state.UpgradeRecords.SlotState.TRIAL,
+                "spine.cli=" + root.resolve("usr/bin/spine-test"), allowYellow);
+        cli("YELLOW\\numbilical: no AI tenant configured\\n", 1);
+        Files.writeString(root.resolve("proc/cmdline"), Files.readString(root.resolve("proc/cmdline")).strip() + " spine.trial=" + hash + "\n");
+        boot();
+        return hash;
+    }
+
+    @Test
+    void aYellowTrialPassesWhenItsSignedManifestAllowsIt() throws Exception {
+        String hash = yellowTrial(true);
+        awaitGenesis("trial passed: candidate " + hash.substring(0, 12) + " promoted (version 0.2.0, slot A) (validate YELLOW, which its manifest"
+                + " allows: umbilical: no AI tenant configured)");
+        assertThat(genesis()).contains("GREEN or YELLOW (its manifest allows it) within 120 s promotes it");
+        assertThat(slotAfter("A").state()).isEqualTo(spine.controller.state.UpgradeRecords.SlotState.GOOD);
+    }
+
+    @Test
+    void aYellowTrialFailsByDefault() throws Exception {
+        yellowTrial(false);
+        awaitGenesis("trial failed: validate YELLOW: umbilical: no AI tenant configured -> rebooting into the known-good image");
+        assertThat(slotAfter("A").state()).isEqualTo(spine.controller.state.UpgradeRecords.SlotState.TRIAL);
+    }
+
     @Test
     void aTrialWithoutAVerdictByItsDeadlineFails() throws Exception {
         kernelTree("spine.podman=/nonexistent/podman spine.trial_deadline_ms=1500 spine.trial=" + HASH);
@@ -487,6 +513,11 @@ class Bay0Test {
      * {@code slot} and recorded in {@code state}, as {@code spine upgrade} leaves it. Returns its hash.
      */
     private String stagedCandidate(String slot, spine.controller.state.UpgradeRecords.SlotState state, String cmdline) throws Exception {
+        return stagedCandidate(slot, state, cmdline, false);
+    }
+
+    private String stagedCandidate(String slot, spine.controller.state.UpgradeRecords.SlotState state, String cmdline, boolean allowYellow)
+            throws Exception {
         Path repo = Path.of("..").toAbsolutePath().normalize(), keys = Path.of("src/test/resources/upgrade");
         write("usr/share/spine/contract.yaml", Files.readString(repo.resolve("images/contract.yaml")));
         write("etc/spine/trust/test.pub", Files.readString(keys.resolve("test.pub")));
@@ -495,7 +526,7 @@ class Bay0Test {
         spine.controller.image.ImageVerifyTest.writeImage(image, true);
         String manifest = spine.controller.image.Candidate.sign(spine.controller.image.Signing.readPrivate(keys.resolve("test.key")),
                 spine.controller.image.Signing.readPublic(keys.resolve("test.pub")), "0.2.0", java.util.Optional.empty(),
-                repo.resolve("images/contract.yaml"), kernelFile, image);
+                repo.resolve("images/contract.yaml"), kernelFile, image, allowYellow);
         kernelTree("spine.podman=" + quietPodman() + " " + cmdline);
         var persist = new spine.controller.state.SpineRoot(root.resolve("persist"));
         String hash;
