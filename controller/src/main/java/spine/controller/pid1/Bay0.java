@@ -158,12 +158,14 @@ public final class Bay0 {
             clean = false;
         }
         var record = new BootRecord(kernel.path(RUN_DIR));
-        Optional<UpgradeBoot> upgradeBoot = Optional.ofNullable(store).map(s -> new UpgradeBoot(kernel, sys, s.upgrades(),
-                new Slots(state.root()), version, genesis, () -> shutdown(Syscalls.RB_KEXEC, "upgrade")));
-        UpgradeStart upgrade = upgrades(upgradeBoot, line -> {
+        java.util.function.Consumer<String> sayUpgrade = line -> {
             genesis.line(line);
             record.upgrade(line);
-        });
+        };
+        var watchdog = new TrialWatchdog(kernel, sys, options.trialWatchdog(), sayUpgrade);
+        Optional<UpgradeBoot> upgradeBoot = Optional.ofNullable(store).map(s -> new UpgradeBoot(kernel, sys, s.upgrades(),
+                new Slots(state.root()), version, genesis, () -> shutdown(Syscalls.RB_KEXEC, "upgrade"), watchdog));
+        UpgradeStart upgrade = upgrades(upgradeBoot, watchdog, sayUpgrade);
         if (upgrade.bootPromoted()) {
             // nothing runs yet: the clean shutdown only flushes state, then the promoted candidate's kernel starts
             shutdown(Syscalls.RB_KEXEC, "the promoted candidate runs instead of this image");
@@ -196,7 +198,7 @@ public final class Bay0 {
      * says it is up, and a boot from the boot loader hands over to the candidate promoted last. Without the database a
      * trial cannot be judged, so the machine goes back to the known-good image, whose boot nacks it.
      */
-    private UpgradeStart upgrades(Optional<UpgradeBoot> upgradeBoot, java.util.function.Consumer<String> say) {
+    private UpgradeStart upgrades(Optional<UpgradeBoot> upgradeBoot, TrialWatchdog watchdog, java.util.function.Consumer<String> say) {
         IntentStore db = store;
         Optional<String> hash = options.trial();
         if (db == null) {
@@ -229,7 +231,7 @@ public final class Bay0 {
                 options.trialDeadline(), say, this::flushGenesis, () -> Trial.validate(runner, options.cli()),
                 () -> Thread.ofPlatform().name("trial-reboot").start(() -> shutdown(Syscalls.RB_AUTOBOOT, "trial failed")),
                 slot -> Candidate.readSigned(new Slots(state.root()).dir(slot.name()).resolve(Slots.MANIFEST), kernel.path(UpgradeBoot.TRUST))
-                        instanceof Candidate.Verdict.Accepted a && a.manifest().allowYellow()));
+                        instanceof Candidate.Verdict.Accepted a && a.manifest().allowYellow(), watchdog));
         if (!begun.ok()) say.accept("trial of " + Trial.shortHash(hash.get()) + " not begun (" + begun.failure() + "); the next boot nacks it");
         return new UpgradeStart(begun.value().flatMap(t -> t), false);
     }

@@ -13,7 +13,8 @@ import spine.drivers.kernel.Syscalls;
  */
 record BootOptions(Duration survivalTimeout, Duration mountTimeout, Duration writeTimeout, Duration dbTimeout,
                    Duration moduleTimeout, Duration deviceWait, String persistDevice, String panic, String podman,
-                   java.util.Optional<String> trial, Duration trialDeadline, String cli, java.util.Optional<String> slot) {
+                   java.util.Optional<String> trial, Duration trialDeadline, String cli, java.util.Optional<String> slot,
+                   Duration trialWatchdog) {
     static BootOptions from(Map<String, String> cmdline, Consumer<String> warn) {
         return new BootOptions(
                 millis(cmdline, "spine.timeout_ms", 200, warn),
@@ -33,7 +34,10 @@ record BootOptions(Duration survivalTimeout, Duration mountTimeout, Duration wri
                 // the command a trial boot judges itself with (spine validate); tests give a stand-in
                 cmdline.getOrDefault("spine.cli", "/usr/bin/spine"),
                 // a promoted candidate booted with kexec at power-on (docs/OPERATIONS.md "Upgrades")
-                java.util.Optional.ofNullable(cmdline.get(Slots.SLOT_OPTION)).filter(h -> !h.isEmpty()));
+                java.util.Optional.ofNullable(cmdline.get(Slots.SLOT_OPTION)).filter(h -> !h.isEmpty()),
+                // the hardware watchdog's timeout around a trial (TrialWatchdog): more than the trial deadline and the
+                // boot before it; i6300esb takes 1..2046 s
+                Duration.ofSeconds(millis(cmdline, "spine.trial_watchdog_ms", 300_000, warn).toSeconds()));
     }
 
     /** What {@code spine.panic=} asks reboot(2) for: halt (the default), reboot or poweroff. */

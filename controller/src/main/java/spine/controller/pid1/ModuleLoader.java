@@ -66,7 +66,7 @@ final class ModuleLoader {
         // Bounded too: a driver's probe can block in the kernel on a wedged device (virtio_blk reads the
         // partition table while loading), and PID 1 must go on without it.
         Bounded.Outcome<Syscalls.Result> load = Bounded.call("module-" + name, timeout,
-                () -> boot.sys().finitModule(kernel.modulePath(release, rel), ""));
+                () -> boot.sys().finitModule(kernel.modulePath(release, rel), kernel.moduleParams(name)));
         if (!load.ok()) {
             genesis.line("module " + name + " load " + load.failure() + "; continuing without waiting");
             return;

@@ -33,11 +33,13 @@ final class Trial {
     private final java.util.function.Supplier<Verdict> validate;
     private final Runnable backToKnownGood;
     private final boolean allowYellow;
+    private final TrialWatchdog watchdog;
     private final AtomicBoolean judged = new AtomicBoolean();
 
     private Trial(UpgradeRecords records, UpgradeRecords.Slot slot, java.util.function.Consumer<String> say, Runnable flush,
-                  java.util.function.Supplier<Verdict> validate, Runnable backToKnownGood, boolean allowYellow) {
+                  java.util.function.Supplier<Verdict> validate, Runnable backToKnownGood, boolean allowYellow, TrialWatchdog watchdog) {
         this.allowYellow = allowYellow;
+        this.watchdog = watchdog;
         this.records = records;
         this.slot = slot;
         this.say = say;
@@ -49,11 +51,12 @@ final class Trial {
     /**
      * The trial of {@code hash}, its deadline counted from now; empty (and a line said) when no slot holds that
      * candidate in trial, so this is an ordinary boot. {@code say}: a genesis line that the boot record keeps too;
-     * {@code allowsYellow}: whether the slot's signed manifest lets a YELLOW validate pass.
+     * {@code allowsYellow}: whether the slot's signed manifest lets a YELLOW validate pass; {@code watchdog}: armed now,
+     * disarmed at the promotion, so a trial that wedges past both the deadline and the watchdog's timeout is reset.
      */
     static Optional<Trial> begin(String hash, UpgradeRecords records, Duration deadline, java.util.function.Consumer<String> say, Runnable flush,
                                  java.util.function.Supplier<Verdict> validate, Runnable backToKnownGood,
-                                 java.util.function.Predicate<UpgradeRecords.Slot> allowsYellow) throws StateException {
+                                 java.util.function.Predicate<UpgradeRecords.Slot> allowsYellow, TrialWatchdog watchdog) throws StateException {
         // the slot in trial with that candidate: an earlier slot may hold the same candidate promoted or staged
         Optional<UpgradeRecords.Slot> slot = records.slots().stream()
                 .filter(s -> s.hash().equals(hash) && s.state() == UpgradeRecords.SlotState.TRIAL).findFirst();
@@ -64,9 +67,10 @@ final class Trial {
         // the trial has begun: until it has a verdict, a boot after this one nacks the candidate with this
         records.recordTrialFailure(slot.get().name(), UpgradeRecords.NO_VERDICT);
         boolean yellow = allowsYellow.test(slot.get());
-        var t = new Trial(records, slot.get(), say, flush, validate, backToKnownGood, yellow);
+        var t = new Trial(records, slot.get(), say, flush, validate, backToKnownGood, yellow, watchdog);
         say.accept("trial of " + shortHash(hash) + " (version " + slot.get().version() + ", slot " + slot.get().name()
                 + "): GREEN " + (yellow ? "or YELLOW (its manifest allows it) " : "") + "within " + deadline.toSeconds() + " s promotes it");
+        watchdog.arm("the trial of " + shortHash(hash) + ": a verdict disarms it");
         Thread.ofPlatform().daemon().name("trial-deadline").start(() -> {
             try {
                 Thread.sleep(deadline);
@@ -99,6 +103,7 @@ final class Trial {
         } catch (StateException e) {
             say.accept("trial passed, but the promotion was not recorded (" + e.getMessage() + "); the next boot nacks it");
         }
+        watchdog.disarm();
         flush.run();
     }
 

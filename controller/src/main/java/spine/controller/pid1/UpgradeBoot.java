@@ -37,8 +37,11 @@ final class UpgradeBoot {
     private final String version;
     private final Genesis genesis;
     private final Runnable kexecNow;
+    private final TrialWatchdog watchdog;
 
-    UpgradeBoot(Kernel kernel, Syscalls sys, UpgradeRecords records, Slots slots, String version, Genesis genesis, Runnable kexecNow) {
+    UpgradeBoot(Kernel kernel, Syscalls sys, UpgradeRecords records, Slots slots, String version, Genesis genesis, Runnable kexecNow,
+                TrialWatchdog watchdog) {
+        this.watchdog = watchdog;
         this.kernel = kernel;
         this.sys = sys;
         this.records = records;
@@ -69,6 +72,7 @@ final class UpgradeBoot {
             records.recordTrialFailure(slot, UpgradeRecords.KEXEC_NO_REPORT);
             genesis.line("upgrade: candidate " + Trial.shortHash(hash) + " (version " + rec.get().version() + ", slot " + slot
                     + ") loaded; kexec after a clean shutdown");
+            watchdog.arm("until the candidate's trial arms it again: a kernel that never gets there resets the machine");
             Thread.ofPlatform().name("upgrade-kexec").start(kexecNow);
             return Optional.of(reply.put("ok", true).put("version", rec.get().version()));
         } catch (StateException e) {
@@ -106,6 +110,8 @@ final class UpgradeBoot {
             return false;
         }
         records.recordPowerOnBoot(s.name());
+        // no watchdog here: the candidate passed its trial on this machine, and one that stops booting is caught by
+        // the mark at the next power-on; an armed watchdog that an older candidate cannot disarm would reset it in a loop
         say.accept("upgrade: booting " + which + " with kexec after a clean shutdown");
         return true;
     }

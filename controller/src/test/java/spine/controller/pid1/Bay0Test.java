@@ -60,7 +60,7 @@ class Bay0Test {
         @Override
         public Result finitModule(String path, String params) {
             String ko = Path.of(path).getFileName().toString();
-            calls.add("finit_module " + ko);
+            calls.add("finit_module " + ko + (params.isEmpty() ? "" : " " + params));
             moduleEvents.add("start " + ko);
             try {
                 Thread.sleep(moduleMillis.getOrDefault(ko, 0L));
@@ -81,6 +81,21 @@ class Bay0Test {
                 default -> Integer.toHexString(how);
             });
             return new Result(0, 0);
+        }
+
+        /** The hardware watchdog: armed with a timeout, or not there (errno ENOENT) when {@code watchdog} is false. */
+        volatile boolean watchdog = true;
+
+        @Override
+        public Result watchdogArm(String device, int seconds) {
+            calls.add("watchdog_arm " + Path.of(device).getFileName() + " " + seconds);
+            return watchdog ? new Result(seconds, 0) : new Result(-1, 2);
+        }
+
+        @Override
+        public Result watchdogDisarm(String device) {
+            calls.add("watchdog_disarm " + Path.of(device).getFileName());
+            return watchdog ? new Result(0, 0) : new Result(-1, 2);
         }
 
         @Override
@@ -207,6 +222,14 @@ class Bay0Test {
         assertThat(sys.calls.indexOf("mount ext4 /persist")).as("the persist disk waits for every module")
                 .isGreaterThan(sys.calls.indexOf("finit_module virtio_blk.ko"));
         assertThat(ev.getLast()).isEqualTo("end virtio_blk.ko");
+    }
+
+    @Test
+    void aModulesParametersFromTheModulesFileReachFinitModule() throws Exception {
+        kernelTree("spine.podman=/nonexistent/podman");
+        write("etc/spine/modules", "# the trial's watchdog keeps counting across a kexec\nvirtio_blk\njbd2  stop_on_reboot=0 x=1\next4\n");
+        boot();
+        assertThat(sys.matching("finit_module")).contains("finit_module jbd2.ko stop_on_reboot=0 x=1", "finit_module ext4.ko", "finit_module crc16.ko");
     }
 
     @Test
@@ -437,6 +460,7 @@ class Bay0Test {
         assertThat(slotAfter("B").state()).isEqualTo(spine.controller.state.UpgradeRecords.SlotState.GOOD);
         assertThat(sys.calls).doesNotContain("reboot autoboot");
         assertThat(Files.readString(root.resolve("run/spine/boot.json"))).contains("trial passed: candidate 5a5c1c44923e promoted");
+        assertThat(sys.matching("watchdog_")).as("armed for the trial, disarmed by its verdict").containsExactly("watchdog_arm watchdog 300", "watchdog_disarm watchdog");
     }
 
     @Test
@@ -461,6 +485,18 @@ class Bay0Test {
         var b = slotAfter("B");
         assertThat(b.state()).as("still in trial: the next boot nacks it").isEqualTo(spine.controller.state.UpgradeRecords.SlotState.TRIAL);
         assertThat(b.failure()).contains("validate RED: log: /persist/spine/spine.log is missing");
+        assertThat(sys.matching("watchdog_")).as("a failed trial reboots; the reset stops the watchdog").containsExactly("watchdog_arm watchdog 300");
+    }
+
+    @Test
+    void aTrialWithoutAHardwareWatchdogGoesOnAndSaysSo() throws Exception {
+        sys.watchdog = false;
+        kernelTree("spine.podman=" + quietPodman() + " spine.trial=" + HASH + " spine.cli=" + cli("GREEN\\n", 0) + " spine.trial_watchdog_ms=90000");
+        slotInTrial("B", HASH, java.util.Optional.empty());
+        boot();
+        awaitGenesis("trial passed: candidate 5a5c1c44923e promoted");
+        assertThat(genesis()).contains("no hardware watchdog (/dev/watchdog: errno 2 (ENOENT)): a kernel that wedges now needs a reset by hand");
+        assertThat(sys.matching("watchdog_arm")).containsExactly("watchdog_arm watchdog 90");
     }
 
     /** A slot in trial whose signed manifest does or does not allow YELLOW, booted as its trial with validate YELLOW. */
@@ -560,7 +596,10 @@ class Bay0Test {
                 + root.resolve("persist/spine/slots/A/spine.img") + " console=ttyS0 spine.podman=" + root.resolve("usr/bin/podman")
                 + " spine.panic=reboot spine.trial=" + hash);
         assertThat(sys.calls).endsWith("sync", "reboot kexec");
-        assertThat(genesis()).contains("upgrade: candidate " + hash.substring(0, 12) + " (version 0.2.0, slot A) loaded; kexec after a clean shutdown");
+        assertThat(sys.calls.indexOf("watchdog_arm watchdog 300")).as("armed after the load, before the reboot")
+                .isGreaterThan(sys.calls.indexOf(sys.matching("kexec_file_load").getFirst())).isLessThan(sys.calls.indexOf("reboot kexec"));
+        assertThat(genesis()).contains("upgrade: candidate " + hash.substring(0, 12) + " (version 0.2.0, slot A) loaded; kexec after a clean shutdown")
+                .contains("watchdog armed for 300 s (until the candidate's trial arms it again");
         assertThat(slotAfter("A").failure()).as("a kernel that never reaches its bay0 is the candidate's fault")
                 .contains(spine.controller.state.UpgradeRecords.KEXEC_NO_REPORT);
     }
@@ -601,6 +640,7 @@ class Bay0Test {
         assertThat(sys.calls).endsWith("sync", "reboot kexec");
         assertThat(slotAfter("A").failure()).as("until the candidate's own bay0 is up").contains(spine.controller.state.UpgradeRecords.POWER_ON_NO_REPORT);
         assertThat(Files.readString(root.resolve("persist/spine/clean-shutdown"))).as("the handover is a clean shutdown").isNotEmpty();
+        assertThat(sys.matching("watchdog_")).as("a promoted candidate has passed its trial: no watchdog it might not disarm").isEmpty();
     }
 
     @Test

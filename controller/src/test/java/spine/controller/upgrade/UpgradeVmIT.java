@@ -17,9 +17,10 @@ import spine.controller.image.Signing;
 
 /**
  * Issue 12 in the VM: a signed candidate on the persist disk (the built kernel and image, signed with the test key
- * as a newer version), trusted at run time by copying the test key into the running image's /etc/spine/trust; then
- * {@code spine upgrade} stages it, bay0 reboots into it with kexec_file_load, and the trial boot promotes it on a
- * GREEN validate.
+ * as a newer version); then {@code spine upgrade} stages it, bay0 reboots into it with kexec_file_load, the trial boot
+ * promotes it on a GREEN validate, and the next power-on boots it again. The good path boots an image that trusts the
+ * test key from its start (the built image with one more archive holding /etc/spine/trust/test.pub); the RED path
+ * trusts it at run time by copying the key into the running image's /etc/spine/trust.
  */
 class UpgradeVmIT {
     private static final Path REPO = VmHarness.REPO;
@@ -28,32 +29,52 @@ class UpgradeVmIT {
 
     /** The candidate's files and signed manifest, written onto the persist disk under /medium with debugfs. */
     static void putCandidate(Path persist, Path work, String version, Path imageFile) throws Exception {
-        Path pub = Files.createDirectories(work.resolve("medium"));
+        putCandidate(persist, work, "medium", version, imageFile);
+    }
+
+    /** As above, under /{@code medium}. */
+    static void putCandidate(Path persist, Path work, String medium, String version, Path imageFile) throws Exception {
+        Path pub = Files.createDirectories(work.resolve(medium));
         Path kernel = Files.copy(REPO.resolve("build/vmlinuz"), pub.resolve("vmlinuz"));
         Path image = Files.copy(imageFile, pub.resolve("spine.img"));
         Files.writeString(pub.resolve("manifest.json"), Candidate.sign(Signing.readPrivate(KEYS.resolve("test.key")),
                 Signing.readPublic(KEYS.resolve("test.pub")), version, Optional.empty(), REPO.resolve("images/contract.yaml"), kernel, image));
-        VmHarness.run(List.of("debugfs", "-w", "-R", "mkdir /medium", persist.toString()), Duration.ofMinutes(1));
+        VmHarness.run(List.of("debugfs", "-w", "-R", "mkdir /" + medium, persist.toString()), Duration.ofMinutes(1));
         for (String f : List.of("vmlinuz", "spine.img", "manifest.json")) {
-            VmHarness.run(List.of("debugfs", "-w", "-R", "write " + pub.resolve(f) + " /medium/" + f, persist.toString()), Duration.ofMinutes(2));
+            VmHarness.run(List.of("debugfs", "-w", "-R", "write " + pub.resolve(f) + " /" + medium + "/" + f, persist.toString()), Duration.ofMinutes(2));
         }
     }
 
+    /** The built image with {@code files} (path in the image, content) unpacked over it: one more zstd archive after it. */
+    static Path imageWith(Path dir, String name, java.util.Map<String, String> files, String mode) throws Exception {
+        Path extra = Files.createDirectories(dir.resolve(name + ".d"));
+        for (var f : files.entrySet()) Files.writeString(Files.createDirectories(extra.resolve(f.getKey()).getParent()).resolve(
+                Path.of(f.getKey()).getFileName()), f.getValue());
+        Path out = dir.resolve(name + ".img");
+        VmHarness.run(List.of("sh", "-c", "cd " + extra + " && chmod " + mode + " " + String.join(" ", files.keySet()) + " && printf '%s\\n' "
+                + String.join(" ", files.keySet()) + " | cpio -o -H newc -R 0:0 --quiet | zstd -19 -q > " + dir.resolve(name + ".zst")
+                + " && cat " + REPO.resolve("build/spine.img") + " " + dir.resolve(name + ".zst") + " > " + out), Duration.ofMinutes(2));
+        return out;
+    }
+
     @Test
-    void aGoodCandidateIsBootedWithKexecAndPromoted(@TempDir Path dir) throws Exception {
+    void aGoodCandidateIsBootedWithKexecPromotedAndBootedAgainAtPowerOn(@TempDir Path dir) throws Exception {
         VmHarness.ensureImage();
         Path persist = VmHarness.persistDisk(dir);
         putCandidate(persist, dir, "0.2.0", REPO.resolve("build/spine.img"));
+        Path trusting = imageWith(dir, "trusting", java.util.Map.of("etc/spine/trust/test.pub", Files.readString(KEYS.resolve("test.pub"))), "0644");
+        String hash;
+        double coldBoot;
         long boot0 = System.nanoTime();
         // loglevel=6: the kernel says what it does after the kexec too (a trial boot that hangs leaves its trace)
-        try (VmHarness vm = VmHarness.boot(dir, Duration.ofSeconds(1800), "--persist", persist.toString(), "--append", "loglevel=6")) {
+        try (VmHarness vm = VmHarness.boot(Files.createDirectories(dir.resolve("boot1")), Duration.ofSeconds(1800), "--persist", persist.toString(),
+                "--append", "loglevel=6", "--initrd", trusting.toString())) {
             vm.await("bay0: converged after boot", Duration.ofSeconds(300));
-            double coldBoot = (System.nanoTime() - boot0) / 1e9;
+            coldBoot = (System.nanoTime() - boot0) / 1e9;
             vm.await("spine# ", Duration.ofSeconds(60));
             assertThat(vm.imageLoaded("localhost/spine/ai:1", 30)).isTrue();
             assertThat(vm.shell("spine apply -f /usr/share/spine/examples; echo exit=$?", Duration.ofSeconds(600))).contains("exit=0");
             assertThat(vm.shell("bay0 --validate; echo exit=$?", CMD)).as("the known-good image is GREEN").startsWith("GREEN\n");
-            vm.writeFile("/etc/spine/trust/test.pub", Files.readString(KEYS.resolve("test.pub")));
 
             // refused before anything is staged: an artifact that differs, a manifest changed after signing
             String tampered = vm.shell("mkdir -p /persist/t /persist/b && cp /persist/medium/manifest.json /persist/t/ && "
@@ -69,7 +90,7 @@ class UpgradeVmIT {
             System.out.println("Upgrade VM, spine upgrade:\n" + upgrade);
             assertThat(upgrade).contains("staged: version 0.2.0 (hash ").contains("in slot A").contains("rebooting into version 0.2.0")
                     .contains("exit=0");
-            String hash = upgrade.substring(upgrade.indexOf("(hash ") + 6, upgrade.indexOf(") in slot"));
+            hash = upgrade.substring(upgrade.indexOf("(hash ") + 6, upgrade.indexOf(") in slot"));
             vm.await("bay0: shutdown: state flushed; kexec into the candidate", CMD);
             vm.await("bay0: trial of " + hash.substring(0, 12) + " \\(version 0\\.2\\.0, slot A\\)", CMD);
             String verdict;
@@ -89,25 +110,44 @@ class UpgradeVmIT {
             assertThat(vm.serialLog()).containsPattern("spine\\.trial=" + hash);
             vm.await("spine# ", Duration.ofSeconds(60));
             assertThat(vm.shell("spine nack list", CMD)).contains("no candidate is nacked");
+            vm.type("kill -TERM 1");
+            assertThat(vm.waitForExit(Duration.ofSeconds(180))).as("powered off").isTrue();
+        }
+        // the next power-on: the boot loader's image (the host's -kernel/-initrd) hands over to the promoted candidate
+        long powerOn = System.nanoTime();
+        try (VmHarness vm = VmHarness.boot(Files.createDirectories(dir.resolve("boot2")), Duration.ofSeconds(1200), "--persist", persist.toString(),
+                "--initrd", trusting.toString())) {
+            vm.await("bay0: upgrade: booting the promoted candidate " + hash.substring(0, 12) + " \\(version 0\\.2\\.0, slot A\\) with kexec",
+                    Duration.ofSeconds(300));
+            double handover = (System.nanoTime() - powerOn) / 1e9;
+            vm.await("bay0: upgrade: running the promoted candidate " + hash.substring(0, 12) + " \\(version 0\\.2\\.0, slot A\\)", Duration.ofSeconds(300));
+            vm.await("bay0: converged after boot", Duration.ofSeconds(300));
+            System.out.printf("Upgrade VM, wall time: power-on -> handover to the promoted candidate %.1f s, -> converged after boot %.1f s;"
+                    + " this run's cold boot %.1f s%n", handover, (System.nanoTime() - powerOn) / 1e9, coldBoot);
+            System.out.println("Upgrade VM, boot timeline at power-on:\n" + vm.timeline());
+            vm.await("spine# ", Duration.ofSeconds(60));
+            assertThat(vm.shell("cat /proc/cmdline", CMD)).contains("spine.slot=" + hash);
+            assertThat(vm.shell("spine get boot", CMD)).contains("upgrade: running the promoted candidate " + hash.substring(0, 12));
         }
     }
 
     /**
      * A candidate whose trial validate is RED (the built image with one more archive after it, which the kernel unpacks
      * over the first: a /usr/bin/spine whose validate says RED): the trial records why and reboots; the known-good
-     * boot after it nacks the candidate and says so; a second attempt is refused at once, without a reboot.
+     * boot after it nacks the candidate and says so; a second attempt is refused at once, without a reboot. Then, on
+     * the same boot, a candidate whose /sbin/init hangs and never starts bay0: the hardware watchdog armed before the
+     * kexec resets the machine, and the known-good boot after it nacks that candidate too.
      */
     @Test
     void aRedCandidateRollsBackIsNackedAndRefusedTheSecondTime(@TempDir Path dir) throws Exception {
         VmHarness.ensureImage();
-        Path extra = Files.createDirectories(dir.resolve("extra/usr/bin"));
-        Files.writeString(extra.resolve("spine"), "#!/bin/sh\necho RED\necho 'log: deliberately broken for the rollback test'\nexit 2\n");
-        Path red = dir.resolve("red.img");
-        VmHarness.run(List.of("sh", "-c", "cd " + dir.resolve("extra") + " && chmod 0755 usr/bin/spine && echo usr/bin/spine"
-                + " | cpio -o -H newc -R 0:0 --quiet | zstd -19 -q > " + dir.resolve("extra.zst") + " && cat " + REPO.resolve("build/spine.img")
-                + " " + dir.resolve("extra.zst") + " > " + red), Duration.ofMinutes(2));
+        Path red = imageWith(dir, "red", java.util.Map.of("usr/bin/spine",
+                "#!/bin/sh\necho RED\necho 'log: deliberately broken for the rollback test'\nexit 2\n"), "0755");
+        Path hang = imageWith(dir, "hang", java.util.Map.of("sbin/init",
+                "#!/bin/sh\necho 'hang: this candidate never starts bay0'\nwhile :; do /bin/busybox sleep 60; done\n"), "0755");
         Path persist = VmHarness.persistDisk(dir);
         putCandidate(persist, dir, "0.2.0", red);
+        putCandidate(persist, dir, "hang", "0.3.0", hang);
         String hash;
         long t0;
         double coldBoot;
@@ -128,7 +168,10 @@ class UpgradeVmIT {
             assertThat(vm.waitForExit(Duration.ofSeconds(120))).as("reboot(2) ends QEMU (-no-reboot): the host boots the known-good image").isTrue();
         }
         Path second = Files.createDirectories(dir.resolve("boot2"));
-        try (VmHarness vm = VmHarness.boot(second, Duration.ofSeconds(1200), "--persist", persist.toString())) {
+        double hangToReset;
+        String hangHash;
+        try (VmHarness vm = VmHarness.boot(second, Duration.ofSeconds(1200), "--persist", persist.toString(),
+                "--append", "spine.trial_watchdog_ms=60000")) {
             vm.await("bay0: upgrade: candidate " + hash.substring(0, 12) + " \\(version 0\\.2\\.0\\) nacked: validate RED: log: deliberately broken",
                     Duration.ofSeconds(300));
             vm.await("bay0: converged after boot", Duration.ofSeconds(300));
@@ -142,6 +185,24 @@ class UpgradeVmIT {
             System.out.println("Upgrade VM, the second attempt:\n" + again + "\nboot timeline:\n" + vm.timeline());
             assertThat(again).contains("spine: refused (nacked): candidate " + hash).contains("exit=1");
             assertThat(vm.serialLog()).doesNotContain("kexec");
+
+            String hangs = vm.shell("spine upgrade /persist/hang/manifest.json; echo exit=$?", CMD);
+            assertThat(hangs).contains("rebooting into version 0.3.0").contains("exit=0");
+            hangHash = hangs.substring(hangs.indexOf("(hash ") + 6, hangs.indexOf(") in slot"));
+            vm.await("bay0: watchdog armed for 60 s \\(until the candidate's trial arms it again", CMD);
+            vm.await("bay0: shutdown: state flushed; kexec into the candidate", CMD);
+            long kexec = System.nanoTime();
+            assertThat(vm.waitForExit(Duration.ofSeconds(400))).as("the watchdog resets the machine; -no-reboot ends QEMU").isTrue();
+            hangToReset = (System.nanoTime() - kexec) / 1e9;
+            assertThat(vm.serialLog()).contains("hang: this candidate never starts bay0").doesNotContain("trial of " + hangHash.substring(0, 12));
+        }
+        Path third = Files.createDirectories(dir.resolve("boot3"));
+        try (VmHarness vm = VmHarness.boot(third, Duration.ofSeconds(1200), "--persist", persist.toString())) {
+            vm.await("bay0: upgrade: candidate " + hangHash.substring(0, 12) + " \\(version 0\\.3\\.0\\) nacked: its kernel was started with kexec"
+                    + " and its bay0 never reported", Duration.ofSeconds(300));
+            System.out.printf("Upgrade VM, wall time: a candidate that never starts bay0 -> reset by the watchdog (armed for 60 s) %.1f s after"
+                    + " the kexec%n", hangToReset);
+            vm.await("bay0: converged after boot", Duration.ofSeconds(300));
         }
     }
 }

@@ -204,14 +204,32 @@ public final class Kernel {
         }
     }
 
-    /** Module names listed one per line in /etc/spine/modules (the image recipe writes it). */
+    /** Module names listed one per line in /etc/spine/modules (the image recipe writes it), each maybe with parameters. */
     public List<String> wantedModules() {
+        return List.copyOf(moduleLines().keySet());
+    }
+
+    /**
+     * The parameters /etc/spine/modules gives a module after its name ({@code watchdog stop_on_reboot=0}), as
+     * finit_module(2) takes them; empty for a module without any, or not listed.
+     */
+    public String moduleParams(String name) {
+        return moduleLines().getOrDefault(name, "");
+    }
+
+    private Map<String, String> moduleLines() {
+        var out = new LinkedHashMap<String, String>();
         try {
-            return Files.readAllLines(at("/etc/spine/modules")).stream().map(String::trim)
-                    .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+            for (String l : Files.readAllLines(at("/etc/spine/modules"))) {
+                String t = l.trim();
+                if (t.isEmpty() || t.startsWith("#")) continue;
+                String[] f = t.split("\\s+", 2);
+                out.put(f[0], f.length > 1 ? f[1] : "");
+            }
         } catch (IOException e) {
-            return List.of();
+            return out;
         }
+        return out;
     }
 
     /** Images built into the system: "ref path" lines of /usr/share/spine/images/images.txt. */

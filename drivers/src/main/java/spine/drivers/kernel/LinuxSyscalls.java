@@ -39,6 +39,9 @@ final class LinuxSyscalls implements Syscalls {
     private static final MethodHandle MOUNT = handle("mount", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
     private static final MethodHandle OPEN = handle("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle WRITE = handle("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    /** linux/watchdog.h: _IOWR('W', 6, int) and _IOR('W', 5, int). */
+    private static final long WDIOC_SETTIMEOUT = 0xC0045706L, WDIOC_KEEPALIVE = 0x80045705L;
     private static final MethodHandle SYSCALL3 = handle("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.firstVariadicArg(1));
     private static final MethodHandle SYSCALL3_INTS = handle("syscall",
@@ -116,6 +119,46 @@ final class LinuxSyscalls implements Syscalls {
             }
         } catch (Throwable t) {
             throw new IllegalStateException("finit_module downcall failed", t);
+        }
+    }
+
+    @Override
+    public Result watchdogArm(String device, int seconds) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(CAPTURE);
+            int fd = (int) OPEN.invokeExact(st, a.allocateFrom(device), O_WRONLY | O_CLOEXEC);
+            if (fd < 0) return new Result(fd, errno(st));
+            try {
+                MemorySegment timeout = a.allocate(JAVA_INT);
+                timeout.set(JAVA_INT, 0, seconds);
+                int r = (int) IOCTL.invokeExact(st, fd, WDIOC_SETTIMEOUT, timeout);
+                if (r < 0) return new Result(r, errno(st));
+                int ignored = (int) IOCTL.invokeExact(st, fd, WDIOC_KEEPALIVE, a.allocate(JAVA_INT));
+                return new Result(timeout.get(JAVA_INT, 0), 0);
+            } finally {
+                int ignored = (int) CLOSE.invokeExact(st, fd); // no 'V': the watchdog keeps counting
+            }
+        } catch (Throwable t) {
+            throw new IllegalStateException("watchdog downcall failed", t);
+        }
+    }
+
+    @Override
+    public Result watchdogDisarm(String device) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(CAPTURE);
+            int fd = (int) OPEN.invokeExact(st, a.allocateFrom(device), O_WRONLY | O_CLOEXEC);
+            if (fd < 0) return new Result(fd, errno(st));
+            try {
+                long w = (long) WRITE.invokeExact(st, fd, a.allocateFrom("V"), 1L);
+                if (w < 0) return new Result(w, errno(st));
+            } finally {
+                int c = (int) CLOSE.invokeExact(st, fd);
+                if (c < 0) return new Result(c, errno(st));
+            }
+            return new Result(0, 0);
+        } catch (Throwable t) {
+            throw new IllegalStateException("watchdog downcall failed", t);
         }
     }
 

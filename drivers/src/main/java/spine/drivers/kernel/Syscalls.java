@@ -30,6 +30,17 @@ public interface Syscalls {
     /** mount(2). {@code data} may be null. */
     Result mount(String source, String target, String fstype, long flags, String data);
 
+    /**
+     * Arms the hardware watchdog {@code device} (e.g. /dev/watchdog): opens it (which starts it), sets its timeout to
+     * {@code seconds} (WDIOC_SETTIMEOUT), pings it and closes it without the magic character, so it keeps counting
+     * with nobody feeding it: unless someone arms it again or disarms it within the timeout, the machine resets.
+     * Returns the timeout the driver took.
+     */
+    Result watchdogArm(String device, int seconds);
+
+    /** Stops the hardware watchdog {@code device}: opens it and closes it with the magic character 'V'. */
+    Result watchdogDisarm(String device);
+
     /** Loads a kernel module from a file with finit_module(2). */
     Result finitModule(String path, String params);
 
