@@ -15,6 +15,9 @@ import spine.drivers.kernel.Syscalls;
 final class EntropyAndClock {
     private static final System.Logger LOG = System.getLogger("bay0");
 
+    /** The seed writer of a first boot runs at the lowest priority (nice 19). */
+    static final int SEED_NICE = 19;
+
     private final BootContext boot;
     private final BootOptions options;
 
@@ -37,6 +40,12 @@ final class EntropyAndClock {
         }
         Runnable replace = () -> {
             Bounded.Outcome<Boolean> fresh = Bounded.call("write-seed", options.writeTimeout(), () -> {
+                if (!credited) {
+                    // the jitter loop a first read of an unready pool runs is this (throw-away) thread's CPU time:
+                    // at the lowest priority it takes what the boot leaves, not half of a two-CPU machine
+                    Syscalls.Result nice = sys.setPriority(0, SEED_NICE);
+                    LOG.log(System.Logger.Level.INFO, "seed writer nice={0}: {1}", SEED_NICE, nice);
+                }
                 state.writeEntropySeed(boot.kernel().random(StateBridge.seedBytes()));
                 return true;
             });

@@ -19,7 +19,7 @@ import spine.controller.VmHarness;
  * that it came up and converged (the first applies the examples, so a trial can be GREEN), forgives what earlier cuts
  * nacked, starts {@code spine upgrade} and kills QEMU at a
  * random moment of the next 120 s: during the check or the staging, the kexec, the trial boot, or after the promotion.
- * One round in three (from the second on) is cut in its boot instead, 5 to 25 s after QEMU starts: once a candidate
+ * Every third round is cut in its boot instead, 5 to 25 s after QEMU starts: once a candidate
  * is promoted, that is where the boot loader's image hands over to it with kexec. The boot loader's image is the built
  * one with the test key added (UpgradeVmIT.imageWith), so it trusts the candidate at every power-on.
  * The next round's boot is the check of the cut before it; a last boot checks the last cut.
@@ -60,7 +60,7 @@ class UpgradeSoakVmBench {
         for (int round = 1; round <= rounds + 1; round++) {
             Path rd = Files.createDirectories(dir.resolve("round-" + round));
             try (VmHarness vm = VmHarness.boot(rd, Duration.ofSeconds(900), "--persist", persist.toString(), "--initrd", trusting.toString())) {
-                if (round > 1 && round <= rounds && rnd.nextInt(3) == 0) {
+                if (round % 3 == 0 && round <= rounds) {
                     long cutMs = 5_000 + (long) (rnd.nextDouble() * 20_000);
                     Thread.sleep(cutMs);
                     String where = bootPhase(vm.serialLog());
