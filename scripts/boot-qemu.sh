@@ -39,9 +39,11 @@ if [ "$accel" = auto ]; then
   accel=$(cat "$probe")
 fi
 # i6300esb: a hardware watchdog, armed by bay0 only around an upgrade's trial boot; when it fires, QEMU resets the
-# guest, which -no-reboot turns into QEMU's exit, as for any reboot.
+# guest, which -no-reboot turns into QEMU's exit, as for any reboot. virtio-rng: the hardware random number generator
+# real machines have (RDRAND, a TPM); without one a first boot's kernel gathers jitter entropy for about a second
+# in the first reader of /dev/urandom (SQLite opening the state db).
 args=(-accel "$accel" -m "$mem" -smp 2 -nographic -no-reboot -no-user-config -nodefaults -serial stdio
-      -device i6300esb -kernel "$here/vmlinuz" -initrd "$initrd"
+      -device i6300esb -device virtio-rng-pci -kernel "$here/vmlinuz" -initrd "$initrd"
       -append "console=ttyS0,115200 panic=-1 psi=1 edd=off quiet loglevel=4 $append")
 if [ "$persist" != none ]; then
   drive="file=$persist,format=raw,if=virtio,cache=none,aio=threads"
