@@ -49,7 +49,11 @@ public final class Slots {
      */
     public static String choose(List<UpgradeRecords.Slot> records, Optional<String> runningHash) {
         for (String n : NAMES) if (records.stream().noneMatch(r -> r.name().equals(n))) return n;
-        var free = records.stream().filter(r -> runningHash.map(h -> !h.equals(r.hash())).orElse(true)).toList();
+        // the slot this machine runs from: when both hold the running candidate (staged twice), the promoted one is kept
+        Optional<String> running = runningHash.flatMap(h -> records.stream().filter(r -> r.hash().equals(h))
+                .sorted(java.util.Comparator.comparing((UpgradeRecords.Slot r) -> r.state() != UpgradeRecords.SlotState.GOOD))
+                .map(UpgradeRecords.Slot::name).findFirst());
+        var free = records.stream().filter(r -> !running.equals(Optional.of(r.name()))).toList();
         Optional<String> bootedAtPowerOn = UpgradeRecords.promoted(records).map(UpgradeRecords.Slot::name);
         return free.stream().filter(r -> r.state() != UpgradeRecords.SlotState.GOOD).map(UpgradeRecords.Slot::name).findFirst()
                 .or(() -> free.stream().map(UpgradeRecords.Slot::name).filter(n -> !bootedAtPowerOn.equals(Optional.of(n))).findFirst())

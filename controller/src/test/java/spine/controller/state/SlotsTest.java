@@ -69,6 +69,9 @@ class SlotsTest {
         var promotedLastA = List.of(new UpgradeRecords.Slot("A", "h1", "0.3.0", good, "2026-11-24T06:00:00Z"),
                 new UpgradeRecords.Slot("B", "h2", "0.2.0", good, "2026-11-24T05:00:00.5Z"));
         assertThat(Slots.choose(promotedLastA, Optional.empty())).as("from the boot loader's image, never the slot a power-on boots").isEqualTo("B");
+        var sameTwice = List.of(new UpgradeRecords.Slot("A", "h1", "0.2.0", good, "2026-11-24T06:00:00Z"),
+                new UpgradeRecords.Slot("B", "h1", "0.2.0", staged, "2026-11-24T07:00:00Z"));
+        assertThat(Slots.choose(sameTwice, Optional.of("h1"))).as("one copy of the running candidate stays: the promoted one").isEqualTo("B");
     }
 
     @Test
