@@ -39,8 +39,12 @@ import org.newsclub.net.unix.AFUNIXSocketCredentials;
  */
 public final class ControlSocket {
     private static final System.Logger LOG = System.getLogger("control");
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_PATH = 107;
+
+    /** Made on first use: a CLI that finds no converger listening never pays for a mapper here. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     private ControlSocket() {}
 
@@ -87,13 +91,13 @@ public final class ControlSocket {
                 String line = in.readLine(); // read before any refusal, so the peer sees the reply, not a broken pipe
                 if (!allowed) {
                     LOG.log(System.Logger.Level.WARNING, "control peer refused uid={0} pid={1}", uid, cred.getPid());
-                    reply(out, JSON.createObjectNode().put("error",
+                    reply(out, Json.MAPPER.createObjectNode().put("error",
                             "permission denied: the control socket takes root or members of group spine"));
                     return;
                 }
                 if (line == null) return;
                 peer.setSoTimeout(0); // a converge request may rightly take minutes
-                ObjectNode request = (ObjectNode) JSON.readTree(line);
+                ObjectNode request = (ObjectNode) Json.MAPPER.readTree(line);
                 request.put("peerUid", uid);
                 LOG.log(System.Logger.Level.INFO, "control request op={0} uid={1} pid={2}", request.path("op").asText(),
                         uid, cred.getPid());
@@ -203,7 +207,7 @@ public final class ControlSocket {
                 var in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
                 String line = in.readLine();
                 if (line == null) throw new StateException("spine run closed the control socket without a reply; see its log");
-                return (ObjectNode) JSON.readTree(line);
+                return (ObjectNode) Json.MAPPER.readTree(line);
             } catch (IOException e) {
                 throw new StateException("control socket request failed: " + e.getMessage(), e);
             }
@@ -220,7 +224,7 @@ public final class ControlSocket {
     }
 
     private static void reply(OutputStream out, ObjectNode node) throws IOException {
-        out.write((JSON.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8));
+        out.write((Json.MAPPER.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
     }
 

@@ -261,11 +261,17 @@ public final class IntentStore implements AutoCloseable {
     }
 
     private void release(String kind, String name) throws SQLException {
-        try (PreparedStatement d = db.prepareStatement("DELETE FROM hold WHERE kind = ? AND name = ?")) {
-            d.setString(1, kind);
-            d.setString(2, name);
-            if (d.executeUpdate() > 0) LOG.log(System.Logger.Level.INFO, "hold released by the user name={0}", name);
+        try (PreparedStatement d = db.prepareStatement(RELEASE_HOLD)) {
+            release(d, kind, name);
         }
+    }
+
+    private static final String RELEASE_HOLD = "DELETE FROM hold WHERE kind = ? AND name = ?";
+
+    private static void release(PreparedStatement d, String kind, String name) throws SQLException {
+        d.setString(1, kind);
+        d.setString(2, name);
+        if (d.executeUpdate() > 0) LOG.log(System.Logger.Level.INFO, "hold released by the user name={0}", name);
     }
 
     /** Stores every spec in one transaction as this process's user. */
@@ -452,7 +458,9 @@ public final class IntentStore implements AutoCloseable {
 
     private List<Applied> applyRows(List<Spec> specs, long uid, String now) throws SQLException {
         var out = new ArrayList<Applied>();
-        {
+        // each statement prepared once for the whole apply, not once per spec (a no-op apply is mostly these two)
+        try (PreparedStatement q = db.prepareStatement("SELECT generation, spec_hash FROM intent WHERE kind = ? AND name = ?");
+             PreparedStatement held = db.prepareStatement(RELEASE_HOLD)) {
             for (Spec spec : specs) {
                 String kind = spec.id().kind().cliName();
                 String name = spec.id().toString();
@@ -460,17 +468,15 @@ public final class IntentStore implements AutoCloseable {
                 String hash = sha256(json);
                 long generation = 0;
                 String oldHash = null;
-                try (PreparedStatement q = db.prepareStatement("SELECT generation, spec_hash FROM intent WHERE kind = ? AND name = ?")) {
-                    q.setString(1, kind);
-                    q.setString(2, name);
-                    try (ResultSet rs = q.executeQuery()) {
-                        if (rs.next()) {
-                            generation = rs.getLong(1);
-                            oldHash = rs.getString(2);
-                        }
+                q.setString(1, kind);
+                q.setString(2, name);
+                try (ResultSet rs = q.executeQuery()) {
+                    if (rs.next()) {
+                        generation = rs.getLong(1);
+                        oldHash = rs.getString(2);
                     }
                 }
-                release(kind, name); // the user acted on it: a boot hold no longer applies
+                release(held, kind, name); // the user acted on it: a boot hold no longer applies
                 if (hash.equals(oldHash)) {
                     out.add(new Applied(spec.id(), Change.UNCHANGED, generation));
                     continue;
