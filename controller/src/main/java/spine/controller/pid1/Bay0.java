@@ -182,7 +182,7 @@ public final class Bay0 {
         console.start(shellEnv);
         podman = new PodmanDriver(new ProcessCommandRunner(podmanEnv, children), List.of(options.podman()),
                 PodmanDriver.Timeouts.defaults(), new SocketDirs(kernel.path(RUN_DIR)));
-        bootLoop = new BootLoop(context, this::flushGenesis, record, podman, trial,
+        bootLoop = new BootLoop(context, this::flushGenesis, record, podman, trial, options.parallel(),
                 req -> upgradeBoot.flatMap(u -> u.answer(req)));
         bootLoop.start(Optional.ofNullable(store), state.root(), clean, lastShutdownClean);
     }

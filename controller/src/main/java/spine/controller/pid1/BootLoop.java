@@ -46,17 +46,20 @@ final class BootLoop {
     private final Optional<Trial> trial;
     private final java.util.function.Function<com.fasterxml.jackson.databind.node.ObjectNode,
             Optional<com.fasterxml.jackson.databind.node.ObjectNode>> pid1Requests;
+    private final int parallel;
     private volatile boolean stopping;
     private volatile ControlLoop loop;
     private volatile Thread thread;
 
     /**
      * {@code trial}: this boot's judge of an upgrade candidate, told when the boot converged; {@code pid1Requests}:
-     * the control socket's requests only PID 1 answers (the reboot into a candidate), before the loop's own.
+     * the control socket's requests only PID 1 answers (the reboot into a candidate), before the loop's own;
+     * {@code parallel}: the podman calls the loop runs at once.
      */
-    BootLoop(BootContext boot, Runnable flush, BootRecord record, PodmanDriver podman, Optional<Trial> trial,
+    BootLoop(BootContext boot, Runnable flush, BootRecord record, PodmanDriver podman, Optional<Trial> trial, int parallel,
              java.util.function.Function<com.fasterxml.jackson.databind.node.ObjectNode, Optional<com.fasterxml.jackson.databind.node.ObjectNode>> pid1Requests) {
         this.trial = trial;
+        this.parallel = parallel;
         this.pid1Requests = pid1Requests;
         this.kernel = boot.kernel();
         this.sys = boot.sys();
@@ -161,7 +164,7 @@ final class BootLoop {
     private void runLoop(IntentStore db, SpineRoot root, boolean autostart) throws StateException {
         var metrics = new Metrics();
         Machinery machinery = Machinery.serving(podman, sysfs);
-        var reconciler = new Reconciler(db, machinery, new Executor(machinery, db, metrics, 4), new BackoffTracker(), metrics,
+        var reconciler = new Reconciler(db, machinery, new Executor(machinery, db, metrics, parallel), new BackoffTracker(), metrics,
                 clock, machinery);
         ControlLoop l = new ControlLoop(reconciler, Duration.ofSeconds(30), clock);
         machinery.startGovernor(reconciler, l, GovernorLoop.PERIOD, clock);

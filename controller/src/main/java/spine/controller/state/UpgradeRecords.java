@@ -87,15 +87,7 @@ public final class UpgradeRecords {
             return new Forgiven(Optional.empty(), matching.size() + " entries start with " + prefix + "; give more of the hash");
         }
         Nack n = matching.getFirst();
-        synchronized (lock) {
-            store.inTransaction(() -> {
-                try (PreparedStatement d = db.prepareStatement("DELETE FROM nack WHERE hash = ?")) {
-                    d.setString(1, n.hash());
-                    d.executeUpdate();
-                }
-                return null;
-            });
-        }
+        update("DELETE FROM nack WHERE hash = ?", n.hash());
         LOG.log(System.Logger.Level.WARNING, "candidate forgiven hash={0} version={1} uid={2} failed_at={3} reason=\"{4}\"", n.hash(),
                 n.version(), uid, n.failedAt(), n.reason());
         return new Forgiven(Optional.of(n), "");
@@ -123,15 +115,7 @@ public final class UpgradeRecords {
 
     /** Drops a slot's record before its files are replaced, so a cut staging never leaves a record of files not there. */
     public void forgetSlot(String name) throws StateException {
-        synchronized (lock) {
-            store.inTransaction(() -> {
-                try (PreparedStatement d = db.prepareStatement("DELETE FROM slot WHERE name = ?")) {
-                    d.setString(1, name);
-                    d.executeUpdate();
-                }
-                return null;
-            });
-        }
+        update("DELETE FROM slot WHERE name = ?", name);
     }
 
     /** A trial boot's verdict against its candidate, for the next boot to turn into a NACK entry. */
@@ -161,26 +145,20 @@ public final class UpgradeRecords {
      * {@code spine upgrade} of its manifest tries it again.
      */
     public void demote(String name, String reason) throws StateException {
-        String now = clock.instant().toString();
-        synchronized (lock) {
-            store.inTransaction(() -> {
-                try (PreparedStatement u = db.prepareStatement("UPDATE slot SET state = 'staged', since = ?, failure = NULL WHERE name = ?")) {
-                    u.setString(1, now);
-                    u.setString(2, name);
-                    u.executeUpdate();
-                }
-                return null;
-            });
-        }
+        update("UPDATE slot SET state = 'staged', since = ?, failure = NULL WHERE name = ?", clock.instant().toString(), name);
         LOG.log(System.Logger.Level.WARNING, "upgrade slot demoted slot={0} reason=\"{1}\"", name, reason);
     }
 
     private void setFailure(String name, String reason) throws StateException {
+        update("UPDATE slot SET failure = ? WHERE name = ?", reason, name);
+    }
+
+    /** One statement with text parameters ({@code null} for SQL NULL), in a transaction of its own. */
+    private void update(String sql, String... params) throws StateException {
         synchronized (lock) {
             store.inTransaction(() -> {
-                try (PreparedStatement u = db.prepareStatement("UPDATE slot SET failure = ? WHERE name = ?")) {
-                    u.setString(1, reason);
-                    u.setString(2, name);
+                try (PreparedStatement u = db.prepareStatement(sql)) {
+                    for (int i = 0; i < params.length; i++) u.setString(i + 1, params[i]);
                     u.executeUpdate();
                 }
                 return null;
@@ -275,20 +253,8 @@ public final class UpgradeRecords {
 
     /** Records what a slot holds now. */
     public void recordSlot(String name, String hash, String version, SlotState state) throws StateException {
-        String now = clock.instant().toString();
-        synchronized (lock) {
-            store.inTransaction(() -> {
-                try (PreparedStatement i = db.prepareStatement("INSERT OR REPLACE INTO slot (name, hash, version, state, since) VALUES (?, ?, ?, ?, ?)")) {
-                    i.setString(1, name);
-                    i.setString(2, hash);
-                    i.setString(3, version);
-                    i.setString(4, state.name().toLowerCase(java.util.Locale.ROOT));
-                    i.setString(5, now);
-                    i.executeUpdate();
-                }
-                return null;
-            });
-        }
+        update("INSERT OR REPLACE INTO slot (name, hash, version, state, since) VALUES (?, ?, ?, ?, ?)", name, hash, version,
+                state.name().toLowerCase(java.util.Locale.ROOT), clock.instant().toString());
         LOG.log(System.Logger.Level.INFO, "upgrade slot recorded slot={0} hash={1} version={2} state={3}", name, hash, version,
                 state.name().toLowerCase(java.util.Locale.ROOT));
     }
