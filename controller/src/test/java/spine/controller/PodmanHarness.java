@@ -96,6 +96,27 @@ public final class PodmanHarness {
         return pb;
     }
 
+    /**
+     * {@code spine run --resync 1h} on {@code root} in a child JVM, its output appended to {@code root/daemon.out};
+     * returns once its control socket exists (or fails saying what it printed).
+     */
+    public Process startConverger(Path root) throws IOException, InterruptedException {
+        Path out = root.resolve("daemon.out");
+        Process p = spineProcess(root, "run", "--resync", "1h").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile())).start();
+        Path sock = root.resolve("spine/control.sock");
+        for (int i = 0; i < 300 && !Files.exists(sock) && p.isAlive(); i++) Thread.sleep(100);
+        if (!Files.exists(sock)) throw new AssertionError("spine run did not listen on " + sock + ":\n" + (Files.exists(out) ? Files.readString(out) : ""));
+        return p;
+    }
+
+    /** Stops a converger {@link #startConverger} started (SIGTERM), waiting for it; null or already gone is fine. */
+    public static void stopConverger(Process p) throws InterruptedException {
+        if (p == null || !p.isAlive()) return;
+        p.destroy();
+        if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) throw new AssertionError("spine run did not stop within 30 s of SIGTERM");
+    }
+
     /** Runs the CLI in this JVM against the test storage; returns exit code and output. */
     public Result spine(Path root, String... args) {
         var out = new ByteArrayOutputStream();

@@ -55,17 +55,11 @@ class ApplyTryIT {
     }
 
     private void startDaemon() throws Exception {
-        daemon = spine("run", "--resync", "1h").redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("daemon.out").toFile())).start();
-        Path sock = root.resolve("spine/control.sock");
-        for (int i = 0; i < 300 && !Files.exists(sock); i++) Thread.sleep(100);
-        assertThat(sock).exists();
+        daemon = podman.startConverger(root);
     }
 
     private void stopDaemon() throws Exception {
-        if (daemon != null && daemon.isAlive()) {
-            daemon.destroy();
-            assertThat(daemon.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        }
+        PodmanHarness.stopConverger(daemon);
     }
 
     private Path persona(String file, String name, String token) throws Exception {

@@ -26,8 +26,7 @@ import spine.controller.PodmanHarness;
  * commands over the control socket, refuses peers outside root/spine, and no two convergers ever overlap.
  */
 class ConvergerIT {
-    private static final Path JAR = Path.of(System.getProperty("spine.jar", "target/spine.jar"));
-    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    private static final Path JAR = PodmanHarness.JAR;
     private static PodmanHarness podman;
 
     private Path root;
@@ -47,20 +46,11 @@ class ConvergerIT {
 
     @AfterEach
     void tearDown() throws Exception {
-        if (daemon != null && daemon.isAlive()) {
-            daemon.destroy();
-            daemon.waitFor(30, TimeUnit.SECONDS);
-        }
+        PodmanHarness.stopConverger(daemon);
     }
 
     private ProcessBuilder spine(Map<String, String> extraEnv, String... args) {
-        var argv = new ArrayList<>(List.of(JAVA, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
-                "-jar", JAR.toString()));
-        argv.addAll(List.of(args));
-        argv.add("--root");
-        argv.add(root.toString());
-        var pb = new ProcessBuilder(argv);
-        pb.environment().putAll(podman.env());
+        var pb = podman.spineProcess(root, args);
         pb.environment().putAll(extraEnv);
         return pb;
     }
@@ -89,11 +79,7 @@ class ConvergerIT {
     }
 
     private void startDaemon() throws Exception {
-        daemon = spine(Map.of(), "run", "--resync", "1h").redirectErrorStream(true)
-                .redirectOutput(root.resolve("daemon.out").toFile()).start();
-        Path sock = root.resolve("spine/control.sock");
-        for (int i = 0; i < 300 && !Files.exists(sock); i++) Thread.sleep(100);
-        assertThat(sock).as(Files.exists(root.resolve("daemon.out")) ? Files.readString(root.resolve("daemon.out")) : "").exists();
+        daemon = podman.startConverger(root);
     }
 
     @Test
