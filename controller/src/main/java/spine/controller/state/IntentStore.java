@@ -308,7 +308,7 @@ public final class IntentStore implements AutoCloseable {
         if (open.isPresent()) {
             throw new StateException("an apply is on trial until " + open.get().deadline() + "; spine apply --confirm keeps it, or wait for its revert");
         }
-        return inTransaction(() -> {
+        List<Applied> applied = inTransaction(() -> {
             var previous = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
             try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT kind, name, spec FROM intent ORDER BY kind, name")) {
                 while (rs.next()) previous.addObject().put("kind", rs.getString(1)).put("name", rs.getString(2)).put("spec", rs.getString(3));
@@ -323,10 +323,24 @@ public final class IntentStore implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "apply on trial until={0} uid={1} kept={2}", now.plus(window), uid, previous.size());
             return applyRows(specs, uid, now.toString());
         });
+        tried = Optional.of(new TriedApply(now.toString(), now.plus(window).toString(), uid)); // once committed
+        return applied;
     }
 
-    /** The apply on trial, if one is. */
+    /**
+     * The apply on trial, if one is: read from the database once, then kept, since the converger asks on every pass and
+     * every wait, and while it runs it is the only writer of that row (a CLI hands {@code --try} and {@code --confirm}
+     * to it); {@link #tryApply}, {@link #confirmApply} and {@link #revertIfDue} keep it current.
+     */
     public synchronized Optional<TriedApply> triedApply() throws StateException {
+        if (tried == null) tried = readTriedApply();
+        return tried;
+    }
+
+    /** Null until {@link #triedApply} first reads the row. */
+    private Optional<TriedApply> tried;
+
+    private Optional<TriedApply> readTriedApply() throws StateException {
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT started_at, deadline, uid FROM apply_trial WHERE slot = 1")) {
             return rs.next() ? Optional.of(new TriedApply(rs.getString(1), rs.getString(2), rs.getLong(3))) : Optional.empty();
         } catch (SQLException e) {
@@ -344,6 +358,7 @@ public final class IntentStore implements AutoCloseable {
             }
             return null;
         });
+        tried = Optional.empty();
         LOG.log(System.Logger.Level.INFO, "apply confirmed started_at={0} uid={1}", open.get().startedAt(), uid);
         return open;
     }
@@ -395,6 +410,7 @@ public final class IntentStore implements AutoCloseable {
             }
             return out;
         });
+        tried = Optional.empty();
         LOG.log(System.Logger.Level.WARNING, "apply on trial reverted: no --confirm by {0} started_at={1} uid={2} changes={3}", open.get().deadline(),
                 open.get().startedAt(), open.get().uid(), lines);
         return lines;
