@@ -314,7 +314,7 @@ public final class Bay0 {
 
     private void panic(Throwable t) {
         LOG.log(System.Logger.Level.ERROR, "PANIC", t);
-        String policy = options == null ? "halt" : options.panic();
+        String policy = options == null ? "halt" : options.panicPolicy();
         genesis.line("PANIC: " + t + " -> " + policy);
         flushGenesis();
         sys.sync();

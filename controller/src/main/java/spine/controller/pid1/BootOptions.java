@@ -43,8 +43,18 @@ record BootOptions(Duration survivalTimeout, Duration mountTimeout, Duration wri
                 count(cmdline, "spine.parallel", Runtime.getRuntime().availableProcessors(), warn));
     }
 
-    /** What {@code spine.panic=} asks reboot(2) for: halt (the default), reboot or poweroff. */
+    /** What a panic does, for the genesis line: {@code spine.panic=}, except that a trial boot always reboots. */
+    String panicPolicy() {
+        return trial.isPresent() ? "reboot (a trial boot: back to the known-good image, which nacks the candidate)" : panic;
+    }
+
+    /**
+     * What {@code spine.panic=} asks reboot(2) for: halt (the default), reboot or poweroff. A trial boot reboots
+     * whatever it says, so a candidate whose bay0 panics is back on the known-good image at once, not halted until
+     * the watchdog fires.
+     */
     int panicReboot() {
+        if (trial.isPresent()) return Syscalls.RB_AUTOBOOT;
         return switch (panic) {
             case "reboot" -> Syscalls.RB_AUTOBOOT;
             case "poweroff" -> Syscalls.RB_POWER_OFF;

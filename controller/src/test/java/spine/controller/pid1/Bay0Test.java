@@ -358,6 +358,19 @@ class Bay0Test {
     }
 
     @Test
+    void aTrialBootThatPanicsRebootsWhateverSpinePanicSays() throws Exception {
+        kernelTree("spine.podman=/nonexistent/podman spine.trial=" + HASH);
+        Signals broken = (term, intr) -> {
+            throw new IllegalStateException("signal table corrupt");
+        };
+        bay0 = new Bay0(new Kernel(root), sys, Clock.systemUTC(), "test", broken, null);
+        bay0.bootOrPanic();
+        assertThat(genesis()).contains("PANIC: java.lang.IllegalStateException: signal table corrupt -> reboot (a trial boot: back to the"
+                + " known-good image, which nacks the candidate)");
+        assertThat(sys.calls.subList(sys.calls.size() - 2, sys.calls.size())).containsExactly("sync", "reboot autoboot");
+    }
+
+    @Test
     void aPanicBeforeTheOptionsAreReadHalts() throws Exception {
         kernelTree("spine.panic=reboot");
         Files.delete(root.resolve("proc/self/oom_score_adj"));

@@ -17,8 +17,9 @@ import spine.controller.image.Signing;
 
 /**
  * Issue 12 in the VM: a signed candidate on the persist disk (the built kernel and image, signed with the test key
- * as a newer version); then {@code spine upgrade} stages it, bay0 reboots into it with kexec_file_load, the trial boot
- * promotes it on a GREEN validate, and the next power-on boots it again. The good path boots an image that trusts the
+ * as a newer version); a persona's busy-lock vetoes the upgrade and {@code --force} goes past it; then
+ * {@code spine upgrade} stages it, bay0 reboots into it with kexec_file_load, the trial boot promotes it on a GREEN
+ * validate, and the next power-on boots it again. The good path boots an image that trusts the
  * test key from its start (the built image with one more archive holding /etc/spine/trust/test.pub); the RED path
  * trusts it at run time by copying the key into the running image's /etc/spine/trust.
  */
@@ -83,10 +84,15 @@ class UpgradeVmIT {
             String forged = vm.shell("sed 's/0\\.2\\.0/0.3.0/' /persist/medium/manifest.json > /persist/b/manifest.json && "
                     + "spine upgrade /persist/b/manifest.json; echo exit=$?", CMD);
             assertThat(forged).contains("spine: refused (bad-signature)").contains("exit=1");
+            // a persona's busy-lock vetoes the reboot until --wait runs out, before anything is staged; --force goes past it
+            vm.shell("podman exec p__work touch /run/spine-lock/updates.lock", CMD);
+            String vetoed = vm.shell("spine upgrade /persist/medium/manifest.json --wait 2s; echo exit=$?", CMD);
+            assertThat(vetoed).contains("spine: refused (busy): p://work held /run/spine-lock/updates.lock for all of --wait 2s").contains("exit=1");
             assertThat(vm.shell("ls /persist/spine/slots 2>&1; echo exit=$?", CMD)).contains("No such file or directory");
 
             long t0 = System.nanoTime();
-            String upgrade = vm.shell("spine upgrade /persist/medium/manifest.json; echo exit=$?", CMD);
+            String upgrade = vm.shell("spine upgrade /persist/medium/manifest.json --force; echo exit=$?", CMD);
+            assertThat(upgrade).contains("spine: --force: going on although p://work hold their busy-lock");
             System.out.println("Upgrade VM, spine upgrade:\n" + upgrade);
             assertThat(upgrade).contains("staged: version 0.2.0 (hash ").contains("in slot A").contains("rebooting into version 0.2.0")
                     .contains("exit=0");
