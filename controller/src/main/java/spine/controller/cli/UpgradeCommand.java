@@ -50,7 +50,7 @@ record UpgradeCommand(Machine m) {
                 LOG.log(System.Logger.Level.WARNING, "upgrade refused manifest={0} kind=busy reason=\"{1}\"", manifest, blocked.get());
                 return ExitCode.PENDING;
             }
-            String slot = Slots.choose(records.slots(), runningHash());
+            String slot = Slots.choose(records.slots(), Slots.runningHashOf(Path.of("/proc/cmdline")));
             Path dir = manifest.toAbsolutePath().normalize().getParent();
             var files = new java.util.ArrayList<Slots.Artifact>();
             for (Candidate.Artifact art : a.manifest().artifacts()) {
@@ -70,15 +70,6 @@ record UpgradeCommand(Machine m) {
             m.out().println("staged: version " + a.manifest().version() + " (hash " + a.hash() + ") in slot " + slot + " (" + staged + ")");
             if (args.flag("--stage-only")) return ExitCode.OK;
             return trialBoot(records, slot, a);
-        }
-    }
-
-    /** The candidate this machine runs, when bay0 booted one with kexec (its kernel command line says which). */
-    private static Optional<String> runningHash() {
-        try {
-            return Slots.runningHash(java.nio.file.Files.readString(Path.of("/proc/cmdline")));
-        } catch (IOException e) {
-            return Optional.empty();
         }
     }
 

@@ -227,7 +227,7 @@ public final class Bay0 {
             return new UpgradeStart(Optional.empty(), promoted.value().orElse(false));
         }
         var runner = new ProcessCommandRunner(Map.of("SPINE_ROOT", state.root().path().toString(), "SPINE_RUN", kernel.path(RUN_DIR).toString()), children);
-        Bounded.Outcome<Optional<Trial>> begun = Bounded.call("trial", options.writeTimeout(), () -> Trial.begin(hash.get(), db.upgrades(),
+        Bounded.Outcome<Optional<Trial>> begun = Bounded.call("trial", TRIAL_BEGIN, () -> Trial.begin(hash.get(), db.upgrades(),
                 options.trialDeadline(), say, this::flushGenesis, () -> Trial.validate(runner, options.cli()),
                 () -> Thread.ofPlatform().name("trial-reboot").start(() -> shutdown(Syscalls.RB_AUTOBOOT, "trial failed")),
                 slot -> Candidate.readSigned(new Slots(state.root()).dir(slot.name()).resolve(Slots.MANIFEST), kernel.path(UpgradeBoot.TRUST))
@@ -235,6 +235,13 @@ public final class Bay0 {
         if (!begun.ok()) say.accept("trial of " + Trial.shortHash(hash.get()) + " not begun (" + begun.failure() + "); the next boot nacks it");
         return new UpgradeStart(begun.value().flatMap(t -> t), false);
     }
+
+    /**
+     * The bound on a trial's start: two small writes, the slot's signed manifest read (the JDK's Ed25519 classes load
+     * for the first time here, seconds under a loaded TCG) and the watchdog armed. A trial that does not begin is not
+     * judged, and the watchdog brings the machine back.
+     */
+    static final Duration TRIAL_BEGIN = Duration.ofSeconds(30);
 
     /** The bound on a power-on's look at the promoted slot (its check and kexec_file_load). */
     static final Duration POWER_ON_CHECK = Duration.ofSeconds(120);

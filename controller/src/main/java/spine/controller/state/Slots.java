@@ -70,6 +70,15 @@ public final class Slots {
                 .map(w -> w.substring(w.indexOf('=') + 1)).filter(h -> !h.isEmpty()).reduce((a, b) -> b);
     }
 
+    /** {@link #runningHash} of this machine's kernel command line ({@code /proc/cmdline}); empty when it cannot be read. */
+    public static Optional<String> runningHashOf(Path cmdlineFile) {
+        try {
+            return runningHash(Files.readString(cmdlineFile));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The kernel command line options that name the candidate a kexec'd boot runs. */
     public static final String TRIAL_OPTION = "spine.trial", SLOT_OPTION = "spine.slot";
 

@@ -80,5 +80,6 @@ class SlotsTest {
         assertThat(Slots.runningHash("spine.trial=def console=ttyS0")).contains("def");
         assertThat(Slots.runningHash("console=ttyS0 spine.slot= quiet")).isEmpty();
         assertThat(Slots.runningHash("")).isEmpty();
+        assertThat(Slots.runningHashOf(Path.of("/nonexistent/cmdline"))).isEmpty();
     }
 }
