@@ -40,7 +40,8 @@ final class ModuleLoader {
             genesis.line("modules unavailable: " + e.getMessage());
             return;
         }
-        ModuleOrder.Result plan = ModuleOrder.resolve(kernel.wantedModules(), deps);
+        Map<String, String> wanted = kernel.wantedModules(); // name -> parameters, read once
+        ModuleOrder.Result plan = ModuleOrder.resolve(List.copyOf(wanted.keySet()), deps);
         plan.unknown().forEach(name -> genesis.line("module " + name + " not in modules.dep"));
         List<String> order = plan.load();
         // Each module waits for the ones modules.dep lists for it (the whole closure) and no other, so the virtio
@@ -53,20 +54,20 @@ final class ModuleLoader {
                         .filter(java.util.Objects::nonNull).toArray(CompletableFuture[]::new);
                 // a dependency that failed or timed out is logged on its own; the module still tries, as before
                 loaded.put(rel, CompletableFuture.allOf(first).handle((v, e) -> null)
-                        .thenRunAsync(() -> loadOne(kernel, genesis, release, rel, timeout), workers));
+                        .thenRunAsync(() -> loadOne(kernel, genesis, release, rel, wanted.getOrDefault(ModuleOrder.name(rel), ""), timeout), workers));
             }
             CompletableFuture.allOf(loaded.values().toArray(CompletableFuture[]::new)).handle((v, e) -> null).join();
         }
         genesis.line("modules loaded count=" + order.size());
     }
 
-    private void loadOne(Kernel kernel, Genesis genesis, String release, String rel, Duration timeout) {
+    private void loadOne(Kernel kernel, Genesis genesis, String release, String rel, String params, Duration timeout) {
         long t0 = System.nanoTime();
         String name = ModuleOrder.name(rel);
         // Bounded too: a driver's probe can block in the kernel on a wedged device (virtio_blk reads the
         // partition table while loading), and PID 1 must go on without it.
         Bounded.Outcome<Syscalls.Result> load = Bounded.call("module-" + name, timeout,
-                () -> boot.sys().finitModule(kernel.modulePath(release, rel), kernel.moduleParams(name)));
+                () -> boot.sys().finitModule(kernel.modulePath(release, rel), params));
         if (!load.ok()) {
             genesis.line("module " + name + " load " + load.failure() + "; continuing without waiting");
             return;

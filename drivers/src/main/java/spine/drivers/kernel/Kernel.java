@@ -204,20 +204,11 @@ public final class Kernel {
         }
     }
 
-    /** Module names listed one per line in /etc/spine/modules (the image recipe writes it), each maybe with parameters. */
-    public List<String> wantedModules() {
-        return List.copyOf(moduleLines().keySet());
-    }
-
     /**
-     * The parameters /etc/spine/modules gives a module after its name ({@code watchdog stop_on_reboot=0}), as
-     * finit_module(2) takes them; empty for a module without any, or not listed.
+     * The modules /etc/spine/modules wants (the image recipe writes it), in its order, each with the parameters its
+     * line gives after the name ({@code watchdog stop_on_reboot=0}) as finit_module(2) takes them, or "".
      */
-    public String moduleParams(String name) {
-        return moduleLines().getOrDefault(name, "");
-    }
-
-    private Map<String, String> moduleLines() {
+    public Map<String, String> wantedModules() {
         var out = new LinkedHashMap<String, String>();
         try {
             for (String l : Files.readAllLines(at("/etc/spine/modules"))) {
