@@ -1,6 +1,11 @@
 package spine.drivers;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 import spine.model.ObservedState;
+import spine.model.ResourceId;
 import spine.model.Step;
 import spine.model.StepResult;
 
@@ -14,4 +19,15 @@ public interface ContainerRuntime {
     Observation observe();
 
     StepResult apply(Step step);
+
+    /**
+     * Starts existing containers, each step's result by its target. A runtime that can start several in one call
+     * does (podman pays its own start-up once per process: about 0.25 s of a 0.6 s start under emulation); this one
+     * applies them one after another.
+     */
+    default Map<ResourceId, StepResult> startAll(List<Step.StartContainer> steps) {
+        var results = new LinkedHashMap<ResourceId, StepResult>();
+        for (Step.StartContainer s : steps) results.put(s.target(), apply(s));
+        return results;
+    }
 }

@@ -60,19 +60,23 @@ public final class Executor {
             if (groups.isEmpty()) continue;
             var permits = new Semaphore(parallelism);
             var threads = new ArrayList<Thread>();
+            var starts = new ArrayList<Step.StartContainer>();
             for (Map.Entry<ResourceId, List<Step>> g : groups.entrySet()) {
-                threads.add(Thread.ofVirtual().name("step-" + g.getKey().containerName()).start(() -> {
-                    permits.acquireUninterruptibly();
-                    try {
-                        for (Step s : g.getValue()) {
-                            Outcome o = run(s, phase, passId);
-                            outcomes.add(o);
-                            if (!o.result().ok()) break; // later steps of this target assumed this one worked
-                        }
-                    } finally {
-                        permits.release();
+                if (g.getValue().size() == 1 && g.getValue().getFirst() instanceof Step.StartContainer s) {
+                    starts.add(s);
+                    continue;
+                }
+                threads.add(bounded(permits, "step-" + g.getKey().containerName(), () -> {
+                    for (Step s : g.getValue()) {
+                        Outcome o = run(s, phase, passId);
+                        outcomes.add(o);
+                        if (!o.result().ok()) break; // later steps of this target assumed this one worked
                     }
                 }));
+            }
+            for (List<Step.StartContainer> batch : batches(starts, parallelism)) {
+                threads.add(bounded(permits, "start-" + batch.getFirst().target().containerName(),
+                        () -> outcomes.addAll(start(batch, phase, passId))));
             }
             for (Thread t : threads) {
                 try {
@@ -86,24 +90,80 @@ public final class Executor {
         return List.copyOf(outcomes);
     }
 
+    private static Thread bounded(Semaphore permits, String name, Runnable work) {
+        return Thread.ofVirtual().name(name).start(() -> {
+            permits.acquireUninterruptibly();
+            try {
+                work.run();
+            } finally {
+                permits.release();
+            }
+        });
+    }
+
+    /**
+     * Starts of existing containers, each its target's only step in this phase, dealt round-robin into as many
+     * batches as calls may run at once: each batch is one runtime call ({@code podman start A B ...}), so a boot's
+     * autostart pays podman's own start-up per batch, not per container, and keeps the same parallelism.
+     */
+    static List<List<Step.StartContainer>> batches(List<Step.StartContainer> starts, int parallelism) {
+        int n = Math.min(Math.max(parallelism, 1), starts.size());
+        var batches = new ArrayList<List<Step.StartContainer>>();
+        for (int i = 0; i < n; i++) batches.add(new ArrayList<>());
+        for (int i = 0; i < starts.size(); i++) batches.get(i % n).add(starts.get(i));
+        return batches;
+    }
+
+    private List<Outcome> start(List<Step.StartContainer> batch, PlanPhase phase, String passId) {
+        if (batch.size() == 1) return List.of(run(batch.getFirst(), phase, passId));
+        var before = new java.util.HashMap<ResourceId, Optional<Phase>>();
+        for (Step.StartContainer s : batch) before.put(s.target(), begin(s, passId));
+        long t0 = System.nanoTime();
+        Map<ResourceId, StepResult> results;
+        try {
+            results = runtime.startAll(batch);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "start batch threw: a bug pass=" + passId, e);
+            results = Map.of();
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        var out = new ArrayList<Outcome>();
+        for (Step.StartContainer s : batch) {
+            StepResult r = results.getOrDefault(s.target(), new StepResult.Failed("internal error: no result from the start batch", true));
+            out.add(finish(s, phase, passId, before.get(s.target()), r, took));
+        }
+        return out;
+    }
+
     private Outcome run(Step step, PlanPhase phase, String passId) {
-        ResourceId id = step.target();
-        Optional<Phase> transit = transit(step);
-        // the phase to restore if the step fails; read now only when the transit phase is about to replace it (a read
-        // per step was a SQLite query on every focus step)
-        Optional<Phase> before = transit.isPresent() ? Optional.of(currentPhase(id)) : Optional.empty();
-        transit.ifPresent(p -> record(id, p, Optional.empty(), passId));
-        LOG.log(System.Logger.Level.INFO, "step starting pass={0} target={1} step={2} reason=\"{3}\"", passId, id,
-                step.verb(), step.reason());
+        Optional<Phase> before = begin(step, passId);
         long t0 = System.nanoTime();
         StepResult result;
         try {
             result = runtime.apply(step);
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "step threw: a bug pass=" + passId + " target=" + id, e);
+            LOG.log(System.Logger.Level.ERROR, "step threw: a bug pass=" + passId + " target=" + step.target(), e);
             result = new StepResult.Failed("internal error: " + e, true);
         }
-        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        return finish(step, phase, passId, before, result, Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    /**
+     * Commits the step's -ing phase and logs its start. Returns the phase to restore if the step fails, read only when
+     * the transit phase is about to replace it (a read per step was a SQLite query on every focus step).
+     */
+    private Optional<Phase> begin(Step step, String passId) {
+        ResourceId id = step.target();
+        Optional<Phase> transit = transit(step);
+        Optional<Phase> before = transit.isPresent() ? Optional.of(currentPhase(id)) : Optional.empty();
+        transit.ifPresent(p -> record(id, p, Optional.empty(), passId));
+        LOG.log(System.Logger.Level.INFO, "step starting pass={0} target={1} step={2} reason=\"{3}\"", passId, id,
+                step.verb(), step.reason());
+        return before;
+    }
+
+    private Outcome finish(Step step, PlanPhase phase, String passId, Optional<Phase> before, StepResult result, Duration took) {
+        ResourceId id = step.target();
         switch (result) {
             case StepResult.Ok ok -> {
                 LOG.log(System.Logger.Level.INFO, "step done pass={0} target={1} step={2} ms={3} detail={4}", passId, id,

@@ -135,10 +135,7 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
                 yield why.isPresent() ? new StepResult.Failed(why.get(), true) : podman.apply(s);
             }
             case Step.StartContainer s -> {
-                Optional<String> why = prepare(s.target(), true);
-                boolean display = Optional.ofNullable(lastObservation.spine().get(s.target()))
-                        .map(c -> "true".equals(c.labels().get(spine.model.Labels.DISPLAY))).orElse(false);
-                if (why.isEmpty() && display) why = displayNotServed(s.target());
+                Optional<String> why = notStartable(s);
                 yield why.isPresent() ? new StepResult.Failed(why.get(), true) : podman.apply(s);
             }
             case Step.StopContainer s -> podman.apply(s);
@@ -161,6 +158,29 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
                 yield new StepResult.Ok("compositor stopped");
             }
         };
+    }
+
+    /** Each start that may go ahead goes to podman in one call; the others fail as {@link #apply} would fail them. */
+    @Override
+    public java.util.Map<ResourceId, StepResult> startAll(List<Step.StartContainer> steps) {
+        var results = new java.util.LinkedHashMap<ResourceId, StepResult>();
+        var ready = new java.util.ArrayList<Step.StartContainer>();
+        for (Step.StartContainer s : steps) {
+            Optional<String> why = notStartable(s);
+            if (why.isPresent()) results.put(s.target(), new StepResult.Failed(why.get(), true));
+            else ready.add(s);
+        }
+        results.putAll(podman.startAll(ready));
+        return results;
+    }
+
+    /** Why a container may not start now: its host directories could not be made, or its display is not served. */
+    private Optional<String> notStartable(Step.StartContainer s) {
+        Optional<String> why = prepare(s.target(), true);
+        boolean display = Optional.ofNullable(lastObservation.spine().get(s.target()))
+                .map(c -> "true".equals(c.labels().get(spine.model.Labels.DISPLAY))).orElse(false);
+        if (why.isEmpty() && display) why = displayNotServed(s.target());
+        return why;
     }
 
     /** How long sway may take to serve both sockets (20-50 ms natively, seconds under emulation). */

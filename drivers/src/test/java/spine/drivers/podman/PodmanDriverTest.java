@@ -82,6 +82,35 @@ class PodmanDriverTest {
         assertThat(calls).hasSize(PodmanDriver.BUSY_TRIES);
     }
 
+    private static List<Step.StartContainer> starts(String... names) {
+        return java.util.Arrays.stream(names).map(n -> new Step.StartContainer(ResourceId.persona(n), "exited; want running")).toList();
+    }
+
+    @Test
+    void startsAreOneCallAndOneThatFailedInItIsStartedAloneForItsOwnAnswer() {
+        // recorded from podman 4.3 on the build host: it names what it started and goes on past a failure
+        var batch = new CommandResult(125, "p__a1\np__a3\n", "Error: unable to start container \"d1355f2d519f\": runc: runc create"
+                + " failed: unable to start container process: exec: \"/nonexistent\": stat /nonexistent: no such file or directory",
+                Duration.ofMillis(900), false);
+        var alone = new CommandResult(125, "", "Error: unable to start container \"d1355f2d519f\": runc: exec: \"/nonexistent\": no such"
+                + " file or directory", Duration.ofMillis(300), false);
+        var results = scripted(batch, alone).startAll(starts("a1", "a2", "a3"));
+
+        assertThat(calls).containsExactly(List.of("podman", "start", "p__a1", "p__a2", "p__a3"), List.of("podman", "start", "p__a2"));
+        assertThat(results.get(ResourceId.persona("a1"))).isEqualTo(new StepResult.Ok("p__a1"));
+        assertThat(results.get(ResourceId.persona("a3"))).isEqualTo(new StepResult.Ok("p__a3"));
+        assertThat(results.get(ResourceId.persona("a2"))).isInstanceOfSatisfying(StepResult.Failed.class,
+                f -> assertThat(f.reason()).contains("no such file or directory"));
+    }
+
+    @Test
+    void aStartBatchThatTimedOutIsNotTriedAgainOneByOne() {
+        var hung = new CommandResult(-1, "", "", Duration.ofSeconds(60), true);
+        var results = scripted(hung).startAll(starts("a1", "a2"));
+        assertThat(calls).hasSize(1);
+        assertThat(results.values()).allMatch(r -> r instanceof StepResult.Failed f && f.retryable() && f.reason().contains("timed out"));
+    }
+
     @Test
     void imageRefsAreEveryNameInOneCall() {
         // recorded from podman 4.3 on the build host: one row per name, untagged layers as <none>:<none>
