@@ -66,6 +66,7 @@ public final class BootConvergence {
 
     private final IntentStore store;
     private final ContainerRuntime runtime;
+    private volatile Optional<ContainerRuntime.Observation> untouched = Optional.empty();
 
     public BootConvergence(IntentStore store, ContainerRuntime runtime) {
         this.store = store;
@@ -97,6 +98,7 @@ public final class BootConvergence {
         var recorded = new TreeMap<ResourceId, Phase>();
         for (Map.Entry<ResourceId, Status> e : store.statuses().entrySet()) recorded.put(e.getKey(), e.getValue().phase());
         BootRepair.Plan plan = BootRepair.plan(recorded, desired.specs().keySet(), obs.state());
+        untouched = plan.actions().isEmpty() ? Optional.of(obs) : Optional.empty();
         int failed = 0;
         for (BootRepair.Action a : plan.actions()) {
             Phase was = recorded.get(a.target());
@@ -119,6 +121,14 @@ public final class BootConvergence {
                 integrity, Duration.ofNanos(System.nanoTime() - t0));
         LOG.log(System.Logger.Level.INFO, report.line());
         return Optional.of(report);
+    }
+
+    /**
+     * The last repair's observation of podman when that repair changed nothing, so it is still what podman shows unless
+     * somebody else changed it since: the loop's first pass may start from it instead of asking podman again.
+     */
+    public Optional<ContainerRuntime.Observation> untouchedObservation() {
+        return untouched;
     }
 
     /**

@@ -96,9 +96,26 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
         return podman;
     }
 
+    /** An observation already made, taken by the next {@link #observe()} instead of asking podman again; used once. */
+    private final java.util.concurrent.atomic.AtomicReference<Observation> seeded = new java.util.concurrent.atomic.AtomicReference<>();
+
+    /**
+     * Hands the next {@link #observe()} an observation this process made a moment ago with nothing changed since: the
+     * boot repair's, when it ran no step, for the loop's first pass (one podman call less between a boot and its
+     * autostart). Level-triggered as ever: the pass looks again after any step, and every resync asks podman.
+     */
+    public void seed(Observation o) {
+        if (o.ok()) seeded.set(o);
+    }
+
     @Override
     public Observation observe() {
-        Observation o = podman.observe();
+        Observation o = seeded.getAndSet(null);
+        if (o != null) {
+            LOG.log(System.Logger.Level.INFO, "observe: podman ps of the boot repair reused, nothing changed since (no repair step ran)");
+        } else {
+            o = podman.observe();
+        }
         lastObservation = o.state();
         return o;
     }

@@ -176,15 +176,16 @@ public final class Bay0 {
         genesis.line("init complete" + (clean ? "" : " (dirty boot)"));
         flushGenesis();
 
-        var shellEnv = new TreeMap<>(podmanEnv); // commands typed there see the same storage and root as bay0
-        shellEnv.put("SPINE_ROOT", state.root().path().toString());
-        shellEnv.put("SPINE_RUN", kernel.path(RUN_DIR).toString());
-        console.start(shellEnv);
         podman = new PodmanDriver(new ProcessCommandRunner(podmanEnv, children), List.of(options.podman()),
                 PodmanDriver.Timeouts.defaults(), new SocketDirs(kernel.path(RUN_DIR)));
         bootLoop = new BootLoop(context, this::flushGenesis, record, podman, trial, options.parallel(),
                 req -> upgradeBoot.flatMap(u -> u.answer(req)));
+        // before the shell: the boot's first podman calls start while bay0 is the only process that could make any
         bootLoop.start(Optional.ofNullable(store), state.root(), clean, lastShutdownClean);
+        var shellEnv = new TreeMap<>(podmanEnv); // commands typed there see the same storage and root as bay0
+        shellEnv.put("SPINE_ROOT", state.root().path().toString());
+        shellEnv.put("SPINE_RUN", kernel.path(RUN_DIR).toString());
+        console.start(shellEnv);
     }
 
     /** What the upgrade records ask of this boot: judge a trial, or stop here and boot the promoted candidate instead. */

@@ -4,7 +4,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import spine.controller.loop.BackoffTracker;
 import spine.controller.loop.BootConvergence;
@@ -20,12 +23,15 @@ import spine.controller.state.ConvergeLock;
 import spine.controller.state.IntentStore;
 import spine.controller.state.SpineRoot;
 import spine.controller.state.StateException;
+import spine.drivers.ContainerRuntime;
 import spine.drivers.kernel.Kernel;
 import spine.drivers.kernel.Syscalls;
 import spine.drivers.podman.PodmanDriver;
 import spine.drivers.sysfs.SysfsDriver;
 import spine.model.Phase;
 import spine.model.ResourceId;
+import spine.model.Step;
+import spine.model.StepResult;
 
 /**
  * Everything that needs podman, after init complete, on its own thread, so a hung podman never holds up boot: the
@@ -71,7 +77,21 @@ final class BootLoop {
         this.sysfs = new SysfsDriver(boot.kernel().root());
     }
 
+    /**
+     * Called at init complete, before the console shell starts. With a database, the boot's first look at podman
+     * ({@code podman ps}, the boot repair's observation: podman's first call after a boot costs it 0.5 s more than any
+     * later one under emulation) and the built-in images' check start at once, beside the converger lock and this
+     * boot's holds.
+     */
     void start(Optional<IntentStore> store, SpineRoot root, boolean clean, boolean lastShutdownClean) {
+        var firstLook = new CompletableFuture<ContainerRuntime.Observation>();
+        var imagesSeen = new AtomicBoolean();
+        Thread images = null;
+        if (store.isPresent()) {
+            Thread.ofPlatform().daemon().name("boot-look").start(() -> firstLook.complete(podman.observe()));
+            images = Thread.ofPlatform().daemon().name("boot-images").start(() -> imagesSeen.set(loadImages(false)));
+        }
+        Thread imagesThread = images;
         thread = Thread.ofPlatform().name("converge").start(() -> {
             try {
                 if (store.isEmpty()) {
@@ -80,7 +100,7 @@ final class BootLoop {
                     loadImages(true);
                     return;
                 }
-                converge(store.get(), root, clean, lastShutdownClean);
+                converge(store.get(), root, clean, lastShutdownClean, firstLook, imagesThread, imagesSeen);
             } catch (StateException | RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "convergence stopped", e);
                 genesis.line("convergence stopped: " + e.getMessage() + "; the shell and spine validate still work");
@@ -103,20 +123,26 @@ final class BootLoop {
         }
     }
 
-    private void converge(IntentStore db, SpineRoot root, boolean clean, boolean lastShutdownClean)
-            throws StateException {
+    /**
+     * {@code firstLook}: podman's world as it was when this boot's first podman call ran. It stands for the repair's
+     * observation only when the converger lock was free at the first try: nothing but bay0 runs podman before the
+     * console shell starts, and a {@code spine} command from that shell changes containers only under the lock. After
+     * a wait for the lock it is stale, and the repair looks again.
+     */
+    private void converge(IntentStore db, SpineRoot root, boolean clean, boolean lastShutdownClean,
+                          CompletableFuture<ContainerRuntime.Observation> firstLook, Thread images,
+                          AtomicBoolean imagesSeen) throws StateException {
         // Taken first and held for good: a CLI command run from the shell during the repair must wait for the
         // loop's socket rather than converge by itself on a podman that may hang.
-        try (ConvergeLock held = convergerLock(root)) {
+        boolean[] waited = new boolean[1];
+        try (ConvergeLock held = convergerLock(root, waited)) {
             if (held == null) return; // shutting down
-            var boot = new BootConvergence(db, podman);
+            var boot = new BootConvergence(db, waited[0] ? podman : firstObservation(podman, firstLook));
             SortedMap<ResourceId, String> holds = boot.hold(clean, lastShutdownClean);
             // The built-in images do not depend on the repair, nor it on them (it stops, removes and marks, never
             // creates): both are podman calls of a second or more under TCG, so they run side by side, and the loop
             // starts once both are done. When podman does not answer yet (hung at boot), the images are looked at again
             // once the repair got its answers.
-            var imagesSeen = new java.util.concurrent.atomic.AtomicBoolean();
-            Thread images = Thread.ofPlatform().daemon().name("boot-images").start(() -> imagesSeen.set(loadImages(false)));
             Optional<BootConvergence.Report> report = boot.repair(clean, lastShutdownClean, holds);
             Duration wait = Duration.ofSeconds(2);
             while (report.isEmpty() && !stopping) {
@@ -133,7 +159,7 @@ final class BootLoop {
             joinImages(images);
             // a podman that did not answer then (hung at boot) answers now, since the repair got its answers: look again
             if (!imagesSeen.get() && !stopping) loadImages(true);
-            runLoop(db, root, clean && lastShutdownClean);
+            runLoop(db, root, clean && lastShutdownClean, boot.untouchedObservation());
         }
     }
 
@@ -148,31 +174,78 @@ final class BootLoop {
         }
     }
 
-    /** The converger lock, waiting while a CLI command holds it; null when shutdown starts first. */
-    private ConvergeLock convergerLock(SpineRoot root) throws StateException {
+    /**
+     * The boot repair's runtime: its first observation is the one already under way, the rest ask podman. A look that
+     * failed is asked again at once (the repair's own retries follow).
+     */
+    private static ContainerRuntime firstObservation(PodmanDriver podman,
+            CompletableFuture<ContainerRuntime.Observation> firstLook) {
+        var used = new AtomicBoolean();
+        return new ContainerRuntime() {
+            @Override
+            public Observation observe() {
+                if (used.getAndSet(true)) return podman.observe();
+                Observation o = firstLook.join(); // bounded: podman ps has its own timeout
+                return o.ok() ? o : podman.observe();
+            }
+
+            @Override
+            public StepResult apply(Step step) {
+                return podman.apply(step);
+            }
+        };
+    }
+
+    /**
+     * The converger lock, waiting while a CLI command holds it; null when shutdown starts first. {@code waited[0]}
+     * says whether it had to wait.
+     */
+    private ConvergeLock convergerLock(SpineRoot root, boolean[] waited) throws StateException {
         boolean noted = false;
         while (!stopping) {
             Optional<ConvergeLock> lock = ConvergeLock.tryAcquire(root, "bay0");
             if (lock.isPresent()) return lock.get();
             if (!noted) LOG.log(System.Logger.Level.WARNING, "converger lock held by a CLI command; bay0 waits for it");
             noted = true;
+            waited[0] = true;
             sleep(Duration.ofMillis(500));
         }
         return null;
     }
 
-    private void runLoop(IntentStore db, SpineRoot root, boolean autostart) throws StateException {
+    /**
+     * The loop, with the governor and the control socket started beside its first pass rather than before it (their
+     * first use costs a few hundred ms of class loading under emulation, which the boot's autostart need not wait for).
+     * A socket that cannot be bound stops the loop, as before: {@code spine} commands could not reach it.
+     */
+    private void runLoop(IntentStore db, SpineRoot root, boolean autostart, Optional<ContainerRuntime.Observation> seen)
+            throws StateException {
         var metrics = new Metrics();
         Machinery machinery = Machinery.serving(podman, sysfs);
+        seen.ifPresent(machinery::seed);
         var reconciler = new Reconciler(db, machinery, new Executor(machinery, db, metrics, parallel), new BackoffTracker(), metrics,
                 clock, machinery);
         ControlLoop l = new ControlLoop(reconciler, Duration.ofSeconds(30), clock);
-        machinery.startGovernor(reconciler, l, GovernorLoop.PERIOD, clock);
         machinery.onWindowEvent(l::wakeFocus);
-        try (machinery; ControlSocket.Server server = ControlSocket.bind(root,
-                req -> pid1Requests.apply(req).orElseGet(() -> ControlProtocol.answer(req, l, metrics, db, machinery)))) {
+        var served = new AtomicReference<ControlSocket.Server>();
+        var refused = new AtomicReference<StateException>();
+        Thread serve = null;
+        try {
             loop = l;
             if (stopping) return;
+            serve = Thread.ofPlatform().name("serve").start(() -> {
+                try {
+                    machinery.startGovernor(reconciler, l, GovernorLoop.PERIOD, clock);
+                    served.set(ControlSocket.bind(root,
+                            req -> pid1Requests.apply(req).orElseGet(() -> ControlProtocol.answer(req, l, metrics, db, machinery))));
+                } catch (StateException e) {
+                    refused.set(e);
+                    l.stop();
+                } catch (RuntimeException e) {
+                    refused.set(new StateException("control socket or governor: " + e, e));
+                    l.stop();
+                }
+            });
             genesis.line("loop started (tenants and " + (autostart ? "autostart personas" : "no personas") + " start now)");
             flush.run();
             // the milestone the boot-to-running benchmark reads: everything this boot wants is up
@@ -183,6 +256,22 @@ final class BootLoop {
                 trial.ifPresent(t -> Thread.ofPlatform().name("trial").start(() -> t.converged(ok)));
             });
             l.run();
+        } finally {
+            // the socket first, so no request reaches a machinery being closed; a bind still running at shutdown
+            // gets a few seconds (it takes a fraction of one)
+            if (serve != null) joinQuietly(serve, Duration.ofSeconds(5));
+            ControlSocket.Server s = served.get();
+            if (s != null) s.close();
+            machinery.close();
+        }
+        if (refused.get() != null) throw refused.get();
+    }
+
+    private static void joinQuietly(Thread t, Duration wait) {
+        try {
+            t.join(wait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

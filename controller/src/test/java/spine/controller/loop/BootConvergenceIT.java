@@ -120,6 +120,7 @@ class BootConvergenceIT {
         var boot = new BootConvergence(store, driver);
         var holds = boot.hold(true, false);
         BootConvergence.Report report = boot.repair(true, false, holds).orElseThrow();
+        assertThat(boot.untouchedObservation()).as("the repair changed podman's world: its look is stale").isEmpty();
 
         assertThat(report.repairs()).containsEntry(BootRepair.Kind.RUNNING_MISSING, 1).containsEntry(BootRepair.Kind.STARTING, 1)
                 .containsEntry(BootRepair.Kind.STOPPING, 1).containsEntry(BootRepair.Kind.PAUSED, 1)
@@ -139,6 +140,9 @@ class BootConvergenceIT {
 
         // again: a repaired world needs no repair
         assertThat(boot.repair(true, false, holds).orElseThrow().repaired()).isZero();
+        // and its look is what podman shows, for the loop's first pass
+        assertThat(boot.untouchedObservation()).hasValueSatisfying(o -> assertThat(o.state().containers().values())
+                .anyMatch(c -> c.name().equals("p__foreign")));
     }
 
     @Test

@@ -306,6 +306,34 @@ class Bay0Test {
                 .containsExactly("images --format {{.Repository}}:{{.Tag}}");
     }
 
+    /** The {@code podman ps} calls this boot made up to the end of the loop's first pass, from spine.log. */
+    private long psCallsUntilTheFirstPass() throws Exception {
+        Path log = root.resolve("persist/spine/spine.log");
+        for (int i = 0; i < 200 && !(Files.exists(log) && Files.readString(log).contains("pass finished")); i++) Thread.sleep(50);
+        List<String> lines = Files.readAllLines(log);
+        int end = lines.indexOf(lines.stream().filter(l -> l.contains("pass finished")).findFirst().orElseThrow());
+        return lines.subList(0, end).stream().filter(l -> l.contains("exec command starting") && l.contains("podman ps ")).count();
+    }
+
+    @Test
+    void theBootsFirstLookAtPodmanServesTheRepairAndTheLoopsFirstPass() throws Exception {
+        bootWithRecordingPodman("printf 'localhost/spine/busybox:1\\n'", "localhost/spine/busybox:1 /usr/share/spine/images/busybox.oci.tar\n",
+                "ps ");
+        // started at init complete; the repair changed nothing, so the loop's first pass reads the same answer
+        assertThat(psCallsUntilTheFirstPass()).isEqualTo(1);
+    }
+
+    @Test
+    void aFirstLookTakenWhileACliCommandHeldTheLockIsNotTheRepairs() throws Exception {
+        var held = spine.controller.state.ConvergeLock.tryAcquire(new spine.controller.state.SpineRoot(root.resolve("persist")), "cli")
+                .orElseThrow();
+        bootWithRecordingPodman("printf 'localhost/spine/busybox:1\\n'", "localhost/spine/busybox:1 /usr/share/spine/images/busybox.oci.tar\n",
+                "ps ");
+        Thread.sleep(700); // the command converges meanwhile, as far as bay0 knows: what podman showed before is stale
+        held.close();
+        assertThat(psCallsUntilTheFirstPass()).as("the repair looked again after the lock").isEqualTo(2);
+    }
+
     @Test
     void imagesArePlacedAfterTheRepairWhenPodmanDidNotAnswerTheFirstLook() throws Exception {
         // podman fails its first `podman images` (not answering yet at boot), then answers: busybox is there
