@@ -422,7 +422,7 @@ class Bay0Test {
         kernelTree("spine.podman=/nonexistent/podman");
         boot();
         onTerm.run();
-        assertThat(sys.calls).endsWith("sync", "reboot power_off");
+        awaitLastCalls("sync", "reboot power_off");
         assertThat(Files.readString(root.resolve("persist/spine/genesis.log"))).contains("shutdown (SIGTERM)", "powering off");
         var before = new ArrayList<>(sys.calls);
         onInt.run();
@@ -459,6 +459,19 @@ class Bay0Test {
         root.resolve("usr/bin/podman").toFile().setExecutable(true);
         write("usr/share/spine/images/images.txt", "");
         return root.resolve("usr/bin/podman");
+    }
+
+    /**
+     * The last system calls, once made: genesis says "rebooting" (or "powering off") just before the sync and the
+     * reboot(2), so a check right after that line raced them.
+     */
+    private void awaitLastCalls(String... last) throws Exception {
+        for (int i = 0; i < 200; i++) {
+            List<String> c = List.copyOf(sys.calls);
+            if (c.size() >= last.length && c.subList(c.size() - last.length, c.size()).equals(List.of(last))) break;
+            Thread.sleep(50);
+        }
+        assertThat(List.copyOf(sys.calls)).endsWith(last);
     }
 
     private void awaitGenesis(String text) throws Exception {
@@ -530,7 +543,7 @@ class Bay0Test {
         boot();
         awaitGenesis("shutdown: state flushed; rebooting");
         assertThat(genesis()).contains("trial failed: validate RED: log: /persist/spine/spine.log is missing -> rebooting into the known-good image");
-        assertThat(sys.calls).endsWith("sync", "reboot autoboot");
+        awaitLastCalls("sync", "reboot autoboot");
         var b = slotAfter("B");
         assertThat(b.state()).as("still in trial: the next boot nacks it").isEqualTo(spine.controller.state.UpgradeRecords.SlotState.TRIAL);
         assertThat(b.failure()).contains("validate RED: log: /persist/spine/spine.log is missing");
@@ -581,7 +594,7 @@ class Bay0Test {
         boot();
         awaitGenesis("trial failed: no GREEN validate within 1 s of init complete -> rebooting into the known-good image");
         awaitGenesis("shutdown: state flushed; rebooting");
-        assertThat(sys.calls).endsWith("sync", "reboot autoboot");
+        awaitLastCalls("sync", "reboot autoboot");
     }
 
     /** What spine upgrade asks bay0 over the control socket once the slot is recorded in trial. */
@@ -644,7 +657,7 @@ class Bay0Test {
         assertThat(sys.matching("kexec_file_load")).containsExactly("kexec_file_load " + root.resolve("persist/spine/slots/A/vmlinuz") + " "
                 + root.resolve("persist/spine/slots/A/spine.img") + " console=ttyS0 spine.podman=" + root.resolve("usr/bin/podman")
                 + " spine.panic=reboot spine.trial=" + hash);
-        assertThat(sys.calls).endsWith("sync", "reboot kexec");
+        awaitLastCalls("sync", "reboot kexec");
         assertThat(sys.calls.indexOf("watchdog_arm watchdog 300")).as("armed after the load, before the reboot")
                 .isGreaterThan(sys.calls.indexOf(sys.matching("kexec_file_load").getFirst())).isLessThan(sys.calls.indexOf("reboot kexec"));
         assertThat(genesis()).contains("upgrade: candidate " + hash.substring(0, 12) + " (version 0.2.0, slot A) loaded; kexec after a clean shutdown")
@@ -686,7 +699,7 @@ class Bay0Test {
         assertThat(sys.matching("kexec_file_load")).containsExactly("kexec_file_load " + root.resolve("persist/spine/slots/A/vmlinuz") + " "
                 + root.resolve("persist/spine/slots/A/spine.img") + " console=ttyS0 spine.podman=" + root.resolve("usr/bin/podman")
                 + " spine.panic=reboot spine.slot=" + hash);
-        assertThat(sys.calls).endsWith("sync", "reboot kexec");
+        awaitLastCalls("sync", "reboot kexec");
         assertThat(slotAfter("A").failure()).as("until the candidate's own bay0 is up").contains(spine.controller.state.UpgradeRecords.POWER_ON_NO_REPORT);
         assertThat(Files.readString(root.resolve("persist/spine/clean-shutdown"))).as("the handover is a clean shutdown").isNotEmpty();
         assertThat(sys.matching("watchdog_")).as("a promoted candidate has passed its trial: no watchdog it might not disarm").isEmpty();
