@@ -91,15 +91,11 @@ final class BootLoop {
             Thread.ofPlatform().daemon().name("boot-look").start(() -> {
                 try {
                     firstLook.complete(podman.observe());
-                } catch (RuntimeException e) {
+                } catch (RuntimeException e) { // the repair joins this look: it must complete
                     firstLook.complete(new ContainerRuntime.Observation(null, "podman ps: " + e));
                 }
             });
-            // after the first look, so the two cold podman processes do not compete (measured: BENCHMARKS, boot speed)
-            images = Thread.ofPlatform().daemon().name("boot-images").start(() -> {
-                firstLook.join(); // bounded: podman ps has its own timeout
-                imagesSeen.set(loadImages(false));
-            });
+            images = Thread.ofPlatform().daemon().name("boot-images").start(() -> imagesSeen.set(loadImages(false)));
         }
         Thread imagesThread = images;
         thread = Thread.ofPlatform().name("converge").start(() -> {
