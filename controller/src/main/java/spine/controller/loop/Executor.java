@@ -3,6 +3,7 @@ package spine.controller.loop;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,7 +22,8 @@ import spine.model.StepResult;
 
 /**
  * Runs a plan phase by phase. Within a phase, each target's steps run in order, and different targets run
- * in parallel (bounded), because podman calls are slow and independent; focus steps run one after another in plan
+ * in parallel (bounded), because podman calls are slow and independent; starts of existing containers go to the
+ * runtime in batches, one per parallel slot ({@link #batches}); focus steps run one after another in plan
  * order, because their order is the point. Around every step the crash-safe
  * state machine commits the -ing phase first and the settled phase after.
  */
@@ -116,7 +118,7 @@ public final class Executor {
 
     private List<Outcome> start(List<Step.StartContainer> batch, PlanPhase phase, String passId) {
         if (batch.size() == 1) return List.of(run(batch.getFirst(), phase, passId));
-        var before = new java.util.HashMap<ResourceId, Optional<Phase>>();
+        var before = new HashMap<ResourceId, Optional<Phase>>();
         for (Step.StartContainer s : batch) before.put(s.target(), begin(s, passId));
         long t0 = System.nanoTime();
         Map<ResourceId, StepResult> results;

@@ -2,9 +2,13 @@ package spine.controller.loop;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 
 import spine.controller.umbilical.Broker;
 import spine.controller.umbilical.RunDirs;
@@ -97,7 +101,7 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     }
 
     /** An observation already made, taken by the next {@link #observe()} instead of asking podman again; used once. */
-    private final java.util.concurrent.atomic.AtomicReference<Observation> seeded = new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicReference<Observation> seeded = new AtomicReference<>();
 
     /**
      * Hands the next {@link #observe()} an observation this process made a moment ago with nothing changed since: the
@@ -179,9 +183,9 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
 
     /** Each start that may go ahead goes to podman in one call; the others fail as {@link #apply} would fail them. */
     @Override
-    public java.util.Map<ResourceId, StepResult> startAll(List<Step.StartContainer> steps) {
-        var results = new java.util.LinkedHashMap<ResourceId, StepResult>();
-        var ready = new java.util.ArrayList<Step.StartContainer>();
+    public Map<ResourceId, StepResult> startAll(List<Step.StartContainer> steps) {
+        var results = new LinkedHashMap<ResourceId, StepResult>();
+        var ready = new ArrayList<Step.StartContainer>();
         for (Step.StartContainer s : steps) {
             Optional<String> why = notStartable(s);
             if (why.isPresent()) results.put(s.target(), new StepResult.Failed(why.get(), true));
