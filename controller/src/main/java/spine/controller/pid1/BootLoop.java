@@ -5,9 +5,14 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 import spine.controller.loop.BackoffTracker;
 import spine.controller.loop.BootConvergence;
@@ -84,20 +89,9 @@ final class BootLoop {
      * boot's holds.
      */
     void start(Optional<IntentStore> store, SpineRoot root, boolean clean, boolean lastShutdownClean) {
-        var firstLook = new CompletableFuture<ContainerRuntime.Observation>();
-        var imagesSeen = new AtomicBoolean();
-        Thread images = null;
-        if (store.isPresent()) {
-            Thread.ofPlatform().daemon().name("boot-look").start(() -> {
-                try {
-                    firstLook.complete(podman.observe());
-                } catch (RuntimeException e) { // the repair joins this look: it must complete
-                    firstLook.complete(new ContainerRuntime.Observation(null, "podman ps: " + e));
-                }
-            });
-            images = Thread.ofPlatform().daemon().name("boot-images").start(() -> imagesSeen.set(loadImages(false)));
-        }
-        Thread imagesThread = images;
+        CompletableFuture<ContainerRuntime.Observation> firstLook = store.isEmpty() ? null
+                : onThread("boot-look", podman::observe, e -> new ContainerRuntime.Observation(null, "podman ps: " + e));
+        CompletableFuture<Boolean> images = store.isEmpty() ? null : onThread("boot-images", () -> loadImages(false), e -> false);
         thread = Thread.ofPlatform().name("converge").start(() -> {
             try {
                 if (store.isEmpty()) {
@@ -106,7 +100,7 @@ final class BootLoop {
                     loadImages(true);
                     return;
                 }
-                converge(store.get(), root, clean, lastShutdownClean, firstLook, imagesThread, imagesSeen);
+                converge(store.get(), root, clean, lastShutdownClean, firstLook, images);
             } catch (StateException | RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "convergence stopped", e);
                 genesis.line("convergence stopped: " + e.getMessage() + "; the shell and spine validate still work");
@@ -136,14 +130,14 @@ final class BootLoop {
      * a wait for the lock it is stale, and the repair looks again.
      */
     private void converge(IntentStore db, SpineRoot root, boolean clean, boolean lastShutdownClean,
-                          CompletableFuture<ContainerRuntime.Observation> firstLook, Thread images,
-                          AtomicBoolean imagesSeen) throws StateException {
+                          CompletableFuture<ContainerRuntime.Observation> firstLook, CompletableFuture<Boolean> images)
+            throws StateException {
         // Taken first and held for good: a CLI command run from the shell during the repair must wait for the
         // loop's socket rather than converge by itself on a podman that may hang.
-        boolean[] waited = new boolean[1];
-        try (ConvergeLock held = convergerLock(root, waited)) {
+        Optional<ConvergeLock> atOnce = ConvergeLock.tryAcquire(root, "bay0");
+        try (ConvergeLock held = atOnce.isPresent() ? atOnce.get() : convergerLock(root)) {
             if (held == null) return; // shutting down
-            var boot = new BootConvergence(db, waited[0] ? podman : firstObservation(podman, firstLook));
+            var boot = new BootConvergence(db, atOnce.isPresent() ? firstObservation(podman, firstLook) : podman);
             SortedMap<ResourceId, String> holds = boot.hold(clean, lastShutdownClean);
             // The built-in images do not depend on the repair, nor it on them (it stops, removes and marks, never
             // creates): both are podman calls of a second or more under TCG, so they run side by side, and the loop
@@ -162,22 +156,44 @@ final class BootLoop {
             genesis.line(report.get().line());
             flush.run();
             record.report(report.get().json(), report.get().line());
-            joinImages(images);
             // a podman that did not answer then (hung at boot) answers now, since the repair got its answers: look again
-            if (!imagesSeen.get() && !stopping) loadImages(true);
+            if (!imagesSeen(images) && !stopping) loadImages(true);
             runLoop(db, root, clean && lastShutdownClean, boot.untouchedObservation());
         }
     }
 
-    /** Waits for the built-in images (each podman call in it is bounded), or for shutdown. */
-    private void joinImages(Thread images) {
-        try {
-            while (!stopping && !images.join(Duration.ofSeconds(1))) {
+    /**
+     * Waits for the built-in images' check (each podman call in it is bounded), or for shutdown; whether podman
+     * answered it.
+     */
+    private boolean imagesSeen(CompletableFuture<Boolean> images) {
+        while (!stopping) {
+            try {
+                return images.get(1, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
                 // loading: a first boot's archives take seconds under TCG; each load has its own timeout
+            } catch (ExecutionException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
+        return false;
+    }
+
+    /** {@code work} on a daemon thread of its own; a throw completes the future with {@code onThrow}'s value. */
+    private static <T> CompletableFuture<T> onThread(String name, Supplier<T> work,
+                                                     Function<RuntimeException, T> onThrow) {
+        var f = new CompletableFuture<T>();
+        Thread.ofPlatform().daemon().name(name).start(() -> {
+            try {
+                f.complete(work.get());
+            } catch (RuntimeException e) {
+                f.complete(onThrow.apply(e));
+            }
+        });
+        return f;
     }
 
     /**
@@ -202,18 +218,14 @@ final class BootLoop {
         };
     }
 
-    /**
-     * The converger lock, waiting while a CLI command holds it; null when shutdown starts first. {@code waited[0]}
-     * says whether it had to wait.
-     */
-    private ConvergeLock convergerLock(SpineRoot root, boolean[] waited) throws StateException {
+    /** The converger lock, waiting while a CLI command holds it; null when shutdown starts first. */
+    private ConvergeLock convergerLock(SpineRoot root) throws StateException {
         boolean noted = false;
         while (!stopping) {
             Optional<ConvergeLock> lock = ConvergeLock.tryAcquire(root, "bay0");
             if (lock.isPresent()) return lock.get();
             if (!noted) LOG.log(System.Logger.Level.WARNING, "converger lock held by a CLI command; bay0 waits for it");
             noted = true;
-            waited[0] = true;
             sleep(Duration.ofMillis(500));
         }
         return null;
