@@ -6,7 +6,8 @@
 #   scripts/aot-train.sh --classlist JAR OUT_FILE JAVA_FLAG...
 # writes the classes the same training run loads, sorted, for the image's static CDS archive (images/spine.classlist:
 # pinned in the repo, since the set a run loads varies a little with thread timing, and the image must rebuild
-# byte for byte; rerun this after changing code the boot path loads, and review the diff). The training run is one `spine apply` into an empty
+# byte for byte; rerun this after changing code the boot path loads, and review the diff; the class list also records
+# a short `spine run` after the apply, see below). The training run is one `spine apply` into an empty
 # root of an envelope and 20 stopped personas (the open, migrate, parse, store, plan and report path of every
 # command), against a podman stub that lists no containers and runs nothing: it touches no container and no state
 # outside its temporary directory. A cache that does not match the jar or the flags is ignored by the JVM, silently.
@@ -29,11 +30,32 @@ chmod +x "$work/podman"
 if [ -n "$classlist" ]; then
   SPINE_PODMAN="$work/podman" "$JAVA_HOME/bin/java" "$@" -XX:DumpLoadedClassList="$work/classes" -jar "$jar" \
     apply -f "$work/train.yaml" --root "$work/root" > "$work/train.log" 2>&1 || { cat "$work/train.log" >&2; exit 1; }
+  # Flyway too, as the first boot after an upgrade with a new migration meets it: the database forgets its schema
+  # version (PRAGMA user_version: four bytes at offset 60 of the file, in SQLite's file format), so the next open goes
+  # through Flyway, which finds every migration applied, validates them, and sets the version again.
+  printf '\0\0\0\0' | dd of="$work/root/spine/intent.db" bs=1 seek=60 conv=notrunc status=none
+  # Then the loop, as bay0 starts it at every boot: its system calls (java.lang.foreign, whose classes cost bay0
+  # about 0.4 s under emulation when they come from the runtime's modules), a pass, the governor and the control
+  # socket. `spine run` on the same root and stub, stopped with SIGTERM once its first pass is planned and its socket
+  # bound; the JVM writes the list as it loads classes, and exits through its shutdown hooks.
+  SPINE_PODMAN="$work/podman" "$JAVA_HOME/bin/java" "$@" -XX:DumpLoadedClassList="$work/classes-run" -jar "$jar" \
+    run --root "$work/root" > "$work/run.log" 2>&1 &
+  local_pid=$!
+  for _ in $(seq 600); do
+    [ -S "$work/root/spine/control.sock" ] && grep -q 'pass planned' "$work/root/spine/spine.log" 2>/dev/null && break
+    kill -0 "$local_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  sleep 1 # the pass's steps and status writes
+  kill -TERM "$local_pid" 2>/dev/null || true
+  wait "$local_pid" || [ $? = 143 ] || { cat "$work/run.log" >&2; exit 1; }
+  grep -q 'pass planned' "$work/root/spine/spine.log" || { echo "aot-train: spine run planned no pass" >&2; cat "$work/run.log" >&2; exit 1; }
+  grep -q 'by=flyway' "$work/root/spine/spine.log" || { echo "aot-train: spine run did not open the database through Flyway" >&2; exit 1; }
   # plain class names sorted (no ids: they number this run's loads); lambda lines after them; no @cp lines, which
   # record which constant pool entries this run happened to resolve
   { echo "# spine.jar's classlist for the image's CDS archive: scripts/aot-train.sh --classlist (see there)"
-    grep -v '^[#@]' "$work/classes" | sed 's/ id: [0-9]*$//' | LC_ALL=C sort -u
-    grep '^@lambda' "$work/classes" | LC_ALL=C sort -u; } > "$out"
+    cat "$work/classes" "$work/classes-run" | grep -v '^[#@]' | sed 's/ id: [0-9]*$//' | LC_ALL=C sort -u
+    cat "$work/classes" "$work/classes-run" | grep '^@lambda' | LC_ALL=C sort -u; } > "$out"
   exit 0
 fi
 mkdir -p "$out/native"
