@@ -104,7 +104,7 @@ enum Command {
             + " | check MANIFEST [--trust DIR] [--allow-downgrade] [--contract FILE]",
             "check an image against the contract; sign and check upgrade candidates",
             List.of("--contract", "--key", "--as", "--replaces", "--allow-yellow", "--trust", "--allow-downgrade", "--running"), """
-            verify streams the archive (zstd, gzip or not), so memory stays small whatever its size, and prints one
+            verify streams the archive (LZ4 and zstd segments, gzip, or none), so memory stays small whatever its size, and prints one
             INTEGRATION FAIL: <path> - <reason> line per breach.
             keygen writes an Ed25519 pair into DIR: spine.key (keep it on the build host) and spine.pub (what a
             machine trusts). sign prints the signed manifest of a kernel and an image (publish it beside them),

@@ -3,13 +3,15 @@ package spine.controller.image;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Streams a cpio "newc" archive, zstd- or gzip-compressed or not: the initramfs format the kernel unpacks. Entries are
- * handed to a visitor one at a time with their content as a bounded stream, so memory stays the same whatever
- * the image size (the real image is 59 MB compressed; the launcher gives the CLI a 128 MB heap).
+ * Streams an initramfs as the kernel unpacks it: cpio "newc" archives one after another, each compressed with LZ4
+ * (legacy frame), zstd or gzip, or not. Entries are handed to a visitor one at a time with their content as a bounded
+ * stream, so memory stays the same whatever the image size (the real image is about 77 MB; the launcher gives the CLI
+ * a 128 MB heap).
  */
 public final class CpioArchive {
     public static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFDIR = 0040000, S_IFLNK = 0120000,
@@ -41,17 +43,48 @@ public final class CpioArchive {
 
     private CpioArchive() {}
 
+    /**
+     * Every entry of every segment, in order. An initramfs is one or more cpio archives, each compressed or not, with
+     * zero bytes between them, as the kernel unpacks it. An LZ4 legacy or uncompressed segment ends exactly, so another
+     * may follow it; a zstd or gzip segment is read to the end of the input, so it must come last.
+     */
     public static void scan(InputStream raw, Visitor visitor) throws IOException {
         var in = new BufferedInputStream(raw, 1 << 16);
-        in.mark(4);
-        byte[] head = in.readNBytes(4);
-        in.reset();
-        InputStream s = head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b ? new GZIPInputStream(in, 1 << 16)
-                : ZstdInputStream.isZstd(head) ? new ZstdInputStream(in) : in;
-        try {
-            entries(s, visitor);
-        } finally {
-            if (s instanceof ZstdInputStream z) z.close(); // its buffers are native memory
+        for (int segment = 1; ; segment++) {
+            byte[] head = nextSegment(in);
+            if (head.length == 0) return;
+            if (head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
+                entries(new GZIPInputStream(in, 1 << 16), visitor);
+                return;
+            } else if (ZstdInputStream.isZstd(head)) {
+                try (var z = new ZstdInputStream(in)) { // its buffers are native memory
+                    entries(z, visitor);
+                }
+                return;
+            } else if (Lz4LegacyInputStream.isLz4Legacy(head)) {
+                var lz4 = new Lz4LegacyInputStream(in);
+                entries(lz4, visitor);
+                lz4.transferTo(OutputStream.nullOutputStream()); // the archive's padding, to the frame's end
+            } else if (new String(head, StandardCharsets.US_ASCII).startsWith("0707")) {
+                entries(in, visitor);
+            } else {
+                throw new IOException("segment " + segment + " is neither a cpio archive nor LZ4, zstd or gzip (it starts "
+                        + java.util.HexFormat.of().formatHex(head) + ")");
+            }
+        }
+    }
+
+    /** Skips the zero bytes before a segment; its first four bytes, unread, or none at the end of the input. */
+    private static byte[] nextSegment(BufferedInputStream in) throws IOException {
+        while (true) {
+            in.mark(4);
+            int b = in.read();
+            if (b < 0) return new byte[0];
+            if (b == 0) continue;
+            in.reset();
+            byte[] head = in.readNBytes(4);
+            in.reset();
+            return head;
         }
     }
 

@@ -1,6 +1,7 @@
 package spine.controller.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -164,6 +165,41 @@ public class ImageVerifyTest {
     void aZstdArchiveIsReadLikeTheKernelUnpacksIt() throws IOException {
         assertThat(breaches(e -> { }, true)).isEmpty();
         assertThat(breaches(e -> e.remove("/sbin/init"), true)).isEqualTo(breaches(e -> e.remove("/sbin/init"), false)).isNotEmpty();
+    }
+
+    /**
+     * The image as mkspine packs it: most files in an LZ4 legacy frame, four zero bytes, then a zstd segment with the
+     * rest. Both segments are read: a file only the second one holds counts, and a second segment cut off is missed.
+     */
+    @Test
+    void anImageOfAnLz4AndAZstdSegmentIsReadLikeTheKernelUnpacksIt() throws Exception {
+        TreeMap<String, Member> e = good();
+        Member init = e.remove("/sbin/init");
+        var first = new java.io.ByteArrayOutputStream();
+        var cpio = new CpioWriter(first);
+        for (Member m : e.values()) cpio.file(m.path(), m.mode(), m.data());
+        cpio.trailer();
+        var second = new java.io.ByteArrayOutputStream();
+        cpio = new CpioWriter(second);
+        cpio.file(init.path(), init.mode(), init.data());
+        cpio.trailer();
+        Path img = Files.createTempFile("spine-test-", ".img");
+        try {
+            var image = new java.io.ByteArrayOutputStream();
+            image.write(Lz4LegacyInputStreamTest.lz4(first.toByteArray(), "-12"));
+            image.write(new byte[4]);
+            image.write(ZstdInputStreamTest.zstd(second.toByteArray(), "-19"));
+            Files.write(img, image.toByteArray());
+            assertThat(ImageVerifier.verify(img, REPO.resolve("images/contract.yaml"))).isEmpty();
+            Files.write(img, Lz4LegacyInputStreamTest.lz4(first.toByteArray(), "-12"));
+            assertThat(ImageVerifier.verify(img, REPO.resolve("images/contract.yaml")).stream().map(Object::toString))
+                    .contains("INTEGRATION FAIL: /sbin/init - missing (contract wants a file)");
+            Files.write(img, "garbage!".getBytes());
+            assertThatThrownBy(() -> ImageVerifier.verify(img, REPO.resolve("images/contract.yaml")))
+                    .hasMessageContaining("segment 1 is neither a cpio archive nor LZ4, zstd or gzip");
+        } finally {
+            Files.delete(img);
+        }
     }
 
     @Test
