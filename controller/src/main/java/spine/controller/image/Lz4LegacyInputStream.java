@@ -22,6 +22,7 @@ final class Lz4LegacyInputStream extends InputStream {
     private static final int MAX_BLOCK = 8 << 20, MAX_COMPRESSED = MAX_BLOCK + MAX_BLOCK / 255 + 16;
 
     private final InputStream source;
+    private final byte[] one = new byte[1];
     private byte[] block = new byte[0], out = new byte[0];
     private int outPos, outEnd;
     private long blocks;
@@ -34,7 +35,6 @@ final class Lz4LegacyInputStream extends InputStream {
 
     @Override
     public int read() throws IOException {
-        byte[] one = new byte[1];
         return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 

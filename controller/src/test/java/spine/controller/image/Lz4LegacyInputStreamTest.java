@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -20,19 +19,7 @@ class Lz4LegacyInputStreamTest {
     static byte[] lz4(byte[] plain, String... options) throws IOException, InterruptedException {
         var argv = new java.util.ArrayList<>(List.of("lz4", "-l", "-q", "-c"));
         argv.addAll(List.of(options));
-        Process p = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        Thread writer = Thread.ofVirtual().start(() -> {
-            try (var in = p.getOutputStream()) {
-                in.write(plain);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        byte[] out = p.getInputStream().readAllBytes();
-        writer.join();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("lz4's exit code").isZero();
-        return out;
+        return CliFilter.run(argv, plain);
     }
 
     /** Runs of text, of one byte (long matches that overlap themselves) and of noise (long literal runs). */
