@@ -10,6 +10,12 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("bay0")) {
+            // PID 1's first line needs the system call downcall, whose making takes about 0.3 s under emulation: it is
+            // made on the second CPU while this thread sets up logging and the boot's objects (BENCHMARKS, "Boot
+            // speed, fifth part"); the class's initialisation lock makes the boot wait for it if it is not done yet
+            Thread.ofPlatform().daemon().name("downcall").start(() -> spine.drivers.kernel.Syscalls.linux().uptime());
+        }
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING); // Flyway's chatter
         if (args.length > 1 && args[0].equals("bay0") && args[1].equals("--validate")) {
             // bay0 --validate is the same check as spine validate
