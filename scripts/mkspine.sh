@@ -173,7 +173,7 @@ cds_archive() {
   cp "$here/images/spine.classlist" "$rootfs/spine.classlist"
   touch -h -d @0 "$rootfs$jardest"
   # the module options must be those of /sbin/init and /usr/bin/spine, or the JVM prints an error at every start
-  LD_LIBRARY_PATH="$jre/lib:$jre/lib/server" chroot "$rootfs" "$jre/bin/java" -XX:+UseSerialGC -Xshare:dump \
+  LD_LIBRARY_PATH="$jre/lib/server:$jre/lib" chroot "$rootfs" "$jre/bin/java" -XX:+UseSerialGC -Xshare:dump \
     --enable-native-access=ALL-UNNAMED \
     -XX:SharedClassListFile=/spine.classlist -XX:SharedArchiveFile=/usr/lib/spine/spine.jsa -jar "$jardest" \
     > "$build/cds-dump.log" 2>&1 || { cat "$build/cds-dump.log" >&2; die "the CDS dump of $jardest failed"; }

@@ -91,7 +91,7 @@ class ImageBuildIT {
         var pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(env);
         // no /proc in the chroot: the loader cannot expand $ORIGIN, as at boot (see /sbin/init)
-        pb.environment().put("LD_LIBRARY_PATH", "/usr/lib/spine/jre/lib:/usr/lib/spine/jre/lib/server");
+        pb.environment().put("LD_LIBRARY_PATH", "/usr/lib/spine/jre/lib/server:/usr/lib/spine/jre/lib");
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(out.lines().limit(20).toList().toString()).isZero();

@@ -61,6 +61,13 @@ class GateAVmIT {
             vm.await("spine# ", Duration.ofSeconds(60));
             assertThat(vm.shell("readlink /proc/1/exe", Duration.ofSeconds(60)).strip()).isEqualTo("/usr/lib/spine/jre/bin/java");
             assertThat(vm.shell("tr '\\0' ' ' </proc/1/cmdline", Duration.ofSeconds(30))).contains("spine.jar bay0");
+            // as /sbin/init set it: the java launcher prepends libjvm's directory when it execs itself once more
+            assertThat(vm.shell("tr '\\0' '\\n' </proc/1/environ | grep ^LD_LIBRARY_PATH=", Duration.ofSeconds(30)).strip())
+                    .isEqualTo("LD_LIBRARY_PATH=/usr/lib/spine/jre/lib/server:/usr/lib/spine/jre/lib");
+            // the boot's kernel command line (scripts/boot-qemu.sh): the three initcalls that would wait for the
+            // initramfs's unpacking are skipped, so no IPv6
+            assertThat(vm.shell("cat /proc/net/if_inet6 2>&1; ls /proc/sys/net/ipv6 2>&1 | head -1", Duration.ofSeconds(30)))
+                    .contains("No such file");
             assertThat(vm.shell("cat /proc/1/oom_score_adj", Duration.ofSeconds(30)).strip()).isEqualTo("-1000");
             assertThat(vm.shell("cat /run/spine/boot.json", Duration.ofSeconds(30))).contains("\"clean\":true");
             assertThat(vm.shell("grep -c 'bay0: ' /persist/spine/genesis.log", Duration.ofSeconds(30)).strip())
