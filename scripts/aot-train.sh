@@ -11,7 +11,35 @@
 # root of an envelope and 20 stopped personas (the open, migrate, parse, store, plan and report path of every
 # command), against a podman stub that lists no containers and runs nothing: it touches no container and no state
 # outside its temporary directory. A cache that does not match the jar or the flags is ignored by the JVM, silently.
+#   scripts/aot-train.sh --boot-classlist OUT_FILE
+# records what only PID 1 loads (images/spine-boot.classlist, pinned as images/spine.classlist is; mkspine.sh dumps the
+# union of the two): boots build/spine.img in QEMU on a fresh persist disk with SPINE_CLASSLIST=1 (/sbin/init then
+# records the JVM's class loads), applies specs/examples through the serial shell as demo.sh does, copies the list to
+# the persist disk, powers off, and reads it back with debugfs. Takes about 2 minutes under TCG; no other VM at once.
 set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [ "${1:-}" = --boot-classlist ]; then
+  out=$2 work=$(mktemp -d /var/tmp/spine-boot-classlist.XXXX); trap 'rm -rf "$work"' EXIT
+  "$here/scripts/mkpersist.sh" --size 2G "$work/persist.img"
+  serial="$work/serial.log"; : > "$serial"
+  until_seen() { for _ in $(seq "$2"); do grep -qaE "$1" "$serial" 2>/dev/null && return 0; sleep 1; done
+                 echo "aot-train: no '$1' on the serial console after $2 s; see $serial" >&2; return 1; }
+  {
+    until_seen "bay0: converged after boot" 300; sleep 2; echo "mkdir -p /tmp/specs"
+    for f in "$here"/specs/examples/*.yaml; do
+      echo "cat > /tmp/specs/$(basename "$f") <<'SPEC'"; cat "$f"; echo "SPEC"; sleep 1
+    done
+    echo "spine apply -f /tmp/specs; spine get boot; sleep 5; cp /spine-boot.classlist /persist/ && sync && echo TRAIN""-DONE"
+    until_seen "^TRAIN-DONE" 300
+    echo "kill -TERM 1"
+  } | "$here/scripts/boot-qemu.sh" --persist "$work/persist.img" --timeout 700 --serial-log "$serial" --append SPINE_CLASSLIST=1 >/dev/null
+  debugfs -R "cat /spine-boot.classlist" "$work/persist.img" > "$work/classes" 2>/dev/null
+  [ -s "$work/classes" ] || { echo "aot-train: the VM wrote no class list; see $serial" >&2; exit 1; }
+  { echo "# what bay0 loads as PID 1 (a boot and an apply of specs/examples in the VM): scripts/aot-train.sh --boot-classlist"
+    grep -v '^[#@]' "$work/classes" | sed 's/ id: [0-9]*$//' | LC_ALL=C sort -u
+    grep '^@lambda' "$work/classes" | LC_ALL=C sort -u; } > "$out"
+  exit 0
+fi
 classlist=""; [ "${1:-}" = --classlist ] && { classlist=1; shift; }
 jar=$1 out=$2; shift 2
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT

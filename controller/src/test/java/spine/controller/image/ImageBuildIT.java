@@ -55,6 +55,22 @@ class ImageBuildIT {
         // options than the launcher's makes the JVM print an error at every start (seen in the VM)
         assertThat(inRootfs("/usr/bin/spine", "version")).isEqualTo("spine 0.1.0-dev\n");
         assertTheLaunchersLoadJunixsocketFromTheImage();
+        assertTheArchiveHoldsWhatOnlyPid1Loads();
+    }
+
+    /**
+     * bay0's boot classes (images/spine-boot.classlist, recorded in the VM) are in the archive beside the host commands'
+     * list: a boot that read them from the jar parsed and verified them under emulation (BENCHMARKS, sixth part).
+     */
+    private static void assertTheArchiveHoldsWhatOnlyPid1Loads() throws Exception {
+        List<String> pid1 = Files.readAllLines(VmHarness.REPO.resolve("images/spine-boot.classlist")).stream()
+                .filter(l -> l.startsWith("spine/controller/pid1/")).map(l -> l.replace('/', '.')).toList();
+        assertThat(pid1).contains("spine.controller.pid1.Bay0", "spine.controller.pid1.EarlyMounts");
+        String listing = inRootfs("/usr/lib/spine/jre/bin/java", "-XX:+UseSerialGC", "-XX:SharedArchiveFile=/usr/lib/spine/spine.jsa",
+                "-Xshare:on", "--enable-native-access=ALL-UNNAMED", "-XX:+PrintSharedArchiveAndExit", "-jar", "/usr/lib/spine/spine.jar");
+        var archived = listing.lines().map(l -> l.strip().split(" ")).filter(w -> w.length == 3 && w[2].equals("app_loader"))
+                .map(w -> w[1]).collect(java.util.stream.Collectors.toSet());
+        assertThat(archived).containsAll(pid1);
     }
 
     /**
