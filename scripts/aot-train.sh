@@ -63,8 +63,8 @@ if [ -n "$classlist" ]; then
   # through Flyway, which finds every migration applied, validates them, and sets the version again.
   printf '\0\0\0\0' | dd of="$work/root/spine/intent.db" bs=1 seek=60 conv=notrunc status=none
   # Then the loop, as bay0 starts it at every boot: its system calls (java.lang.foreign, whose classes cost bay0
-  # about 0.4 s under emulation when they come from the runtime's modules), a pass, the governor and the control
-  # socket. `spine run` on the same root and stub, stopped with SIGTERM once its first pass is planned and its socket
+  # 0.2-0.3 s of /init -> starting under emulation when they came from the runtime's modules), a pass, the governor
+  # and the control socket. `spine run` on the same root and stub, stopped with SIGTERM once its first pass is planned and its socket
   # bound; the JVM writes the list as it loads classes, and exits through its shutdown hooks.
   SPINE_PODMAN="$work/podman" "$JAVA_HOME/bin/java" "$@" -XX:DumpLoadedClassList="$work/classes-run" -jar "$jar" \
     run --root "$work/root" > "$work/run.log" 2>&1 &

@@ -18,8 +18,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>Every call goes through one downcall, libc's {@code syscall(2)} with the x86_64 call numbers and six long
  * arguments (pointers as addresses), made on the first call. A downcall handle costs its own specialised classes:
- * the seventeen the libc wrappers took cost bay0 about a second at boot under emulation, before its first line, where
- * one costs about 0.4 s (docs/BENCHMARKS.md, "Boot speed, fifth part").
+ * the seventeen the libc wrappers took cost bay0 about a second at boot under emulation, before its first line; the
+ * one takes 0.28 s there, made on a thread of its own as bay0 starts (docs/BENCHMARKS.md, "Boot speed, fifth part").
  */
 final class LinuxSyscalls implements Syscalls {
     static final LinuxSyscalls INSTANCE = new LinuxSyscalls();
