@@ -19,11 +19,13 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ "${1:-}" = --boot-classlist ]; then
+  [ -n "${2:-}" ] || { echo "usage: scripts/aot-train.sh --boot-classlist OUT_FILE" >&2; exit 2; }
+  [ -f "$here/build/spine.img" ] || { echo "aot-train: no build/spine.img to boot; run scripts/mkspine.sh first" >&2; exit 3; }
   out=$2 work=$(mktemp -d /var/tmp/spine-boot-classlist.XXXX); trap 'rm -rf "$work"' EXIT
   "$here/scripts/mkpersist.sh" --size 2G "$work/persist.img"
   serial="$work/serial.log"; : > "$serial"
   until_seen() { for _ in $(seq "$2"); do grep -qaE "$1" "$serial" 2>/dev/null && return 0; sleep 1; done
-                 echo "aot-train: no '$1' on the serial console after $2 s; see $serial" >&2; return 1; }
+                 { echo "aot-train: no '$1' on the serial console after $2 s; its end:"; tail -20 "$serial"; } >&2; return 1; }
   {
     until_seen "bay0: converged after boot" 300; sleep 2; echo "mkdir -p /tmp/specs"
     for f in "$here"/specs/examples/*.yaml; do
@@ -34,7 +36,7 @@ if [ "${1:-}" = --boot-classlist ]; then
     echo "kill -TERM 1"
   } | "$here/scripts/boot-qemu.sh" --persist "$work/persist.img" --timeout 700 --serial-log "$serial" --append SPINE_CLASSLIST=1 >/dev/null
   debugfs -R "cat /spine-boot.classlist" "$work/persist.img" > "$work/classes" 2>/dev/null
-  [ -s "$work/classes" ] || { echo "aot-train: the VM wrote no class list; see $serial" >&2; exit 1; }
+  [ -s "$work/classes" ] || { echo "aot-train: the VM wrote no class list; the serial console's end:" >&2; tail -20 "$serial" >&2; exit 1; }
   { echo "# what bay0 loads as PID 1 (a boot and an apply of specs/examples in the VM): scripts/aot-train.sh --boot-classlist"
     grep -v '^[#@]' "$work/classes" | sed 's/ id: [0-9]*$//' | LC_ALL=C sort -u
     grep '^@lambda' "$work/classes" | LC_ALL=C sort -u; } > "$out"
@@ -64,8 +66,8 @@ if [ -n "$classlist" ]; then
   printf '\0\0\0\0' | dd of="$work/root/spine/intent.db" bs=1 seek=60 conv=notrunc status=none
   # Then the loop, as bay0 starts it at every boot: its system calls (java.lang.foreign, whose classes cost bay0
   # 0.2-0.3 s of /init -> starting under emulation when they came from the runtime's modules), a pass, the governor
-  # and the control socket. `spine run` on the same root and stub, stopped with SIGTERM once its first pass is planned and its socket
-  # bound; the JVM writes the list as it loads classes, and exits through its shutdown hooks.
+  # and the control socket. `spine run` on the same root and stub, stopped with SIGTERM once its first pass is
+  # planned and its socket bound; the JVM writes the list as it loads classes, and exits through its shutdown hooks.
   SPINE_PODMAN="$work/podman" "$JAVA_HOME/bin/java" "$@" -XX:DumpLoadedClassList="$work/classes-run" -jar "$jar" \
     run --root "$work/root" > "$work/run.log" 2>&1 &
   local_pid=$!

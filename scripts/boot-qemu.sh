@@ -45,7 +45,7 @@ fi
 # The kernel unpacks the initramfs on one CPU while its other initcalls go on, but a request_module() waits for the
 # unpacking to end (its modprobe lives in the initramfs), and three initcalls ask for crypto modules: the SP800-108 KDF
 # self-test, the encrypted key type, and IPv6's segment routing HMAC. Skipped, /init runs as soon as the unpacking
-# ends, about 0.4 s earlier under TCG (docs/OPERATIONS.md, "Kernel command line"; BENCHMARKS, boot speed, sixth part).
+# ends, about 0.4 s earlier under TCG (docs/OPERATIONS.md, "The kernel command line"; BENCHMARKS, sixth part).
 spine_cmdline="console=ttyS0,115200 panic=-1 psi=1 edd=off quiet loglevel=4 ipv6.disable=1"
 spine_cmdline="$spine_cmdline initcall_blacklist=crypto_kdf108_init,init_encrypted"
 args=(-accel "$accel" -m "$mem" -smp 2 -nographic -no-reboot -no-user-config -nodefaults -serial stdio
