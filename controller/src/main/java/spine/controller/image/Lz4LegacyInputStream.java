@@ -78,36 +78,23 @@ final class Lz4LegacyInputStream extends InputStream {
 
     /** One LZ4 block: sequences of literals and a back reference, the last one literals only. */
     static int decode(byte[] in, int inLen, byte[] out) throws IOException {
-        int ip = 0, op = 0;
+        int[] ip = {0}; // the read position, which the length fields' extensions move too
+        int op = 0;
         while (true) {
-            int token = in[ip++] & 0xff;
+            int token = in[ip[0]++] & 0xff;
             int literals = token >>> 4;
-            if (literals == 15) {
-                int b;
-                do {
-                    if (ip >= inLen) throw new IOException("LZ4 block ends inside a literal length");
-                    b = in[ip++] & 0xff;
-                    literals += b;
-                } while (b == 255);
-            }
-            if (ip + literals > inLen || op + literals > out.length) throw new IOException("LZ4 literals run past the block");
-            System.arraycopy(in, ip, out, op, literals);
-            ip += literals;
+            if (literals == 15) literals = extendedLength(in, inLen, ip, literals, "literal length");
+            if (ip[0] + literals > inLen || op + literals > out.length) throw new IOException("LZ4 literals run past the block");
+            System.arraycopy(in, ip[0], out, op, literals);
+            ip[0] += literals;
             op += literals;
-            if (ip == inLen) return op;
-            if (ip + 2 > inLen) throw new IOException("LZ4 block ends inside an offset");
-            int offset = (in[ip] & 0xff) | (in[ip + 1] & 0xff) << 8;
-            ip += 2;
+            if (ip[0] == inLen) return op;
+            if (ip[0] + 2 > inLen) throw new IOException("LZ4 block ends inside an offset");
+            int offset = (in[ip[0]] & 0xff) | (in[ip[0] + 1] & 0xff) << 8;
+            ip[0] += 2;
             if (offset == 0 || offset > op) throw new IOException("LZ4 match offset " + offset + " at output byte " + op);
             int match = (token & 15) + 4;
-            if ((token & 15) == 15) {
-                int b;
-                do {
-                    if (ip >= inLen) throw new IOException("LZ4 block ends inside a match length");
-                    b = in[ip++] & 0xff;
-                    match += b;
-                } while (b == 255);
-            }
+            if ((token & 15) == 15) match = extendedLength(in, inLen, ip, match, "match length");
             if (op + match > out.length) throw new IOException("LZ4 match runs past " + out.length + " bytes");
             int from = op - offset;
             if (offset >= match) {
@@ -116,8 +103,19 @@ final class Lz4LegacyInputStream extends InputStream {
             } else {
                 for (int i = 0; i < match; i++) out[op++] = out[from + i]; // overlapping: a repeated pattern
             }
-            if (ip >= inLen) throw new IOException("LZ4 block ends after a match, not after literals");
+            if (ip[0] >= inLen) throw new IOException("LZ4 block ends after a match, not after literals");
         }
+    }
+
+    /** A length whose 4-bit field was full: the bytes that follow add to it, up to and including one below 255. */
+    private static int extendedLength(byte[] in, int inLen, int[] ip, int length, String what) throws IOException {
+        int b;
+        do {
+            if (ip[0] >= inLen) throw new IOException("LZ4 block ends inside a " + what);
+            b = in[ip[0]++] & 0xff;
+            length += b;
+        } while (b == 255);
+        return length;
     }
 
     private int readLe32() throws IOException {
