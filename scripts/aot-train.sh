@@ -18,6 +18,12 @@
 # the persist disk, powers off, and reads it back with debugfs. Takes about 2 minutes under TCG; no other VM at once.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# A class list as the image pins it: plain class names sorted (no ids: they number one run's loads), then the lambda
+# lines; no @cp lines, which record which constant pool entries one run happened to resolve.
+pinned_list() {
+  grep -hv '^[#@]' "$@" | sed 's/ id: [0-9]*$//' | LC_ALL=C sort -u
+  grep -h '^@lambda' "$@" | LC_ALL=C sort -u
+}
 if [ "${1:-}" = --boot-classlist ]; then
   [ -n "${2:-}" ] || { echo "usage: scripts/aot-train.sh --boot-classlist OUT_FILE" >&2; exit 2; }
   [ -f "$here/build/spine.img" ] || { echo "aot-train: no build/spine.img to boot; run scripts/mkspine.sh first" >&2; exit 3; }
@@ -38,8 +44,7 @@ if [ "${1:-}" = --boot-classlist ]; then
   debugfs -R "cat /spine-boot.classlist" "$work/persist.img" > "$work/classes" 2>/dev/null
   [ -s "$work/classes" ] || { echo "aot-train: the VM wrote no class list; the serial console's end:" >&2; tail -20 "$serial" >&2; exit 1; }
   { echo "# what bay0 loads as PID 1 (a boot and an apply of specs/examples in the VM): scripts/aot-train.sh --boot-classlist"
-    grep -v '^[#@]' "$work/classes" | sed 's/ id: [0-9]*$//' | LC_ALL=C sort -u
-    grep '^@lambda' "$work/classes" | LC_ALL=C sort -u; } > "$out"
+    pinned_list "$work/classes"; } > "$out"
   exit 0
 fi
 classlist=""; [ "${1:-}" = --classlist ] && { classlist=1; shift; }
@@ -81,11 +86,8 @@ if [ -n "$classlist" ]; then
   wait "$local_pid" || [ $? = 143 ] || { cat "$work/run.log" >&2; exit 1; }
   grep -q 'pass planned' "$work/root/spine/spine.log" || { echo "aot-train: spine run planned no pass" >&2; cat "$work/run.log" >&2; exit 1; }
   grep -q 'by=flyway' "$work/root/spine/spine.log" || { echo "aot-train: spine run did not open the database through Flyway" >&2; exit 1; }
-  # plain class names sorted (no ids: they number this run's loads); lambda lines after them; no @cp lines, which
-  # record which constant pool entries this run happened to resolve
   { echo "# spine.jar's classlist for the image's CDS archive: scripts/aot-train.sh --classlist (see there)"
-    cat "$work/classes" "$work/classes-run" | grep -v '^[#@]' | sed 's/ id: [0-9]*$//' | LC_ALL=C sort -u
-    cat "$work/classes" "$work/classes-run" | grep '^@lambda' | LC_ALL=C sort -u; } > "$out"
+    pinned_list "$work/classes" "$work/classes-run"; } > "$out"
   exit 0
 fi
 mkdir -p "$out/native"

@@ -171,9 +171,8 @@ assemble() {
 cds_archive() {
   local jre=$1 jardest=$2
   # the host commands' list and what only PID 1 loads (scripts/aot-train.sh --boot-classlist): names, then lambdas
-  { cat "$here/images/spine.classlist" "$here/images/spine-boot.classlist" | grep -v '^[#@]' | LC_ALL=C sort -u
-    cat "$here/images/spine.classlist" "$here/images/spine-boot.classlist" | grep '^@lambda' | LC_ALL=C sort -u
-  } > "$rootfs/spine.classlist"
+  local lists=("$here/images/spine.classlist" "$here/images/spine-boot.classlist")
+  { grep -hv '^[#@]' "${lists[@]}" | LC_ALL=C sort -u; grep -h '^@lambda' "${lists[@]}" | LC_ALL=C sort -u; } > "$rootfs/spine.classlist"
   touch -h -d @0 "$rootfs$jardest"
   # the module options must be those of /sbin/init and /usr/bin/spine, or the JVM prints an error at every start
   LD_LIBRARY_PATH="$jre/lib/server:$jre/lib" chroot "$rootfs" "$jre/bin/java" -XX:+UseSerialGC -Xshare:dump \

@@ -20,8 +20,5 @@ msize=$(stat -c %s "$work/manifest"); mdig=$(blob "$work/manifest")
 printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"%s"}}]}' \
   "$mdig" "$msize" "$ref" > "$work/index.json"
 printf '{"imageLayoutVersion":"1.0.0"}' > "$work/oci-layout"
-case "$out" in
-  *.zst) tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work" -cf - oci-layout index.json blobs \
-           | zstd -19 -T2 -q --no-progress > "$out" ;;
-  *) tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work" -cf "$out" oci-layout index.json blobs ;;
-esac
+tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work" -cf - oci-layout index.json blobs \
+  | case "$out" in *.zst) zstd -19 -T2 -q --no-progress ;; *) cat ;; esac > "$out"
