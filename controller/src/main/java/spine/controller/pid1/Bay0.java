@@ -145,12 +145,6 @@ public final class Bay0 {
             genesis.line("container storage on tmpfs (degraded)");
         }
         Bounded.call("log-open", options.survivalTimeout(), () -> LogFile.open(state.root())).value().ifPresent(LogOutput::toFile);
-        // podman's storage is known and its calls can be logged: the boot's first podman calls (a second of podman's
-        // own start under TCG) run beside the state db's open. They only read; a kexec into a promoted candidate
-        // below kills them like any process.
-        var podmanDriver = new PodmanDriver(new ProcessCommandRunner(podmanEnv, children), List.of(options.podman()),
-                PodmanDriver.Timeouts.defaults(), new SocketDirs(kernel.path(RUN_DIR)));
-        BootLoop.FirstLook firstLook = BootLoop.FirstLook.start(podmanDriver);
 
         genesis.line("state db open/migrate (" + state.root().path() + ")");
         long t0 = System.nanoTime();
@@ -182,11 +176,12 @@ public final class Bay0 {
         genesis.line("init complete" + (clean ? "" : " (dirty boot)"));
         flushGenesis();
 
-        podman = podmanDriver; // from here on, a shutdown stops the containers through it
+        podman = new PodmanDriver(new ProcessCommandRunner(podmanEnv, children), List.of(options.podman()),
+                PodmanDriver.Timeouts.defaults(), new SocketDirs(kernel.path(RUN_DIR)));
         bootLoop = new BootLoop(context, this::flushGenesis, record, podman, trial, options.parallel(),
                 req -> upgradeBoot.flatMap(u -> u.answer(req)));
-        // before the shell: until it starts, bay0 is the only process that could call podman
-        bootLoop.start(Optional.ofNullable(store), state.root(), clean, lastShutdownClean, firstLook);
+        // before the shell: the boot's first podman calls start while bay0 is the only process that could make any
+        bootLoop.start(Optional.ofNullable(store), state.root(), clean, lastShutdownClean);
         var shellEnv = new TreeMap<>(podmanEnv); // commands typed there see the same storage and root as bay0
         shellEnv.put("SPINE_ROOT", state.root().path().toString());
         shellEnv.put("SPINE_RUN", kernel.path(RUN_DIR).toString());

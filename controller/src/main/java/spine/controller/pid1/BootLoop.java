@@ -3,7 +3,6 @@ package spine.controller.pid1;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.Set;
 import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -84,42 +83,24 @@ final class BootLoop {
     }
 
     /**
-     * The boot's first two podman calls, {@code podman ps} (the boot repair's observation) and {@code podman images}
-     * (which built-in images are missing), both read-only, each on a daemon thread of its own. bay0 starts them as soon
-     * as it knows which storage podman uses and spine.log is open, beside the state db's open: a boot's first podman
-     * calls take 1.4 s under TCG against 0.35 s later (podman's own start after a boot), and nothing needs their answers
-     * before init complete. Nothing but bay0 runs podman before the console shell starts, so the answers stand for the
-     * boot's first look (see {@link #converge}).
+     * Called at init complete, before the console shell starts. With a database, the boot's first look at podman
+     * ({@code podman ps}, the boot repair's observation: podman's first call after a boot costs it 0.5 s more than any
+     * later one under emulation) and the built-in images' check start at once, beside the converger lock and this
+     * boot's holds.
      */
-    record FirstLook(CompletableFuture<ContainerRuntime.Observation> containers, CompletableFuture<Optional<Set<String>>> images) {
-        static FirstLook start(PodmanDriver podman) {
-            return new FirstLook(onThread("boot-look", podman::observe, e -> new ContainerRuntime.Observation(null, "podman ps: " + e)),
-                    onThread("boot-images-look", podman::imageRefs, e -> Optional.empty()));
-        }
-
-        /** podman images' answer: bounded by its own timeout; empty when podman did not answer. */
-        Optional<Set<String>> imagesSeen() {
-            return images.join();
-        }
-    }
-
-    /**
-     * Called at init complete, before the console shell starts, with the boot's first look at podman (under way since
-     * the state db's open). With a database, the built-in images' check starts at once, beside the converger lock and
-     * this boot's holds.
-     */
-    void start(Optional<IntentStore> store, SpineRoot root, boolean clean, boolean lastShutdownClean, FirstLook first) {
-        CompletableFuture<Boolean> images = store.isEmpty() ? null
-                : onThread("boot-images", () -> loadImages(first.imagesSeen(), false), e -> false);
+    void start(Optional<IntentStore> store, SpineRoot root, boolean clean, boolean lastShutdownClean) {
+        CompletableFuture<ContainerRuntime.Observation> firstLook = store.isEmpty() ? null
+                : onThread("boot-look", podman::observe, e -> new ContainerRuntime.Observation(null, "podman ps: " + e));
+        CompletableFuture<Boolean> images = store.isEmpty() ? null : onThread("boot-images", () -> loadImages(false), e -> false);
         thread = Thread.ofPlatform().name("converge").start(() -> {
             try {
                 if (store.isEmpty()) {
                     genesis.line("boot report: state db unavailable; nothing to converge");
                     flush.run();
-                    loadImages(first.imagesSeen(), true);
+                    loadImages(true);
                     return;
                 }
-                converge(store.get(), root, clean, lastShutdownClean, first.containers(), images);
+                converge(store.get(), root, clean, lastShutdownClean, firstLook, images);
             } catch (StateException | RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "convergence stopped", e);
                 genesis.line("convergence stopped: " + e.getMessage() + "; the shell and spine validate still work");
@@ -176,7 +157,7 @@ final class BootLoop {
             flush.run();
             record.report(report.get().json(), report.get().line());
             // a podman that did not answer then (hung at boot) answers now, since the repair got its answers: look again
-            if (!imagesSeen(images) && !stopping) loadImages(podman.imageRefs(), true);
+            if (!imagesSeen(images) && !stopping) loadImages(true);
             runLoop(db, root, clean && lastShutdownClean, boot.untouchedObservation());
         }
     }
@@ -316,13 +297,13 @@ final class BootLoop {
      * Loads the images built into the system into podman storage when they are missing. Before the loop, so the
      * first pass finds them; podman is slow under emulation and never holds up boot. Refs that share one archive (the
      * AI and tools images are the same rootfs) are one load: the archive names the first, the others are tags of it.
-     * {@code present} is one {@code podman images} call's answer; when it is empty (podman did not answer),
-     * {@code perImage} asks for each image instead, else nothing is done and false returned (beside the boot repair,
-     * podman may not answer yet: the caller asks again).
+     * One {@code podman images} call sees them all; when it fails, {@code perImage} asks for each image instead, else
+     * nothing is done and false returned (beside the boot repair, podman may not answer yet: the caller asks again).
      */
-    private boolean loadImages(Optional<Set<String>> present, boolean perImage) {
+    private boolean loadImages(boolean perImage) {
         var loaded = new AtomicInteger();
         var namedBy = new java.util.HashMap<String, String>();
+        Optional<java.util.Set<String>> present = podman.imageRefs();
         if (present.isEmpty() && !perImage) {
             LOG.log(System.Logger.Level.WARNING, "built-in images not checked yet: podman images did not answer; again after the boot repair");
             return false;

@@ -319,32 +319,8 @@ class Bay0Test {
     void theBootsFirstLookAtPodmanServesTheRepairAndTheLoopsFirstPass() throws Exception {
         bootWithRecordingPodman("printf 'localhost/spine/busybox:1\\n'", "localhost/spine/busybox:1 /usr/share/spine/images/busybox.oci.tar\n",
                 "ps ");
-        // started beside the state db's open; the repair changed nothing, so the loop's first pass reads the same answer
+        // started at init complete; the repair changed nothing, so the loop's first pass reads the same answer
         assertThat(psCallsUntilTheFirstPass()).isEqualTo(1);
-    }
-
-    @Test
-    void theBootsFirstPodmanCallsRunWhileTheStateDbOpens() throws Exception {
-        Path calls = root.resolve("podman-calls");
-        write("usr/bin/podman", "#!/bin/sh\necho \"$*\" >> " + calls + "\ncase \"$1\" in ps) echo '[]' ;; esac\nexit 0\n");
-        root.resolve("usr/bin/podman").toFile().setExecutable(true);
-        kernelTree("spine.podman=" + root.resolve("usr/bin/podman"));
-        // another opener holds the state db (the store waits up to 10 s for its lock): the db's open stays under way
-        Files.createDirectories(root.resolve("persist/spine"));
-        try (var holder = java.sql.DriverManager.getConnection("jdbc:sqlite:" + root.resolve("persist/spine/intent.db"));
-             var st = holder.createStatement()) {
-            st.execute("BEGIN EXCLUSIVE");
-            Thread booting = Thread.ofPlatform().daemon().start(this::boot);
-            for (int i = 0; i < 160 && !(Files.exists(calls) && Files.readAllLines(calls).size() >= 2); i++) Thread.sleep(50);
-            assertThat(genesis()).as("the db's open is still under way").contains("state db open/migrate")
-                    .doesNotContain("state db ready", "state db unavailable");
-            assertThat(Files.exists(calls) ? Files.readAllLines(calls) : List.of()).as("both first looks ran meanwhile")
-                    .containsExactlyInAnyOrder("ps -a --format json", "images --format {{.Repository}}:{{.Tag}}");
-            st.execute("ROLLBACK");
-            booting.join(30_000);
-        }
-        assertThat(genesis()).contains("state db ready", "init complete\n");
-        assertThat(psCallsUntilTheFirstPass()).as("the repair and the first pass used that look").isEqualTo(1);
     }
 
     @Test
