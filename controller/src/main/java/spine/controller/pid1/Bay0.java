@@ -116,7 +116,6 @@ public final class Bay0 {
         signals.install(() -> shutdown(Syscalls.RB_POWER_OFF, "SIGTERM"), () -> shutdown(Syscalls.RB_AUTOBOOT, "SIGINT"));
         new Reaper(sys, children).start();
         new ModuleLoader(context).load(options.moduleTimeout());
-        warmUpPodman();
 
         boolean clean = new PersistDisk(context, options).mount();
         state = new StateBridge(new SpineRoot(kernel.path(clean ? PersistDisk.MOUNT_POINT : VOLATILE_ROOT)));
@@ -187,26 +186,6 @@ public final class Bay0 {
         shellEnv.put("SPINE_ROOT", state.root().path().toString());
         shellEnv.put("SPINE_RUN", kernel.path(RUN_DIR).toString());
         console.start(shellEnv);
-    }
-
-    /** The podman warm-up runs at the lowest priority (nice 19). */
-    static final int WARM_UP_NICE = 19;
-
-    /**
-     * A boot's first podman run costs it 0.4-0.5 s more than any later one under TCG (the emulator translates its code
-     * once per boot; later runs of the same binary reuse that), and the boot repair's first {@code podman ps} paid it
-     * after init complete, where the hand-typed starts it is measured against never do. {@code podman --version}
-     * reads no storage, so it runs once the modules are in (virtio_rng has fed the kernel's pool, which podman's
-     * start reads), at the lowest priority and on a thread of its own (a child takes its thread's nice): it gets the
-     * CPU the boot leaves idle while bay0 mounts persist and opens the state db, and is bounded like every call.
-     */
-    private void warmUpPodman() {
-        var warmUp = new PodmanDriver(new ProcessCommandRunner(Map.of(), children), List.of(options.podman()), PodmanDriver.Timeouts.defaults());
-        Thread.ofPlatform().daemon().name("podman-warm-up").start(() -> {
-            Syscalls.Result nice = sys.setPriority(0, WARM_UP_NICE);
-            LOG.log(System.Logger.Level.INFO, "podman warm-up nice={0}: {1}", WARM_UP_NICE, nice);
-            warmUp.version();
-        });
     }
 
     /** What the upgrade records ask of this boot: judge a trial, or stop here and boot the promoted candidate instead. */

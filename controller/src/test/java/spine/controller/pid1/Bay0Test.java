@@ -120,14 +120,7 @@ class Bay0Test {
         @Override public Result setRealtime(long s, long n) { calls.add("set_realtime " + s); return new Result(0, 0); }
         @Override public double uptime() { return uptime += 0.001; }
         @Override public Result ioprioSet(int which, int who, int prio) { calls.add("ioprio_set " + prio); return new Result(0, 0); }
-        /** Each thread that set its own priority (tid 0), by name, with the nice it asked for. */
-        final List<String> niced = new CopyOnWriteArrayList<>();
-
-        @Override public Result setPriority(int tid, int nice) {
-            calls.add("setpriority " + tid + " " + nice);
-            if (tid == 0) niced.add(Thread.currentThread().getName() + " " + nice);
-            return new Result(0, 0);
-        }
+        @Override public Result setPriority(int tid, int nice) { calls.add("setpriority " + tid + " " + nice); return new Result(0, 0); }
 
         List<String> matching(String prefix) {
             return calls.stream().filter(c -> c.startsWith(prefix)).toList();
@@ -328,32 +321,6 @@ class Bay0Test {
                 "ps ");
         // started at init complete; the repair changed nothing, so the loop's first pass reads the same answer
         assertThat(psCallsUntilTheFirstPass()).isEqualTo(1);
-    }
-
-    @Test
-    void podmansFirstRunOfTheBootIsAWarmUpWhileTheStateDbOpens() throws Exception {
-        Path calls = root.resolve("podman-calls");
-        write("usr/bin/podman", "#!/bin/sh\necho \"$*\" >> " + calls + "\ncase \"$1\" in ps) echo '[]' ;; esac\nexit 0\n");
-        root.resolve("usr/bin/podman").toFile().setExecutable(true);
-        kernelTree("spine.podman=" + root.resolve("usr/bin/podman"));
-        // another opener holds the state db (the store waits up to 10 s for its lock): the db's open stays under way
-        Files.createDirectories(root.resolve("persist/spine"));
-        try (var holder = java.sql.DriverManager.getConnection("jdbc:sqlite:" + root.resolve("persist/spine/intent.db"));
-             var st = holder.createStatement()) {
-            st.execute("BEGIN EXCLUSIVE");
-            Thread booting = Thread.ofPlatform().daemon().start(this::boot);
-            for (int i = 0; i < 160 && !Files.exists(calls); i++) Thread.sleep(50);
-            assertThat(genesis()).as("the db's open is still under way").contains("state db open/migrate")
-                    .doesNotContain("state db ready", "state db unavailable");
-            assertThat(Files.exists(calls) ? Files.readAllLines(calls) : List.of()).as("podman's start was paid meanwhile, and only that")
-                    .containsExactly("--version");
-            st.execute("ROLLBACK");
-            booting.join(30_000);
-        }
-        assertThat(genesis()).contains("state db ready", "init complete\n");
-        for (int i = 0; i < 200 && !Files.readString(calls).contains("ps "); i++) Thread.sleep(50);
-        assertThat(Files.readAllLines(calls)).as("the boot's own calls come after it").startsWith("--version").contains("ps -a --format json");
-        assertThat(sys.niced).as("on the CPU the boot leaves idle").contains("podman-warm-up 19");
     }
 
     @Test

@@ -211,15 +211,6 @@ public final class PodmanDriver implements ContainerRuntime {
         return runner.run(a, timeouts.run());
     }
 
-    /**
-     * {@code podman --version}: podman's own start and nothing else (no storage, no runtime), so it can run before
-     * storage is mounted. Under emulation a binary's first run after a boot costs most of a second more than later
-     * ones (its code is translated once), which this pays ahead of the calls that matter.
-     */
-    public CommandResult version() {
-        return runner.run(argv("--version"), timeouts.observe());
-    }
-
     /** Asks with a listing that exits 0 either way, so a missing image is not logged as a failed command. */
     public boolean imageExists(String ref) {
         CommandResult r = runner.run(argv("images", "-q", "--filter", "reference=" + ref), timeouts.observe());
