@@ -2,12 +2,17 @@ package spine.controller.loop;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 import spine.controller.umbilical.Broker;
@@ -53,6 +58,9 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     private volatile Runnable onWindowEvent = () -> { };
     private volatile String swayBinary = "/usr/bin/sway";
     private volatile String swayConfig = "/etc/spine/sway/config";
+    /** What a step that creates a container waits for first, and how long at most (bay0's boot: its built-in images). */
+    private volatile CompletableFuture<?> runsWaitFor = CompletableFuture.completedFuture(null);
+    private volatile Duration runsWaitBound = Duration.ZERO;
 
     public Machinery(PodmanDriver podman, SysfsDriver sysfs, Optional<Broker> broker) {
         this.podman = podman;
@@ -64,6 +72,32 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     public static Machinery serving(PodmanDriver podman, SysfsDriver sysfs) {
         var peers = new spine.controller.umbilical.PeerCheck(sysfs, id -> podman.runningId(id.containerName()));
         return new Machinery(podman, sysfs, Optional.of(new Broker(podman.sockets(), peers, spine.controller.umbilical.Budget.defaults())));
+    }
+
+    /**
+     * Until {@code placed} is done, at most {@code bound}, a step that creates a container waits for it first: bay0
+     * places the built-in images beside the loop's first pass, which only a new container needs (starting one that
+     * exists does not). Past the bound the step goes ahead, and a missing image fails it like any podman error.
+     */
+    public void runsWaitFor(CompletableFuture<?> placed, Duration bound) {
+        runsWaitBound = bound;
+        runsWaitFor = placed;
+    }
+
+    private void awaitRunsGate(ResourceId target) {
+        CompletableFuture<?> gate = runsWaitFor;
+        if (gate.isDone()) return;
+        long t0 = System.nanoTime();
+        try {
+            gate.get(runsWaitBound.toMillis(), TimeUnit.MILLISECONDS);
+            LOG.log(System.Logger.Level.INFO, "run waited for the built-in images target={0} ms={1}", target, (System.nanoTime() - t0) / 1_000_000);
+        } catch (TimeoutException e) {
+            LOG.log(System.Logger.Level.WARNING, "run goes ahead without the built-in images target={0} waited_ms={1}", target, runsWaitBound.toMillis());
+        } catch (ExecutionException e) {
+            LOG.log(System.Logger.Level.WARNING, "run goes ahead: placing the built-in images failed target={0} error=\"{1}\"", target, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Starts the governor for this loop: it wakes the loop when its level moves. */
@@ -151,6 +185,7 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     public StepResult apply(Step step) {
         return switch (step) {
             case Step.RunContainer s -> {
+                awaitRunsGate(s.target());
                 Optional<String> why = prepare(s.target(), s.container().umbilical());
                 if (why.isEmpty() && s.container().display()) why = displayNotServed(s.target());
                 yield why.isPresent() ? new StepResult.Failed(why.get(), true) : podman.apply(s);

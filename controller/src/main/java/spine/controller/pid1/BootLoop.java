@@ -5,9 +5,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -41,7 +38,8 @@ import spine.model.StepResult;
 /**
  * Everything that needs podman, after init complete, on its own thread, so a hung podman never holds up boot: the
  * converger lock, this boot's holds (database only), the boot repair (retried until podman answers), the boot report,
- * the built-in images, then the loop with the control socket, exactly as {@code spine run} serves them.
+ * then the loop with the control socket, exactly as {@code spine run} serves them, with the built-in images placed
+ * beside its first pass.
  */
 final class BootLoop {
     private static final System.Logger LOG = System.getLogger("bay0");
@@ -84,14 +82,16 @@ final class BootLoop {
 
     /**
      * Called at init complete, before the console shell starts. With a database, the boot's first look at podman
-     * ({@code podman ps}, the boot repair's observation: podman's first call after a boot costs it 0.5 s more than any
-     * later one under emulation) and the built-in images' check start at once, beside the converger lock and this
-     * boot's holds.
+     * ({@code podman ps}, the boot repair's observation) starts at once, beside the converger lock and this boot's
+     * holds, and alone: podman's first run after a boot costs it 0.5 s more than any later one under emulation, and a
+     * second podman beside it (the built-in images' check, which used to run side by side) took the other CPU and made
+     * both 1.0-1.4 s. The images' check follows the first look, beside the repair and the loop's start.
      */
     void start(Optional<IntentStore> store, SpineRoot root, boolean clean, boolean lastShutdownClean) {
         CompletableFuture<ContainerRuntime.Observation> firstLook = store.isEmpty() ? null
-                : onThread("boot-look", podman::observe, e -> new ContainerRuntime.Observation(null, "podman ps: " + e));
-        CompletableFuture<Boolean> images = store.isEmpty() ? null : onThread("boot-images", () -> loadImages(false), e -> false);
+                : onThread(CompletableFuture.completedFuture(null), "boot-look", podman::observe,
+                        e -> new ContainerRuntime.Observation(null, "podman ps: " + e));
+        CompletableFuture<Boolean> images = store.isEmpty() ? null : onThread(firstLook, "boot-images", () -> loadImages(false), e -> false);
         thread = Thread.ofPlatform().name("converge").start(() -> {
             try {
                 if (store.isEmpty()) {
@@ -108,6 +108,12 @@ final class BootLoop {
             }
         });
     }
+
+    /**
+     * How long a step that creates a container waits for the built-in images at most: each load has its own timeout
+     * (two minutes), and a first boot loads three archives and tags a fourth.
+     */
+    static final Duration IMAGES_BOUND = Duration.ofMinutes(8);
 
     /** Stops the loop (nothing restarts after this) and waits a bounded time for the thread. */
     void stop(Duration wait) {
@@ -140,9 +146,9 @@ final class BootLoop {
             var boot = new BootConvergence(db, atOnce.isPresent() ? firstObservation(podman, firstLook) : podman);
             SortedMap<ResourceId, String> holds = boot.hold(clean, lastShutdownClean);
             // The built-in images do not depend on the repair, nor it on them (it stops, removes and marks, never
-            // creates): both are podman calls of a second or more under TCG, so they run side by side, and the loop
-            // starts once both are done. When podman does not answer yet (hung at boot), the images are looked at again
-            // once the repair got its answers.
+            // creates), and only a new container needs them: the loop starts after the repair, and a step that creates
+            // a container waits until they are placed. When podman did not answer their look (hung at boot), they are
+            // looked at again, image by image, once the repair got its answers.
             Optional<BootConvergence.Report> report = boot.repair(clean, lastShutdownClean, holds);
             Duration wait = Duration.ofSeconds(2);
             while (report.isEmpty() && !stopping) {
@@ -157,42 +163,26 @@ final class BootLoop {
             flush.run();
             record.report(report.get().json(), report.get().line());
             // a podman that did not answer then (hung at boot) answers now, since the repair got its answers: look again
-            if (!imagesSeen(images) && !stopping) loadImages(true);
-            runLoop(db, root, clean && lastShutdownClean, boot.untouchedObservation());
+            CompletableFuture<Boolean> placed = onThread(images, "boot-images-again",
+                    () -> images.join() || stopping || loadImages(true), e -> false);
+            runLoop(db, root, clean && lastShutdownClean, boot.untouchedObservation(), placed);
         }
     }
 
     /**
-     * Waits for the built-in images' check (each podman call in it is bounded), or for shutdown; whether podman
-     * answered it.
+     * {@code work} on a daemon thread of its own once {@code after} is done (however it ended); a throw completes the
+     * future with {@code onThrow}'s value.
      */
-    private boolean imagesSeen(CompletableFuture<Boolean> images) {
-        while (!stopping) {
-            try {
-                return images.get(1, TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-                // loading: a first boot's archives take seconds under TCG; each load has its own timeout
-            } catch (ExecutionException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return false;
-    }
-
-    /** {@code work} on a daemon thread of its own; a throw completes the future with {@code onThrow}'s value. */
-    private static <T> CompletableFuture<T> onThread(String name, Supplier<T> work,
+    private static <T> CompletableFuture<T> onThread(CompletableFuture<?> after, String name, Supplier<T> work,
                                                      Function<RuntimeException, T> onThrow) {
         var f = new CompletableFuture<T>();
-        Thread.ofPlatform().daemon().name(name).start(() -> {
+        after.whenComplete((v, t) -> Thread.ofPlatform().daemon().name(name).start(() -> {
             try {
                 f.complete(work.get());
             } catch (RuntimeException e) {
                 f.complete(onThrow.apply(e));
             }
-        });
+        }));
         return f;
     }
 
@@ -236,11 +226,12 @@ final class BootLoop {
      * first use costs a few hundred ms of class loading under emulation, which the boot's autostart need not wait for).
      * A socket that cannot be bound stops the loop, as before: {@code spine} commands could not reach it.
      */
-    private void runLoop(IntentStore db, SpineRoot root, boolean autostart, Optional<ContainerRuntime.Observation> seen)
-            throws StateException {
+    private void runLoop(IntentStore db, SpineRoot root, boolean autostart, Optional<ContainerRuntime.Observation> seen,
+                         CompletableFuture<Boolean> imagesPlaced) throws StateException {
         var metrics = new Metrics();
         Machinery machinery = Machinery.serving(podman, sysfs);
         seen.ifPresent(machinery::seed);
+        machinery.runsWaitFor(imagesPlaced, IMAGES_BOUND);
         var reconciler = new Reconciler(db, machinery, new Executor(machinery, db, metrics, parallel), new BackoffTracker(), metrics,
                 clock, machinery);
         ControlLoop l = new ControlLoop(reconciler, Duration.ofSeconds(30), clock);
@@ -294,8 +285,8 @@ final class BootLoop {
     }
 
     /**
-     * Loads the images built into the system into podman storage when they are missing. Before the loop, so the
-     * first pass finds them; podman is slow under emulation and never holds up boot. Refs that share one archive (the
+     * Loads the images built into the system into podman storage when they are missing, beside the loop's first pass,
+     * whose steps that create a container wait for them; podman is slow under emulation and never holds up boot. Refs that share one archive (the
      * AI and tools images are the same rootfs) are one load: the archive names the first, the others are tags of it.
      * One {@code podman images} call sees them all; when it fails, {@code perImage} asks for each image instead, else
      * nothing is done and false returned (beside the boot repair, podman may not answer yet: the caller asks again).

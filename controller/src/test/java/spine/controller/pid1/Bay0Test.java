@@ -324,6 +324,28 @@ class Bay0Test {
     }
 
     @Test
+    void theImagesLookFollowsTheBootsFirstLookAndTheLoopDoesNotWaitForIt() throws Exception {
+        // podman ps takes a moment; podman images answers only when the test lets it
+        Path calls = root.resolve("podman-calls");
+        Path release = root.resolve("images-may-answer");
+        write("usr/bin/podman", "#!/bin/sh\necho \"start $1\" >> " + calls + "\ncase \"$1\" in ps) sleep 0.3; echo '[]' ;; images) while [ ! -e "
+                + release + " ]; do sleep 0.05; done; printf 'localhost/spine/busybox:1\\n' ;; esac\necho \"end $1\" >> " + calls + "\nexit 0\n");
+        root.resolve("usr/bin/podman").toFile().setExecutable(true);
+        write("usr/share/spine/images/images.txt", "localhost/spine/busybox:1 /usr/share/spine/images/busybox.oci.tar\n");
+        kernelTree("spine.podman=" + root.resolve("usr/bin/podman"));
+        boot();
+        for (int i = 0; i < 200 && !genesis().contains("loop started"); i++) Thread.sleep(50);
+        assertThat(genesis()).as("the loop started while the images' look was under way").contains("loop started");
+        assertThat(Files.readAllLines(calls)).as("podman's first run of the boot was the first look's alone")
+                .startsWith("start ps", "end ps").doesNotContain("end images");
+        Files.createFile(release);
+        for (int i = 0; i < 200 && !Files.readString(calls).contains("end images"); i++) Thread.sleep(50);
+        List<String> all = Files.readAllLines(calls);
+        assertThat(all.indexOf("start images")).as("images looked at after the first look: " + all).isGreaterThan(all.indexOf("end ps"));
+        assertThat(all).contains("end images");
+    }
+
+    @Test
     void aFirstLookTakenWhileACliCommandHeldTheLockIsNotTheRepairs() throws Exception {
         var held = spine.controller.state.ConvergeLock.tryAcquire(new spine.controller.state.SpineRoot(root.resolve("persist")), "cli")
                 .orElseThrow();
