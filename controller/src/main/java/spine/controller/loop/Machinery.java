@@ -58,7 +58,8 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     private volatile Runnable onWindowEvent = () -> { };
     private volatile String swayBinary = "/usr/bin/sway";
     private volatile String swayConfig = "/etc/spine/sway/config";
-    /** What a step that creates a container waits for first, and how long at most (bay0's boot: its built-in images). */
+    /** What a step that creates a container asks for and then waits for, at most a bound (bay0's boot: its built-in images). */
+    private volatile Runnable runsDemand = () -> { };
     private volatile CompletableFuture<?> runsWaitFor = CompletableFuture.completedFuture(null);
     private volatile Duration runsWaitBound = Duration.ZERO;
 
@@ -75,18 +76,21 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     }
 
     /**
-     * Until {@code placed} is done, at most {@code bound}, a step that creates a container waits for it first: bay0
-     * places the built-in images beside the loop's first pass, which only a new container needs (starting one that
-     * exists does not). Past the bound the step goes ahead, and a missing image fails it like any podman error.
+     * Until {@code placed} is done, at most {@code bound}, a step that creates a container first runs {@code demand}
+     * (which begins the placing, once) and waits: bay0 places the built-in images when the loop first needs them,
+     * which only a new container does (starting one that exists does not). Past the bound the step goes ahead, and a
+     * missing image fails it like any podman error.
      */
-    public void runsWaitFor(CompletableFuture<?> placed, Duration bound) {
+    public void runsWaitFor(Runnable demand, CompletableFuture<?> placed, Duration bound) {
         runsWaitBound = bound;
+        runsDemand = demand;
         runsWaitFor = placed;
     }
 
     private void awaitRunsGate(ResourceId target) {
         CompletableFuture<?> gate = runsWaitFor;
         if (gate.isDone()) return;
+        runsDemand.run();
         long t0 = System.nanoTime();
         try {
             gate.get(runsWaitBound.toMillis(), TimeUnit.MILLISECONDS);

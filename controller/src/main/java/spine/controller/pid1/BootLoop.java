@@ -38,8 +38,8 @@ import spine.model.StepResult;
 /**
  * Everything that needs podman, after init complete, on its own thread, so a hung podman never holds up boot: the
  * converger lock, this boot's holds (database only), the boot repair (retried until podman answers), the boot report,
- * then the loop with the control socket, exactly as {@code spine run} serves them, with the built-in images placed
- * beside its first pass.
+ * then the loop with the control socket, exactly as {@code spine run} serves them, and the built-in images when the
+ * loop first needs them or after its first pass.
  */
 final class BootLoop {
     private static final System.Logger LOG = System.getLogger("bay0");
@@ -83,15 +83,12 @@ final class BootLoop {
     /**
      * Called at init complete, before the console shell starts. With a database, the boot's first look at podman
      * ({@code podman ps}, the boot repair's observation) starts at once, beside the converger lock and this boot's
-     * holds, and alone: podman's first run after a boot costs it 0.5 s more than any later one under emulation, and a
-     * second podman beside it (the built-in images' check, which used to run side by side) took the other CPU and made
-     * both 1.0-1.4 s. The images' check follows the first look, beside the repair and the loop's start.
+     * holds, and alone: podman's first run after a boot costs it 0.5 s more than any later one under emulation, and
+     * the built-in images' check beside it, as it used to run, took the other CPU and made both 1.0-1.4 s.
      */
     void start(Optional<IntentStore> store, SpineRoot root, boolean clean, boolean lastShutdownClean) {
         CompletableFuture<ContainerRuntime.Observation> firstLook = store.isEmpty() ? null
-                : onThread(CompletableFuture.completedFuture(null), "boot-look", podman::observe,
-                        e -> new ContainerRuntime.Observation(null, "podman ps: " + e));
-        CompletableFuture<Boolean> images = store.isEmpty() ? null : onThread(firstLook, "boot-images", () -> loadImages(false), e -> false);
+                : onThread("boot-look", podman::observe, e -> new ContainerRuntime.Observation(null, "podman ps: " + e));
         thread = Thread.ofPlatform().name("converge").start(() -> {
             try {
                 if (store.isEmpty()) {
@@ -100,7 +97,7 @@ final class BootLoop {
                     loadImages(true);
                     return;
                 }
-                converge(store.get(), root, clean, lastShutdownClean, firstLook, images);
+                converge(store.get(), root, clean, lastShutdownClean, firstLook);
             } catch (StateException | RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "convergence stopped", e);
                 genesis.line("convergence stopped: " + e.getMessage() + "; the shell and spine validate still work");
@@ -136,7 +133,7 @@ final class BootLoop {
      * a wait for the lock it is stale, and the repair looks again.
      */
     private void converge(IntentStore db, SpineRoot root, boolean clean, boolean lastShutdownClean,
-                          CompletableFuture<ContainerRuntime.Observation> firstLook, CompletableFuture<Boolean> images)
+                          CompletableFuture<ContainerRuntime.Observation> firstLook)
             throws StateException {
         // Taken first and held for good: a CLI command run from the shell during the repair must wait for the
         // loop's socket rather than converge by itself on a podman that may hang.
@@ -145,10 +142,6 @@ final class BootLoop {
             if (held == null) return; // shutting down
             var boot = new BootConvergence(db, atOnce.isPresent() ? firstObservation(podman, firstLook) : podman);
             SortedMap<ResourceId, String> holds = boot.hold(clean, lastShutdownClean);
-            // The built-in images do not depend on the repair, nor it on them (it stops, removes and marks, never
-            // creates), and only a new container needs them: the loop starts after the repair, and a step that creates
-            // a container waits until they are placed. When podman did not answer their look (hung at boot), they are
-            // looked at again, image by image, once the repair got its answers.
             Optional<BootConvergence.Report> report = boot.repair(clean, lastShutdownClean, holds);
             Duration wait = Duration.ofSeconds(2);
             while (report.isEmpty() && !stopping) {
@@ -162,28 +155,40 @@ final class BootLoop {
             genesis.line(report.get().line());
             flush.run();
             record.report(report.get().json(), report.get().line());
-            // a podman that did not answer then (hung at boot) answers now, since the repair got its answers: look again
-            CompletableFuture<Boolean> placed = onThread(images, "boot-images-again",
-                    () -> images.join() || stopping || loadImages(true), e -> false);
-            runLoop(db, root, clean && lastShutdownClean, boot.untouchedObservation(), placed);
+            runLoop(db, root, clean && lastShutdownClean, boot.untouchedObservation(), new ImagePlacement());
         }
     }
 
-    /**
-     * {@code work} on a daemon thread of its own once {@code after} is done (however it ended); a throw completes the
-     * future with {@code onThrow}'s value.
-     */
-    private static <T> CompletableFuture<T> onThread(CompletableFuture<?> after, String name, Supplier<T> work,
+    /** {@code work} on a daemon thread of its own; a throw completes the future with {@code onThrow}'s value. */
+    private static <T> CompletableFuture<T> onThread(String name, Supplier<T> work,
                                                      Function<RuntimeException, T> onThrow) {
         var f = new CompletableFuture<T>();
-        after.whenComplete((v, t) -> Thread.ofPlatform().daemon().name(name).start(() -> {
+        Thread.ofPlatform().daemon().name(name).start(() -> {
             try {
                 f.complete(work.get());
             } catch (RuntimeException e) {
                 f.complete(onThrow.apply(e));
             }
-        }));
+        });
         return f;
+    }
+
+    /**
+     * The built-in images' placement, begun once: by the first step that creates a container (which waits for it), or
+     * after the loop's first pass. Only a new container needs them, and on a later boot they are all there: the
+     * autostart, which starts containers that exist, does not share the CPU with their check (under TCG, podman images
+     * beside the loop's start and first plan made those 0.3 s slower). A podman that does not answer the first look
+     * (hung at boot) is asked again, image by image.
+     */
+    private final class ImagePlacement {
+        private final CompletableFuture<Boolean> placed = new CompletableFuture<>();
+        private final AtomicBoolean begun = new AtomicBoolean();
+
+        void begin() {
+            if (begun.getAndSet(true)) return;
+            onThread("boot-images", () -> loadImages(false) || stopping || loadImages(true), e -> false)
+                    .whenComplete((ok, t) -> placed.complete(ok != null && ok));
+        }
     }
 
     /**
@@ -227,11 +232,11 @@ final class BootLoop {
      * A socket that cannot be bound stops the loop, as before: {@code spine} commands could not reach it.
      */
     private void runLoop(IntentStore db, SpineRoot root, boolean autostart, Optional<ContainerRuntime.Observation> seen,
-                         CompletableFuture<Boolean> imagesPlaced) throws StateException {
+                         ImagePlacement images) throws StateException {
         var metrics = new Metrics();
         Machinery machinery = Machinery.serving(podman, sysfs);
         seen.ifPresent(machinery::seed);
-        machinery.runsWaitFor(imagesPlaced, IMAGES_BOUND);
+        machinery.runsWaitFor(images::begin, images.placed, IMAGES_BOUND);
         var reconciler = new Reconciler(db, machinery, new Executor(machinery, db, metrics, parallel), new BackoffTracker(), metrics,
                 clock, machinery);
         ControlLoop l = new ControlLoop(reconciler, Duration.ofSeconds(30), clock);
@@ -258,6 +263,7 @@ final class BootLoop {
             genesis.line("loop started (tenants and " + (autostart ? "autostart personas" : "no personas") + " start now)");
             flush.run();
             // the milestone the boot-to-running benchmark reads: everything this boot wants is up
+            l.awaitNextPass(Duration.ofMinutes(30)).whenComplete((ok, t) -> images.begin());
             l.awaitConverged(Duration.ofMinutes(30)).thenAccept(ok -> {
                 genesis.line(ok ? "converged after boot: running=" + running(db) : "not converged 30 min after boot; spine get shows why");
                 flush.run();
@@ -285,18 +291,18 @@ final class BootLoop {
     }
 
     /**
-     * Loads the images built into the system into podman storage when they are missing, beside the loop's first pass,
-     * whose steps that create a container wait for them; podman is slow under emulation and never holds up boot. Refs that share one archive (the
+     * Loads the images built into the system into podman storage when they are missing ({@link ImagePlacement} says
+     * when); podman is slow under emulation and never holds up boot. Refs that share one archive (the
      * AI and tools images are the same rootfs) are one load: the archive names the first, the others are tags of it.
      * One {@code podman images} call sees them all; when it fails, {@code perImage} asks for each image instead, else
-     * nothing is done and false returned (beside the boot repair, podman may not answer yet: the caller asks again).
+     * nothing is done and false returned (podman may not answer yet at boot: the caller asks again).
      */
     private boolean loadImages(boolean perImage) {
         var loaded = new AtomicInteger();
         var namedBy = new java.util.HashMap<String, String>();
         Optional<java.util.Set<String>> present = podman.imageRefs();
         if (present.isEmpty() && !perImage) {
-            LOG.log(System.Logger.Level.WARNING, "built-in images not checked yet: podman images did not answer; again after the boot repair");
+            LOG.log(System.Logger.Level.WARNING, "built-in images not checked yet: podman images did not answer; asking again");
             return false;
         }
         kernel.bundledImages().forEach((ref, archive) -> {

@@ -25,8 +25,8 @@ import spine.model.Step;
 import spine.model.StepResult;
 
 /**
- * bay0 places the built-in images beside the loop's first pass: a container that exists starts at once, and one that
- * must be created waits until they are placed, or until the bound, after which it goes ahead.
+ * bay0 places the built-in images when the loop first needs them: a container that exists starts at once, and one that
+ * must be created asks for them and waits until they are placed, or until the bound, after which it goes ahead.
  */
 class MachineryRunsGateTest {
     @TempDir Path dir;
@@ -54,12 +54,17 @@ class MachineryRunsGateTest {
     void aNewContainerWaitsForTheImagesAndAnExistingOneStartsAtOnce() throws Exception {
         Machinery m = machinery();
         var placed = new CompletableFuture<Boolean>();
-        m.runsWaitFor(placed, Duration.ofMinutes(1));
-        var created = CompletableFuture.supplyAsync(() -> m.apply(run("new")));
+        var demands = new java.util.concurrent.atomic.AtomicInteger();
+        m.runsWaitFor(demands::incrementAndGet, placed, Duration.ofMinutes(1));
 
         StepResult started = m.apply(new Step.StartContainer(ResourceId.persona("old"), "test"));
         assertThat(started).isInstanceOf(StepResult.Ok.class);
         assertThat(asked("start", "p__old")).isTrue();
+        assertThat(demands).as("a start does not ask for the images").hasValue(0);
+
+        var created = CompletableFuture.supplyAsync(() -> m.apply(run("new")));
+        for (int i = 0; i < 100 && demands.get() == 0; i++) Thread.sleep(20);
+        assertThat(demands).as("a run asks for them").hasValue(1);
         Thread.sleep(300);
         assertThat(created).as("the run waits while the images are placed").isNotDone();
         assertThat(asked("run", "p__new")).isFalse();
@@ -72,7 +77,7 @@ class MachineryRunsGateTest {
     @Test
     void pastTheBoundARunGoesAhead() throws Exception {
         Machinery m = machinery();
-        m.runsWaitFor(new CompletableFuture<Boolean>(), Duration.ofMillis(200)); // never placed
+        m.runsWaitFor(() -> { }, new CompletableFuture<Boolean>(), Duration.ofMillis(200)); // never placed
         long t0 = System.nanoTime();
         assertThat(m.apply(run("late"))).isInstanceOf(StepResult.Ok.class);
         assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(200);

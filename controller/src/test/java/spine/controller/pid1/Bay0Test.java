@@ -324,7 +324,7 @@ class Bay0Test {
     }
 
     @Test
-    void theImagesLookFollowsTheBootsFirstLookAndTheLoopDoesNotWaitForIt() throws Exception {
+    void theBootsFirstLookRunsAloneAndTheImagesWaitForTheLoopsFirstPass() throws Exception {
         // podman ps takes a moment; podman images answers only when the test lets it
         Path calls = root.resolve("podman-calls");
         Path release = root.resolve("images-may-answer");
@@ -343,6 +343,16 @@ class Bay0Test {
         List<String> all = Files.readAllLines(calls);
         assertThat(all.indexOf("start images")).as("images looked at after the first look: " + all).isGreaterThan(all.indexOf("end ps"));
         assertThat(all).contains("end images");
+        List<String> log = Files.readAllLines(root.resolve("persist/spine/spine.log"));
+        int firstPass = indexOf(log, l -> l.contains("pass finished"));
+        assertThat(firstPass).as("the loop's first pass finished").isNotNegative();
+        assertThat(indexOf(log, l -> l.contains("command starting") && l.contains(" images ")))
+                .as("nothing created a container, so the images waited for the first pass").isGreaterThan(firstPass);
+    }
+
+    private static int indexOf(List<String> lines, Predicate<String> p) {
+        for (int i = 0; i < lines.size(); i++) if (p.test(lines.get(i))) return i;
+        return -1;
     }
 
     @Test
