@@ -189,6 +189,17 @@ final class BootLoop {
             onThread("boot-images", () -> loadImages(false) || stopping || loadImages(true), e -> false)
                     .whenComplete((ok, t) -> placed.complete(ok != null && ok));
         }
+
+        /** Waits for the placement, at most {@code bound}. */
+        void await(Duration bound) {
+            try {
+                placed.get(bound.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                LOG.log(System.Logger.Level.WARNING, "built-in images not placed within {0} s: {1}", bound.toSeconds(), e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
@@ -267,8 +278,13 @@ final class BootLoop {
             l.awaitConverged(Duration.ofMinutes(30)).thenAccept(ok -> {
                 genesis.line(ok ? "converged after boot: running=" + running(db) : "not converged 30 min after boot; spine get shows why");
                 flush.run();
-                // judged on its own thread: validate takes seconds, and a failed trial's shutdown stops this loop
-                trial.ifPresent(t -> Thread.ofPlatform().name("trial").start(() -> t.converged(ok)));
+                // judged on its own thread: validate takes seconds, and a failed trial's shutdown stops this loop;
+                // after the built-in images are placed, since validate's probe runs on one of them
+                trial.ifPresent(t -> Thread.ofPlatform().name("trial").start(() -> {
+                    images.begin();
+                    images.await(IMAGES_BOUND);
+                    t.converged(ok);
+                }));
             });
             l.run();
         } finally {

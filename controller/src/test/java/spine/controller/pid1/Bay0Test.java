@@ -558,6 +558,29 @@ class Bay0Test {
     }
 
     @Test
+    void aTrialIsJudgedOnceTheBuiltInImagesArePlaced() throws Exception {
+        // validate's probe container runs on a built-in image: podman images answers only when the test lets it
+        Path release = root.resolve("images-may-answer");
+        Path answered = root.resolve("images-answered");
+        Path judged = root.resolve("validate-saw");
+        write("usr/bin/podman", "#!/bin/sh\ncase \"$1\" in ps) echo '[]' ;; images) while [ ! -e " + release + " ]; do sleep 0.05; done; : > "
+                + answered + "; printf 'localhost/spine/busybox:1\\n' ;; esac\nexit 0\n");
+        root.resolve("usr/bin/podman").toFile().setExecutable(true);
+        write("usr/share/spine/images/images.txt", "localhost/spine/busybox:1 /usr/share/spine/images/busybox.oci.tar\n");
+        write("usr/bin/spine-test", "#!/bin/sh\n[ -e " + answered + " ] && echo placed >> " + judged + " || echo not-placed >> " + judged
+                + "\nprintf 'GREEN\\n'\nexit 0\n");
+        root.resolve("usr/bin/spine-test").toFile().setExecutable(true);
+        kernelTree("spine.podman=" + root.resolve("usr/bin/podman") + " spine.trial=" + HASH + " spine.cli=" + root.resolve("usr/bin/spine-test"));
+        slotInTrial("B", HASH, java.util.Optional.empty());
+        boot();
+        awaitGenesis("converged after boot");
+        Thread.sleep(500);
+        Files.createFile(release);
+        awaitGenesis("trial passed: candidate 5a5c1c44923e promoted");
+        assertThat(Files.readAllLines(judged)).as("validate ran once, on the placed images").containsExactly("placed");
+    }
+
+    @Test
     void theTrialIsTheSlotInTrialEvenWhenTheOtherSlotHoldsTheSameCandidatePromoted() throws Exception {
         kernelTree("spine.podman=" + quietPodman() + " spine.trial=" + HASH + " spine.cli=" + cli("GREEN\\n", 0));
         try (var store = spine.controller.state.IntentStore.open(new spine.controller.state.SpineRoot(root.resolve("persist")), Clock.systemUTC())) {
