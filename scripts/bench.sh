@@ -4,9 +4,9 @@
 #   scripts/bench.sh apply      cold apply of 20 personas: spine apply vs a podman run -d loop vs podman kube play
 #   scripts/bench.sh noop       no-op apply of 20 converged personas: wall time and podman call count
 #   scripts/bench.sh idle       spine run while idle: CPU share and RSS over 60 s
-#   scripts/bench.sh vm         in the VM (TCG): kernel -> bay0 starting vs kernel -> a busybox /init on the same kernel
+#   scripts/bench.sh vm [R]     in the VM (TCG): kernel -> bay0 starting vs kernel -> a busybox /init on the same kernel
 #                               (scripts/mkfloor.sh); init complete -> 5 autostart personas running vs 5 x podman
-#                               start; validate wall time; podman pause/unpause vs a direct cgroup.freeze (3 rounds)
+#                               start; validate wall time; podman pause/unpause vs a direct cgroup.freeze (R rounds, 3)
 #   scripts/bench.sh soak [N]   power-cut soak: N (50) hard kills of the VM during applies of 5 personas
 #   scripts/bench.sh fuzz [N]   spec parser mutation fuzz: N (500,000) cases; CI runs 20,000 (SpecParserFuzzTest)
 #   scripts/bench.sh reaper [HOGS] [REPO]  in the VM: CPU ticks of bay0's reaper thread and of all of PID 1, 30 s idle
@@ -146,7 +146,7 @@ idle)
 vm)
   # a JUnit class run by name only (not *IT, so CI never runs it); it builds the image and boots QEMU
   "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
-    -Dit.test=BootBench -Dfailsafe.failIfNoSpecifiedTests=false | grep --line-buffered -E '^BootBench|Tests run:|FAIL'
+    -Dit.test=BootBench -Dfailsafe.failIfNoSpecifiedTests=false -Dspine.bench.rounds="${2:-3}" | grep --line-buffered -E '^BootBench|Tests run:|FAIL'
   ;;
 soak)
   "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
