@@ -5,6 +5,9 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -82,9 +85,9 @@ final class BootLoop {
 
     /**
      * Called at init complete, before the console shell starts. With a database, the boot's first look at podman
-     * ({@code podman ps}, the boot repair's observation) starts at once, beside the converger lock and this boot's
-     * holds, and alone: podman's first run after a boot costs it 0.5 s more than any later one under emulation, and
-     * the built-in images' check beside it, as it used to run, took the other CPU and made both 1.0-1.4 s.
+     * ({@code podman ps}, the boot repair's observation: podman's first run after a boot costs it 0.5 s more than any
+     * later one under emulation) starts at once, beside the converger lock and this boot's holds. The built-in images
+     * wait for the loop ({@link ImagePlacement}).
      */
     void start(Optional<IntentStore> store, SpineRoot root, boolean clean, boolean lastShutdownClean) {
         CompletableFuture<ContainerRuntime.Observation> firstLook = store.isEmpty() ? null
@@ -176,9 +179,8 @@ final class BootLoop {
     /**
      * The built-in images' placement, begun once: by the first step that creates a container (which waits for it), or
      * after the loop's first pass. Only a new container needs them, and on a later boot they are all there: the
-     * autostart, which starts containers that exist, does not share the CPU with their check (under TCG, podman images
-     * beside the loop's start and first plan made those 0.3 s slower). A podman that does not answer the first look
-     * (hung at boot) is asked again, image by image.
+     * autostart, which starts containers that exist, neither waits for their check nor shares the CPU with it. When
+     * {@code podman images} does not answer (podman hung at boot), it is asked once more, then image by image.
      */
     private final class ImagePlacement {
         private final CompletableFuture<Boolean> placed = new CompletableFuture<>();
@@ -193,8 +195,8 @@ final class BootLoop {
         /** Waits for the placement, at most {@code bound}. */
         void await(Duration bound) {
             try {
-                placed.get(bound.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                placed.get(bound.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException e) {
                 LOG.log(System.Logger.Level.WARNING, "built-in images not placed within {0} s: {1}", bound.toSeconds(), e.toString());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
