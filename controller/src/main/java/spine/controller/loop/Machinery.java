@@ -59,9 +59,8 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     private volatile String swayBinary = "/usr/bin/sway";
     private volatile String swayConfig = "/etc/spine/sway/config";
     /** What a step that creates a container asks for and then waits for, at most a bound (bay0's boot: its built-in images). */
-    private volatile Runnable runsDemand = () -> { };
-    private volatile CompletableFuture<?> runsWaitFor = CompletableFuture.completedFuture(null);
-    private volatile Duration runsWaitBound = Duration.ZERO;
+    private record RunsGate(Runnable demand, CompletableFuture<?> placed, Duration bound) {}
+    private volatile RunsGate runsGate = new RunsGate(() -> { }, CompletableFuture.completedFuture(null), Duration.ZERO);
 
     public Machinery(PodmanDriver podman, SysfsDriver sysfs, Optional<Broker> broker) {
         this.podman = podman;
@@ -82,21 +81,19 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
      * missing image fails it like any podman error.
      */
     public void runsWaitFor(Runnable demand, CompletableFuture<?> placed, Duration bound) {
-        runsWaitBound = bound;
-        runsDemand = demand;
-        runsWaitFor = placed;
+        runsGate = new RunsGate(demand, placed, bound);
     }
 
     private void awaitRunsGate(ResourceId target) {
-        CompletableFuture<?> gate = runsWaitFor;
-        if (gate.isDone()) return;
-        runsDemand.run();
+        RunsGate gate = runsGate;
+        if (gate.placed().isDone()) return;
+        gate.demand().run();
         long t0 = System.nanoTime();
         try {
-            gate.get(runsWaitBound.toMillis(), TimeUnit.MILLISECONDS);
+            gate.placed().get(gate.bound().toMillis(), TimeUnit.MILLISECONDS);
             LOG.log(System.Logger.Level.INFO, "run waited for the built-in images target={0} ms={1}", target, (System.nanoTime() - t0) / 1_000_000);
         } catch (TimeoutException e) {
-            LOG.log(System.Logger.Level.WARNING, "run goes ahead without the built-in images target={0} waited_ms={1}", target, runsWaitBound.toMillis());
+            LOG.log(System.Logger.Level.WARNING, "run goes ahead without the built-in images target={0} waited_ms={1}", target, gate.bound().toMillis());
         } catch (ExecutionException e) {
             LOG.log(System.Logger.Level.WARNING, "run goes ahead: placing the built-in images failed target={0} error=\"{1}\"", target, e.getCause());
         } catch (InterruptedException e) {

@@ -5,9 +5,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -192,15 +189,11 @@ final class BootLoop {
                     .whenComplete((ok, t) -> placed.complete(ok != null && ok));
         }
 
-        /** Waits for the placement, at most {@code bound}. */
+        /** Begins the placement if nothing did yet and waits for it, at most {@code bound}. */
         void await(Duration bound) {
-            try {
-                placed.get(bound.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException | ExecutionException e) {
-                LOG.log(System.Logger.Level.WARNING, "built-in images not placed within {0} s: {1}", bound.toSeconds(), e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            begin();
+            Bounded.Outcome<Boolean> done = Bounded.call("images-placed", bound, placed::get);
+            if (!done.ok()) LOG.log(System.Logger.Level.WARNING, "built-in images not placed: {0}", done.failure());
         }
     }
 
@@ -283,7 +276,6 @@ final class BootLoop {
                 // judged on its own thread: validate takes seconds, and a failed trial's shutdown stops this loop;
                 // after the built-in images are placed, since validate's probe runs on one of them
                 trial.ifPresent(t -> Thread.ofPlatform().name("trial").start(() -> {
-                    images.begin();
                     images.await(IMAGES_BOUND);
                     t.converged(ok);
                 }));
