@@ -174,8 +174,10 @@ cds_archive() {
   local lists=("$here/images/spine.classlist" "$here/images/spine-boot.classlist")
   { grep -hv '^[#@]' "${lists[@]}" | LC_ALL=C sort -u; grep -h '^@lambda' "${lists[@]}" | LC_ALL=C sort -u; } > "$rootfs/spine.classlist"
   touch -h -d @0 "$rootfs$jardest"
-  # the module options must be those of /sbin/init and /usr/bin/spine, or the JVM prints an error at every start
-  LD_LIBRARY_PATH="$jre/lib/server:$jre/lib" chroot "$rootfs" "$jre/bin/java" -XX:+UseSerialGC -Xshare:dump \
+  # the module options must be those of /sbin/init and /usr/bin/spine, or the JVM prints an error at every start.
+  # -Xmx as bay0's: the archive records the dumping JVM's max heap, by default a quarter of the build host's RAM, so
+  # without it two hosts with different memory build different images
+  LD_LIBRARY_PATH="$jre/lib/server:$jre/lib" chroot "$rootfs" "$jre/bin/java" -XX:+UseSerialGC -Xmx256m -Xshare:dump \
     --enable-native-access=ALL-UNNAMED \
     -XX:SharedClassListFile=/spine.classlist -XX:SharedArchiveFile=/usr/lib/spine/spine.jsa -jar "$jardest" \
     > "$build/cds-dump.log" 2>&1 || { cat "$build/cds-dump.log" >&2; die "the CDS dump of $jardest failed"; }

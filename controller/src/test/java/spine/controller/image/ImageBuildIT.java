@@ -56,7 +56,9 @@ class ImageBuildIT {
         assertThat(inRootfs("/usr/bin/spine", "version")).isEqualTo("spine 0.1.0-dev\n");
         // mapped where it was dumped: JDK 25 otherwise maps it at another address and patches every pointer in it
         assertThat(inRootfs(Map.of("JAVA_TOOL_OPTIONS", "-Xlog:cds=info"), "/usr/bin/spine", "version"))
-                .contains("ArchiveRelocationMode: 0", "Mapped static  region #0 at base 0x0000000800001000"); // where dumped
+                .contains("ArchiveRelocationMode: 0", "Mapped static  region #0 at base 0x0000000800001000") // where dumped
+                // and with bay0's max heap, not the build host's default (a quarter of its RAM, which the archive records)
+                .contains("CDS archive was created with max heap size = 256M");
         assertTheLaunchersLoadJunixsocketFromTheImage();
         assertTheArchiveHoldsWhatOnlyPid1Loads();
     }
