@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Boots ./vmlinuz with build/spine.img as initramfs, with the persist disk as virtio-blk (/dev/vda).
 #   scripts/boot-qemu.sh [--persist FILE|none] [--timeout SECONDS] [--serial-log FILE] [--append 'ARGS']
-#                        [--throttle-bps N] [--memory 2G] [--monitor SOCKET] [--initrd FILE]
+#                        [--throttle-bps N] [--memory 2G] [--monitor SOCKET] [--initrd FILE] [--prealloc]
 # The serial console (console=ttyS0,115200, always set) is this terminal, and is teed to build/serial.log.
 # --initrd boots another initramfs on the same kernel (the boot benchmark's busybox floor).
+# --prealloc has QEMU touch all of the guest's RAM before the guest starts (-mem-prealloc). The host backs guest RAM
+# lazily, and on a build machine that is itself a virtual machine the first touch of fresh host memory is slow and
+# uneven (0 to 2.5 s per GB here), so a guest's boot clock otherwise counts host page faults in proportion to the
+# memory it touches: the 186 MB the kernel unpacks, but not the busybox floor. The boot benchmark uses it for every
+# boot it compares (docs/BENCHMARKS.md, "Boot speed, eighth part"); it costs wall time before the guest starts.
 # KVM is used when /dev/kvm works, TCG otherwise. -no-reboot: a reboot or power-off ends QEMU.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-persist="$here/persist.img"; timeout=0; serial="$here/build/serial.log"; append=""; throttle=""; mem=2G; monitor=""
+persist="$here/persist.img"; timeout=0; serial="$here/build/serial.log"; append=""; throttle=""; mem=2G; monitor=""; prealloc=""
 initrd="$here/build/spine.img"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -19,6 +24,7 @@ while [ $# -gt 0 ]; do
     --memory) mem=$2; shift 2 ;;
     --monitor) monitor=$2; shift 2 ;;
     --initrd) initrd=$2; shift 2 ;;
+    --prealloc) prealloc=1; shift ;;
     *) echo "boot-qemu: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -56,6 +62,7 @@ if [ "$persist" != none ]; then
   [ -n "$throttle" ] && drive="$drive,throttling.bps-total=$throttle,throttling.iops-total=1"
   args+=(-drive "$drive")
 fi
+[ -n "$prealloc" ] && args+=(-mem-prealloc)
 [ -n "$monitor" ] && args+=(-monitor "unix:$monitor,server,nowait")
 mkdir -p "$(dirname "$serial")"
 echo "boot-qemu: accel=$accel persist=$persist timeout=${timeout}s serial-log=$serial" >&2
