@@ -6,7 +6,9 @@
 #   scripts/bench.sh idle       spine run while idle: CPU share and RSS over 60 s
 #   scripts/bench.sh vm [R]     in the VM (TCG): kernel -> bay0 starting vs kernel -> a busybox /init on the same kernel
 #                               (scripts/mkfloor.sh); init complete -> 5 autostart personas running vs 5 x podman
-#                               start; validate wall time; podman pause/unpause vs a direct cgroup.freeze (R rounds, 3)
+#                               start; validate wall time; podman pause/unpause vs a direct cgroup.freeze (R rounds, 3).
+#                               Its boots preallocate the guest's RAM (boot-qemu.sh --prealloc); each round also boots
+#                               the floor and the image to their first line without it, for the same ratio so
 #   scripts/bench.sh soak [N]   power-cut soak: N (50) hard kills of the VM during applies of 5 personas
 #   scripts/bench.sh fuzz [N]   spec parser mutation fuzz: N (500,000) cases; CI runs 20,000 (SpecParserFuzzTest)
 #   scripts/bench.sh reaper [HOGS] [REPO]  in the VM: CPU ticks of bay0's reaper thread and of all of PID 1, 30 s idle
