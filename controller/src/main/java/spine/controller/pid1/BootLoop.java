@@ -268,8 +268,9 @@ final class BootLoop {
             });
             genesis.line("loop started (tenants and " + (autostart ? "autostart personas" : "no personas") + " start now)");
             flush.run();
-            // the milestone the boot-to-running benchmark reads: everything this boot wants is up
+            // the built-in images, if no new container asked for them during the first pass (ImagePlacement)
             l.awaitNextPass(Duration.ofMinutes(30)).whenComplete((ok, t) -> images.begin());
+            // the milestone the boot-to-running benchmark reads: everything this boot wants is up
             l.awaitConverged(Duration.ofMinutes(30)).thenAccept(ok -> {
                 genesis.line(ok ? "converged after boot: running=" + running(db) : "not converged 30 min after boot; spine get shows why");
                 flush.run();

@@ -39,9 +39,9 @@ class BootBench {
         return all.toArray(String[]::new);
     }
 
-    /** Kernel -> the line {@code regex} ends on, in seconds of uptime, for one boot of {@code initrd} with RAM as the host gives it. */
-    private static double lazyBoot(Path dir, String initrd, String regex) throws Exception {
-        try (VmHarness vm = VmHarness.boot(Files.createDirectories(dir), BOOT, "--persist", "none", "--initrd", initrd)) {
+    /** Kernel -> the line {@code regex} (its group 1: seconds of uptime) in one boot with {@code bootArgs}, then ended. */
+    private static double uptimeAt(Path dir, String regex, String... bootArgs) throws Exception {
+        try (VmHarness vm = VmHarness.boot(Files.createDirectories(dir), BOOT, bootArgs)) {
             Matcher m = Pattern.compile(regex).matcher(vm.await(regex, BOOT));
             if (!m.find()) throw new AssertionError("no " + regex);
             return Double.parseDouble(m.group(1));
@@ -108,14 +108,11 @@ class BootBench {
         var floorLazy = new ArrayList<Double>();
         var startingLazy = new ArrayList<Double>();
         for (int r = 1; r <= ROUNDS; r++) {
-            try (VmHarness vm = VmHarness.boot(Files.createDirectories(dir.resolve("floor" + r)), BOOT, args("--persist", "none",
-                    "--initrd", floorImg))) {
-                String line = vm.await("floor: init at [0-9.]+", BOOT);
-                floor.add(Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
-                vm.waitForExit(Duration.ofSeconds(60));
-            }
-            floorLazy.add(lazyBoot(dir.resolve("floor-lazy" + r), floorImg, "floor: init at ([0-9.]+)"));
-            startingLazy.add(lazyBoot(dir.resolve("starting-lazy" + r), spineImg, "\\[\\s*([0-9.]+)\\] bay0: starting"));
+            String floorLine = "floor: init at ([0-9.]+)";
+            floor.add(uptimeAt(dir.resolve("floor" + r), floorLine, args("--persist", "none", "--initrd", floorImg)));
+            floorLazy.add(uptimeAt(dir.resolve("floor-lazy" + r), floorLine, "--persist", "none", "--initrd", floorImg));
+            startingLazy.add(uptimeAt(dir.resolve("starting-lazy" + r), "\\[\\s*([0-9.]+)\\] bay0: starting", "--persist", "none",
+                    "--initrd", spineImg));
             System.out.printf("BootBench floor %d: kernel -> busybox /init %.2f s (RAM as the host gives it: %.2f s; the image's"
                     + " kernel -> starting so: %.2f s)%n", r, floor.getLast(), floorLazy.getLast(), startingLazy.getLast());
         }
