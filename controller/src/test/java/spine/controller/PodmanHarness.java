@@ -48,6 +48,16 @@ public final class PodmanHarness {
         if (!images.ok()) throw new IllegalStateException("example images could not be built: " + images.stderr());
     }
 
+    /**
+     * A new directory for one test's state root under /var/tmp/spine-it, on the disk rather than a tmpfs (podman's
+     * overlay and SQLite's locks want one). The base is made here too: a test runs first on a machine that never ran
+     * one, or in any order, and must not rely on another test having made it.
+     */
+    public static Path scratch(String prefix) throws IOException {
+        Files.createDirectories(BASE);
+        return Files.createTempDirectory(BASE, prefix);
+    }
+
     public Map<String, String> env() {
         return Map.copyOf(env);
     }

@@ -33,7 +33,7 @@ class ApplyTryIT {
     @BeforeEach
     void setUp() throws Exception {
         podman.reset();
-        root = Files.createTempDirectory(Path.of("/var/tmp/spine-it"), "root");
+        root = PodmanHarness.scratch("root");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 

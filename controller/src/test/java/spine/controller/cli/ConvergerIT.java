@@ -40,7 +40,7 @@ class ConvergerIT {
     @BeforeEach
     void setUp() throws IOException {
         podman.reset();
-        root = Files.createTempDirectory(Path.of("/var/tmp/spine-it"), "root");
+        root = PodmanHarness.scratch("root");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 

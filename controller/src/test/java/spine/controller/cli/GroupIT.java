@@ -79,7 +79,7 @@ class GroupIT {
 
     @Test
     void aSupplementaryMemberAppliesThroughTheSocketAndAnOutsiderIsRefused() throws Exception {
-        Path root = Files.createTempDirectory(Path.of("/var/tmp/spine-it"), "group");
+        Path root = PodmanHarness.scratch("group");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path jar = Files.copy(PodmanHarness.JAR, root.resolve("spine.jar"));
         Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));

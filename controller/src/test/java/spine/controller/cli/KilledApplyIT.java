@@ -43,7 +43,7 @@ class KilledApplyIT {
         long seed = Long.getLong("spine.killedapply.seed", System.nanoTime());
         var rnd = new Random(seed);
         for (int round = 1; round <= ROUNDS; round++) {
-            Path root = Files.createTempDirectory(Path.of("/var/tmp/spine-it"), "killed");
+            Path root = PodmanHarness.scratch("killed");
             Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
             Path specs = Files.createDirectories(root.resolve("specs"));
             var names = new ArrayList<String>();

@@ -32,7 +32,7 @@ class FocusBench {
 
     @Test
     void switchLatency() throws Exception {
-        Path root = Files.createTempDirectory(Path.of("/var/tmp/spine-it"), "bench");
+        Path root = PodmanHarness.scratch("bench");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path run = Files.createTempDirectory(Path.of("/tmp"), "sb");
         Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxr-xr-x"));

@@ -39,7 +39,7 @@ class FocusIT {
 
     @BeforeEach
     void setUp() throws IOException {
-        root = Files.createTempDirectory(Path.of("/var/tmp/spine-it"), "focus");
+        root = PodmanHarness.scratch("focus");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path run = Files.createTempDirectory(Path.of("/tmp"), "sr");
         Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxr-xr-x")); // as /run/spine: sway's uid reaches its directory

@@ -50,7 +50,7 @@ class CrashLoopIT {
 
     @Test
     void crashingPersonaBacksOffAcrossRestartsAndNeverStaysExited() throws Exception {
-        Path root = Files.createTempDirectory(Path.of("/var/tmp/spine-it"), "crash");
+        Path root = PodmanHarness.scratch("crash");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path spec = Files.writeString(root.resolve("crash.yaml"), """
                 apiVersion: spine/v1

@@ -44,7 +44,7 @@ class UmbilicalIT {
 
     @BeforeAll
     static void harness() throws Exception {
-        root = Files.createTempDirectory(Path.of("/var/tmp/spine-it"), "umbilical");
+        root = PodmanHarness.scratch("umbilical");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         run = Files.createTempDirectory(Path.of("/tmp"), "sr"); // socket paths must stay short
         podman = new PodmanHarness().with("SPINE_RUN", run.toString());
