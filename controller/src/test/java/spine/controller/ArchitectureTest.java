@@ -82,4 +82,27 @@ class ArchitectureTest {
                 .anyMatch(e -> e instanceof InvokeInstruction i && i.owner().asInternalName().equals("java/nio/file/Files"));
         assertThat(seen).isTrue();
     }
+
+    /**
+     * Tests run in any order, on a machine that never ran one: the IT scratch base, /var/tmp/spine-it, is named only by
+     * PodmanHarness, which makes it before handing out a directory under it (issue 32: FocusIT failed on a fresh machine
+     * because it used the base before anything had made it).
+     */
+    @Test
+    void onlyTheHarnessNamesTheItScratchBase() throws IOException {
+        var naming = new ArrayList<String>();
+        String base = String.join("/", "", "var", "tmp", "spine-it"); // not a constant of this class's own
+        Path classes = REPO.resolve("controller/target/test-classes");
+        try (Stream<Path> files = Files.walk(classes)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".class")).toList()) {
+                ClassModel cm = ClassFile.of().parse(f);
+                boolean names = false;
+                for (var entry : cm.constantPool()) {
+                    if (entry instanceof java.lang.classfile.constantpool.StringEntry s && s.stringValue().startsWith(base)) names = true;
+                }
+                if (names) naming.add(cm.thisClass().asInternalName());
+            }
+        }
+        assertThat(naming).containsExactly("spine/controller/PodmanHarness");
+    }
 }
