@@ -156,6 +156,9 @@ assemble() {
     fi
     mkdir -p "$(dirname "$rootfs$dest")"
     "$here/scripts/oci-archive.sh" "$img" "$ref" "$rootfs$dest"
+    # the digest of every regular file, beside the archive: bay0 checks a placed image against it when a power cut
+    # may have torn it (docs/OPERATIONS.md, "Built-in images"); sorted, so two builds write the same list
+    (cd "$img" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum) > "$rootfs$dest.sha256"
     echo "$ref $dest" >> "$rootfs/usr/share/spine/images/images.txt"
   done
 

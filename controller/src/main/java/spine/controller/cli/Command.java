@@ -38,15 +38,16 @@ enum Command {
             workspace, freezes every other running persona (cgroup.freeze), thaws this one and focuses its window.
             --none: no foreground persona, every persona thawed. spine get focus shows desired and observed focus.
             Exit codes: 0 recorded, 2 no such persona, 3 unavailable."""),
-    GET("get", "get [KIND] [NAME] [-o table|yaml|json] | get boot [-o json] | get governor [-o json] | get focus [-o json]",
+    GET("get", "get [KIND] [NAME] [-o table|yaml|json] | get boot [-o json] | get images [-o json] | get governor [-o json] | get focus [-o json]",
             "desired state, observed phase, restarts and last error",
             List.of("-o"), """
             KIND is persona, tenant or envelope. The table shows WANT (held when this boot holds it stopped), PHASE
             (stopped, starting, running, paused, crashloop, exited, ...), RESTARTS, the generation, the observed
             generation and the last error; crash loops and exits get a line with the exit code and next try.
             -o yaml prints re-appliable specs; -o json adds status details and, for each running container, its
-            envelope as the kernel enforces it. get boot shows how this boot went; get governor, the governor's
-            level and its decisions (from the running converger).
+            envelope as the kernel enforces it. get boot shows how this boot went; get images, the built-in images
+            as placed (name, id, when, how: loaded, reloaded, verified, tagged) and what this boot did to them;
+            get governor, the governor's level and its decisions (from the running converger).
             Exit codes: 0, 2 unknown kind or name, 3 unavailable or an old schema (run spine apply or reboot)."""),
     HISTORY("history", "history [KIND NAME] [-o table|json]",
             "every change of intent: generation, time, uid and the fields that changed",

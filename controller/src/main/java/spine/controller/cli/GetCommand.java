@@ -54,6 +54,7 @@ record GetCommand(Machine m) {
             m.out().print(bootSummary(record.get()));
             return ExitCode.OK;
         }
+        if (!args.positionals.isEmpty() && args.positionals.getFirst().equals("images")) return images(args);
         if (!args.positionals.isEmpty() && args.positionals.getFirst().equals("governor")) return governor(args);
         if (!args.positionals.isEmpty() && args.positionals.getFirst().equals("focus")) return focus(args);
         Optional<Kind> kind = Optional.empty();
@@ -116,7 +117,42 @@ record GetCommand(Machine m) {
             sb.append("boot report: not yet (boot repair waits for podman; see genesis.log)\n");
         }
         r.path("upgrade").forEach(u -> sb.append(u.asText()).append('\n'));
+        r.path("images").forEach(u -> sb.append(u.asText()).append('\n'));
         return sb.toString();
+    }
+
+    /**
+     * The built-in images as their placement marks record them (name, image id, when, how: loaded, reloaded,
+     * verified, tagged), and what this boot did to them, from its record.
+     */
+    private int images(Args args) throws StateException {
+        String format = args.one("-o").orElse("table");
+        var marks = new spine.controller.state.ImageMarks(m.root()).read();
+        List<String> thisBoot = new ArrayList<>();
+        try {
+            Optional<String> record = StateBridge.readBootRecord(Path.of("/run/spine"));
+            if (record.isPresent()) SpecCodec.json().readTree(record.get()).path("images").forEach(l -> thisBoot.add(l.asText()));
+        } catch (IOException e) {
+            m.err().println("spine: this boot's record is unreadable (" + e.getMessage() + "); showing the marks alone");
+        }
+        if (format.equals("json")) {
+            var out = SpecCodec.json().createObjectNode();
+            var placed = out.putArray("placed");
+            marks.values().forEach(k -> placed.addObject().put("name", k.ref()).put("id", k.id()).put("at", k.at()).put("how", k.how()));
+            var events = out.putArray("thisBoot");
+            thisBoot.forEach(events::add);
+            m.out().println(out);
+            return ExitCode.OK;
+        }
+        if (marks.isEmpty()) {
+            m.out().println("no built-in image placed under " + m.root() + " (bay0 places them at boot; spine run on a build host has none)");
+        } else {
+            String fmt = "%-28s  %-12s  %-24s  %s%n";
+            m.out().printf(fmt, "NAME", "ID", "PLACED", "HOW");
+            marks.values().forEach(k -> m.out().printf(fmt, k.ref(), k.id().substring(0, Math.min(12, k.id().length())), k.at(), k.how()));
+        }
+        thisBoot.forEach(m.out()::println);
+        return ExitCode.OK;
     }
 
     private void table(List<Spec> specs, DesiredState desired, SortedMap<ResourceId, Status> statuses,

@@ -61,6 +61,8 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     /** What a step that creates a container asks for and then waits for, at most a bound (bay0's boot: its built-in images). */
     private record RunsGate(Runnable demand, CompletableFuture<?> placed, Duration bound) {}
     private volatile RunsGate runsGate = new RunsGate(() -> { }, CompletableFuture.completedFuture(null), Duration.ZERO);
+    /** Told of every container start that failed: the image it ran and why (bay0 checks its built-in images on it). */
+    private volatile java.util.function.BiConsumer<String, String> onStartFailure = (image, error) -> { };
 
     public Machinery(PodmanDriver podman, SysfsDriver sysfs, Optional<Broker> broker) {
         this.podman = podman;
@@ -82,6 +84,21 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
      */
     public void runsWaitFor(Runnable demand, CompletableFuture<?> placed, Duration bound) {
         runsGate = new RunsGate(demand, placed, bound);
+    }
+
+    /** {@code listener} hears each failed container start: the image's name and the failure's reason. */
+    public void onStartFailure(java.util.function.BiConsumer<String, String> listener) {
+        onStartFailure = listener;
+    }
+
+    /** {@code r} as it is, after telling the start-failure listener when it is a failure. */
+    private StepResult started(Optional<String> image, StepResult r) {
+        if (r instanceof StepResult.Failed f && image.isPresent()) onStartFailure.accept(image.get(), f.reason());
+        return r;
+    }
+
+    private Optional<String> imageOf(ResourceId target) {
+        return Optional.ofNullable(lastObservation.spine().get(target)).map(spine.model.ObservedContainer::image);
     }
 
     private void awaitRunsGate(ResourceId target) {
@@ -189,11 +206,11 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
                 awaitRunsGate(s.target());
                 Optional<String> why = prepare(s.target(), s.container().umbilical());
                 if (why.isEmpty() && s.container().display()) why = displayNotServed(s.target());
-                yield why.isPresent() ? new StepResult.Failed(why.get(), true) : podman.apply(s);
+                yield why.isPresent() ? new StepResult.Failed(why.get(), true) : started(Optional.of(s.container().image()), podman.apply(s));
             }
             case Step.StartContainer s -> {
                 Optional<String> why = notStartable(s);
-                yield why.isPresent() ? new StepResult.Failed(why.get(), true) : podman.apply(s);
+                yield why.isPresent() ? new StepResult.Failed(why.get(), true) : started(imageOf(s.target()), podman.apply(s));
             }
             case Step.StopContainer s -> podman.apply(s);
             case Step.PauseContainer s -> podman.apply(s);
@@ -227,7 +244,7 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
             if (why.isPresent()) results.put(s.target(), new StepResult.Failed(why.get(), true));
             else ready.add(s);
         }
-        results.putAll(podman.startAll(ready));
+        podman.startAll(ready).forEach((target, r) -> results.put(target, started(imageOf(target), r)));
         return results;
     }
 

@@ -6,7 +6,6 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -22,6 +21,7 @@ import spine.controller.loop.Metrics;
 import spine.controller.loop.Reconciler;
 import spine.controller.state.ControlSocket;
 import spine.controller.state.ConvergeLock;
+import spine.controller.state.ImageMarks;
 import spine.controller.state.IntentStore;
 import spine.controller.state.SpineRoot;
 import spine.controller.state.StateException;
@@ -94,7 +94,7 @@ final class BootLoop {
                 if (store.isEmpty()) {
                     genesis.line("boot report: state db unavailable; nothing to converge");
                     flush.run();
-                    loadImages(true);
+                    builtinImages(Optional.empty()).begin();
                     return;
                 }
                 converge(store.get(), root, clean, lastShutdownClean, firstLook);
@@ -155,7 +155,7 @@ final class BootLoop {
             genesis.line(report.get().line());
             flush.run();
             record.report(report.get().json(), report.get().line());
-            runLoop(db, root, clean && lastShutdownClean, boot.untouchedObservation(), new ImagePlacement());
+            runLoop(db, root, clean && lastShutdownClean, boot.untouchedObservation(), builtinImages(Optional.of(root)));
         }
     }
 
@@ -171,30 +171,6 @@ final class BootLoop {
             }
         });
         return f;
-    }
-
-    /**
-     * The built-in images' placement, begun once: by the first step that creates a container (which waits for it), or
-     * after the loop's first pass. Only a new container needs them, and on a later boot they are all there: the
-     * autostart, which starts containers that exist, neither waits for their check nor shares the CPU with it. When
-     * {@code podman images} does not answer (podman hung at boot), it is asked once more, then image by image.
-     */
-    private final class ImagePlacement {
-        private final CompletableFuture<Boolean> placed = new CompletableFuture<>();
-        private final AtomicBoolean begun = new AtomicBoolean();
-
-        void begin() {
-            if (begun.getAndSet(true)) return;
-            onThread("boot-images", () -> loadImages(false) || stopping || loadImages(true), e -> false)
-                    .whenComplete((ok, t) -> placed.complete(ok != null && ok));
-        }
-
-        /** Begins the placement if nothing did yet and waits for it, at most {@code bound}. */
-        void await(Duration bound) {
-            begin();
-            Bounded.Outcome<Boolean> done = Bounded.call("images-placed", bound, placed::get);
-            if (!done.ok()) LOG.log(System.Logger.Level.WARNING, "built-in images not placed: {0}", done.failure());
-        }
     }
 
     /**
@@ -238,15 +214,17 @@ final class BootLoop {
      * A socket that cannot be bound stops the loop, as before: {@code spine} commands could not reach it.
      */
     private void runLoop(IntentStore db, SpineRoot root, boolean autostart, Optional<ContainerRuntime.Observation> seen,
-                         ImagePlacement images) throws StateException {
+                         BuiltinImages images) throws StateException {
         var metrics = new Metrics();
         Machinery machinery = Machinery.serving(podman, sysfs);
         seen.ifPresent(machinery::seed);
-        machinery.runsWaitFor(images::begin, images.placed, IMAGES_BOUND);
+        machinery.runsWaitFor(images::begin, images.placed(), IMAGES_BOUND);
+        machinery.onStartFailure(images::suspect);
         var reconciler = new Reconciler(db, machinery, new Executor(machinery, db, metrics, parallel), new BackoffTracker(), metrics,
                 clock, machinery);
         ControlLoop l = new ControlLoop(reconciler, Duration.ofSeconds(30), clock);
         machinery.onWindowEvent(l::wakeFocus);
+        images.onHealed(l::wake);
         var served = new AtomicReference<ControlSocket.Server>();
         var refused = new AtomicReference<StateException>();
         Thread serve = null;
@@ -268,7 +246,7 @@ final class BootLoop {
             });
             genesis.line("loop started (tenants and " + (autostart ? "autostart personas" : "no personas") + " start now)");
             flush.run();
-            // the built-in images, if no new container asked for them during the first pass (ImagePlacement)
+            // the built-in images, if no new container asked for them during the first pass (BuiltinImages)
             l.awaitNextPass(Duration.ofMinutes(30)).whenComplete((ok, t) -> images.begin());
             // the milestone the boot-to-running benchmark reads: everything this boot wants is up
             l.awaitConverged(Duration.ofMinutes(30)).thenAccept(ok -> {
@@ -302,49 +280,16 @@ final class BootLoop {
     }
 
     /**
-     * Loads the images built into the system into podman storage when they are missing ({@link ImagePlacement} says
-     * when); podman is slow under emulation and never holds up boot. Refs that share one archive (the
-     * AI and tools images are the same rootfs) are one load: the archive names the first, the others are tags of it.
-     * One {@code podman images} call sees them all; when it fails, {@code perImage} asks for each image instead, else
-     * nothing is done and false returned (podman may not answer yet at boot: the caller asks again).
+     * The built-in images of this system; {@code root} is persist when there is a state database, where the placement
+     * marks live and whose filesystem holds podman's storage.
      */
-    private boolean loadImages(boolean perImage) {
-        var loaded = new AtomicInteger();
-        var namedBy = new java.util.HashMap<String, String>();
-        Optional<java.util.Set<String>> present = podman.imageRefs();
-        if (present.isEmpty() && !perImage) {
-            LOG.log(System.Logger.Level.WARNING, "built-in images not checked yet: podman images did not answer; asking again");
-            return false;
-        }
-        kernel.bundledImages().forEach((ref, archive) -> {
-            String first = namedBy.putIfAbsent(archive, ref);
-            if (present.map(p -> p.contains(ref)).orElseGet(() -> podman.imageExists(ref))) {
-                LOG.log(System.Logger.Level.INFO, "image present ref={0}", ref);
-                return;
-            }
-            if (first != null) {
-                var t = podman.tag(first, ref);
-                if (t.ok()) loaded.incrementAndGet();
-                LOG.log(t.ok() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "image tag ref={0} of={1} ok={2} ms={3}{4}",
-                        ref, first, t.ok(), t.took().toMillis(), t.ok() ? "" : " error=\"" + t.summary() + "\"");
-                return;
-            }
-            var r = podman.load(archive);
-            if (r.ok()) loaded.incrementAndGet();
-            LOG.log(r.ok() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "image load ref={0} archive={1} ok={2} ms={3}{4}",
-                    ref, archive, r.ok(), r.took().toMillis(), r.ok() ? "" : " error=\"" + r.summary() + "\"");
-        });
-        // podman writes layers without fsync; ext4's delayed allocation can leave them empty after a power cut
-        // within ~30 s (seen in Gate B: "sh not found" in a container). Flush them before anything runs on them.
-        if (loaded.get() > 0) {
-            long t0 = System.nanoTime();
-            Bounded.call("sync-images", Duration.ofSeconds(60), () -> {
-                sys.sync();
-                return true;
-            });
-            LOG.log(System.Logger.Level.INFO, "images flushed to disk ms={0}", (System.nanoTime() - t0) / 1_000_000);
-        }
-        return present.isPresent();
+    private BuiltinImages builtinImages(Optional<SpineRoot> root) {
+        return new BuiltinImages(kernel.bundledImages(), podman.images(), root.map(ImageMarks::new), sys,
+                root.map(r -> r.path().toString()).orElse("/"), clock, line -> {
+                    genesis.line(line);
+                    flush.run();
+                    record.images(line);
+                }, () -> stopping);
     }
 
     private static long running(IntentStore db) {

@@ -49,6 +49,14 @@ final class BootRecord {
         save();
     }
 
+    /** A placement event of the built-in images this boot (loaded, reloaded, checked, left as it is), in {@code "images"}. */
+    void images(String line) {
+        synchronized (json) {
+            (json.has("images") ? (com.fasterxml.jackson.databind.node.ArrayNode) json.get("images") : json.putArray("images")).add(line);
+        }
+        save();
+    }
+
     /** Each write takes the record as it is then, so a later one never loses what an earlier one added. */
     private void save() {
         writer.execute(() -> {

@@ -105,6 +105,7 @@ class Bay0Test {
         }
 
         @Override public void sync() { calls.add("sync"); }
+        @Override public Result syncfs(String path) { calls.add("syncfs " + path); return new Result(0, 0); }
         @Override public boolean hasExited(int pid) { return false; }
         @Override public Result reap(int pid) { return new Result(0, 0); }
         @Override public Result waitAnyExited() {
@@ -291,19 +292,47 @@ class Bay0Test {
         return Files.readAllLines(calls);
     }
 
+    /** A placement mark for busybox as an earlier boot left it (persist/spine/images.placed), with the id podman lists. */
+    private static final String BUSYBOX_ID = "7a86e1ef514b59bcb0afa7756b5b760366f9ec499a9961f381b004a45607e089";
+
+    /** The fake podman's listing of tools (and its second name, ai) once it was asked to load and tag them. */
+    private String listedOnceLoaded() {
+        Path calls = root.resolve("podman-calls");
+        String id = "2".repeat(64);
+        return "grep -q '^load ' " + calls + " && echo 'localhost/spine/tools:1 sha256:" + id + "';"
+                + " grep -q '^tag ' " + calls + " && echo 'localhost/spine/ai:1 sha256:" + id + "'; true";
+    }
+
+    private void busyboxMarked() throws IOException {
+        write("persist/spine/images.placed", "localhost/spine/busybox:1 " + BUSYBOX_ID + " 2026-01-01T00:00:00Z loaded\n");
+    }
+
+    /** The podman calls recorded once the placement marked {@code ref}: the last look, for the ids, comes before it. */
+    private List<String> callsOnceMarked(String ref) throws Exception {
+        Path marks = root.resolve("persist/spine/images.placed");
+        for (int i = 0; i < 200 && !(Files.exists(marks) && Files.readString(marks).contains(ref + " ")); i++) Thread.sleep(50);
+        assertThat(Files.readString(marks)).contains(ref + " ");
+        return Files.readAllLines(root.resolve("podman-calls"));
+    }
+
     @Test
     void imagesThatShareAnArchiveAreLoadedOnceAndTagged() throws Exception {
-        // only busybox is there yet (`podman images` lists names, untagged layers as <none>)
-        List<String> podman = bootWithRecordingPodman("printf 'localhost/spine/busybox:1\\n<none>:<none>\\n'", """
+        // only busybox is there yet, placed by an earlier boot (`podman images` lists names and ids, untagged layers as <none>)
+        busyboxMarked();
+        List<String> podman = bootWithRecordingPodman("printf 'localhost/spine/busybox:1 sha256:" + BUSYBOX_ID
+                + "\\n<none>:<none> sha256:" + "1".repeat(64) + "\\n'; " + listedOnceLoaded(), """
                 localhost/spine/busybox:1 /usr/share/spine/images/busybox.oci.tar
                 localhost/spine/tools:1 /usr/share/spine/images/tools.oci.tar
                 localhost/spine/ai:1 /usr/share/spine/images/tools.oci.tar
                 """, "tag ");
+        podman = callsOnceMarked("localhost/spine/ai:1");
         assertThat(podman.stream().filter(c -> c.startsWith("load ")).toList()).containsExactly(
                 "load -q -i " + root.resolve("usr/share/spine/images/tools.oci.tar"));
         assertThat(podman).contains("tag localhost/spine/tools:1 localhost/spine/ai:1");
-        assertThat(podman.stream().filter(c -> c.startsWith("images")).toList()).as("one look for every image")
-                .containsExactly("images --format {{.Repository}}:{{.Tag}}");
+        // one look before the loads and one after them (the ids the marks record), however many images there are
+        assertThat(podman.stream().filter(c -> c.startsWith("images")).toList()).as("two looks for every image")
+                .containsExactly("images --no-trunc --format {{.Repository}}:{{.Tag}} {{.ID}}",
+                        "images --no-trunc --format {{.Repository}}:{{.Tag}} {{.ID}}");
     }
 
     /** The {@code podman ps} calls this boot made up to the end of the loop's first pass, from spine.log. */
@@ -370,12 +399,15 @@ class Bay0Test {
     void imagesArePlacedAfterTheRepairWhenPodmanDidNotAnswerTheFirstLook() throws Exception {
         // podman fails its first `podman images` (not answering yet at boot), then answers: busybox is there
         Path answered = root.resolve("podman-answers");
+        busyboxMarked();
         List<String> podman = bootWithRecordingPodman("[ -e " + answered + " ] || { : > " + answered + "; exit 125; };"
-                + " printf 'localhost/spine/busybox:1\\n'", """
+                + " printf 'localhost/spine/busybox:1 sha256:" + BUSYBOX_ID + "\\n'; " + listedOnceLoaded(), """
                 localhost/spine/busybox:1 /usr/share/spine/images/busybox.oci.tar
                 localhost/spine/tools:1 /usr/share/spine/images/tools.oci.tar
                 """, "load ");
-        assertThat(podman.stream().filter(c -> c.startsWith("images")).toList()).hasSize(2);
+        podman = callsOnceMarked("localhost/spine/tools:1");
+        assertThat(podman.stream().filter(c -> c.startsWith("images")).toList()).as("the failed look, the second, the ids after the load")
+                .hasSize(3);
         assertThat(podman.stream().filter(c -> c.startsWith("load ")).toList()).as("only what the second look did not find")
                 .containsExactly("load -q -i " + root.resolve("usr/share/spine/images/tools.oci.tar"));
     }

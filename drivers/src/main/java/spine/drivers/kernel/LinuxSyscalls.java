@@ -23,12 +23,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 final class LinuxSyscalls implements Syscalls {
     static final LinuxSyscalls INSTANCE = new LinuxSyscalls();
-    private static final int O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000;
+    private static final int O_RDONLY = 0, O_WRONLY = 1, O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000;
     /** x86_64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
     private static final long SYS_WRITE = 1, SYS_OPEN = 2, SYS_CLOSE = 3, SYS_IOCTL = 16, SYS_WAIT4 = 61,
             SYS_SETPRIORITY = 141, SYS_PRCTL = 157, SYS_SYNC = 162, SYS_MOUNT = 165, SYS_REBOOT = 169,
             SYS_CLOCK_SETTIME = 227, SYS_CLOCK_GETTIME = 228, SYS_WAITID = 247, SYS_IOPRIO_SET = 251,
-            SYS_FINIT_MODULE = 313, SYS_KEXEC_FILE_LOAD = 320;
+            SYS_SYNCFS = 306, SYS_FINIT_MODULE = 313, SYS_KEXEC_FILE_LOAD = 320;
     /** reboot(2)'s magic numbers, which libc's wrapper passes and the raw call needs. */
     private static final long REBOOT_MAGIC1 = 0xfee1deadL, REBOOT_MAGIC2 = 672274793L;
     private static final int PRIO_PROCESS = 0;
@@ -202,6 +202,19 @@ final class LinuxSyscalls implements Syscalls {
     public void sync() {
         try (Call c = new Call()) {
             c.invoke(SYS_SYNC, 0L, 0L, 0L);
+        }
+    }
+
+    @Override
+    public Result syncfs(String path) {
+        try (Call c = new Call()) {
+            long fd = c.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (fd < 0) return c.result(fd);
+            try {
+                return c.result(c.invoke(SYS_SYNCFS, fd, 0L, 0L));
+            } finally {
+                c.closeFd(fd);
+            }
         }
     }
 

@@ -56,6 +56,12 @@ public interface Syscalls {
     void sync();
 
     /**
+     * syncfs(2) of the filesystem holding {@code path} (opened O_RDONLY|O_DIRECTORY for the call): what a placement
+     * of an image waits for before it marks the image placed, since podman writes its layers without fsync.
+     */
+    Result syncfs(String path);
+
+    /**
      * ioprio_set(2): {@code ioprio_set(IOPRIO_WHO_PROCESS, tid, IOPRIO_CLASS_BE << 13 | 0)} puts one task in best
      * effort, level 0, the highest I/O priority short of realtime. {@code who} 0 is the calling thread.
      */

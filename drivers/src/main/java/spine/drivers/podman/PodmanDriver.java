@@ -211,32 +211,9 @@ public final class PodmanDriver implements ContainerRuntime {
         return runner.run(a, timeouts.run());
     }
 
-    /** Asks with a listing that exits 0 either way, so a missing image is not logged as a failed command. */
-    public boolean imageExists(String ref) {
-        CommandResult r = runner.run(argv("images", "-q", "--filter", "reference=" + ref), timeouts.observe());
-        return r.ok() && !r.stdout().isBlank();
-    }
-
-    /**
-     * Every name:tag in storage, from one {@code podman images} call (a podman start is a third of a second under
-     * TCG, so a boot with four built-in images asks once, not four times); empty when podman did not answer.
-     */
-    public Optional<java.util.Set<String>> imageRefs() {
-        CommandResult r = runner.run(argv("images", "--format", "{{.Repository}}:{{.Tag}}"), timeouts.observe());
-        if (!r.ok()) return Optional.empty();
-        var refs = new java.util.TreeSet<String>();
-        r.stdout().lines().map(String::strip).filter(l -> !l.isEmpty() && !l.equals("<none>:<none>")).forEach(refs::add);
-        return Optional.of(refs);
-    }
-
-    /** Loads an image archive (OCI or docker) into storage: there is never a registry pull. */
-    public CommandResult load(String archive) {
-        return runner.run(argv("load", "-q", "-i", archive), timeouts.run());
-    }
-
-    /** Gives an image in storage a second name: a built-in image that shares its archive with another. */
-    public CommandResult tag(String image, String ref) {
-        return runner.run(argv("tag", image, ref), timeouts.change());
+    /** podman's image verbs, over the same runner, podman and timeouts: what bay0's placement of built-in images uses. */
+    public PodmanImages images() {
+        return new PodmanImages(runner, podman, timeouts);
     }
 
     /** The host pid of a running container's main process, or -1. */

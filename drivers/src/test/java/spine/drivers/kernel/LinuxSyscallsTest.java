@@ -49,6 +49,14 @@ class LinuxSyscallsTest {
     }
 
     @Test
+    void syncfsFlushesTheFilesystemOfADirectoryAndNamesWhatIsWrong(@TempDir Path dir) throws Exception {
+        assertThat(sys.syncfs(dir.toString()).ok()).as(sys.syncfs(dir.toString()).toString()).isTrue();
+        assertThat(sys.syncfs(dir.resolve("absent").toString()).errno()).isEqualTo(ENOENT);
+        Path file = Files.writeString(dir.resolve("f"), "x");
+        assertThat(sys.syncfs(file.toString()).errno()).isEqualTo(20); // ENOTDIR: it is given a directory
+    }
+
+    @Test
     void aModuleFileThatIsNotAModuleIsRefusedByTheKernel(@TempDir Path dir) throws Exception {
         Path notElf = Files.writeString(dir.resolve("m.ko"), "not a module");
         Syscalls.Result r = sys.finitModule(notElf.toString(), "");

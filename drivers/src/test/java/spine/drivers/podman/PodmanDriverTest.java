@@ -112,22 +112,6 @@ class PodmanDriverTest {
     }
 
     @Test
-    void imageRefsAreEveryNameInOneCall() {
-        // recorded from podman 4.3 on the build host: one row per name, untagged layers as <none>:<none>
-        PodmanDriver d = driver(new CommandResult(0, """
-                localhost/spine/foot:1
-                localhost/spine/tools:1
-                localhost/spine/ai:1
-                localhost/spine/busybox:1
-                <none>:<none>
-                """, "", Duration.ofMillis(300), false));
-        assertThat(d.imageRefs()).contains(new java.util.TreeSet<>(List.of("localhost/spine/ai:1", "localhost/spine/busybox:1",
-                "localhost/spine/foot:1", "localhost/spine/tools:1")));
-        assertThat(calls).containsExactly(List.of("podman", "images", "--format", "{{.Repository}}:{{.Tag}}"));
-        assertThat(driver(new CommandResult(125, "", "Error: database is locked", Duration.ofMillis(30), false)).imageRefs()).isEmpty();
-    }
-
-    @Test
     void removeClearsALeftoverInContainerStorageAndIsIdempotent() {
         var work = new Step.RemoveContainer(ResourceId.persona("work"), "boot repair");
         // podman's database does not know the name, container storage still holds it (a run cut by a power loss)

@@ -1,0 +1,131 @@
+package spine.drivers.podman;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import spine.drivers.exec.CommandResult;
+import spine.drivers.exec.CommandRunner;
+
+/**
+ * podman's image verbs, apart from the container steps: what storage holds, loading an archive, naming, removing and
+ * checking an image against a digest list, and saving a container's own files before its image is removed. Used by
+ * bay0's placement of the built-in images; it never pulls (there is no registry).
+ */
+public final class PodmanImages {
+    /** What a check of an image's files against a digest list found; {@code detail} names what did not match. */
+    public record Check(boolean whole, String detail) {}
+
+    private static final int DETAIL_LINES = 5;
+    /** A container's own files can be large; their copy onto persist gets longer than any podman call. */
+    private static final Duration SAVE_BOUND = Duration.ofMinutes(10);
+
+    private final CommandRunner runner;
+    private final List<String> podman;
+    private final PodmanDriver.Timeouts timeouts;
+
+    PodmanImages(CommandRunner runner, List<String> podman, PodmanDriver.Timeouts timeouts) {
+        this.runner = runner;
+        this.podman = List.copyOf(podman);
+        this.timeouts = timeouts;
+    }
+
+    /**
+     * Every name:tag in storage with its full image id, from one {@code podman images} call (a podman start is a third
+     * of a second under TCG, so a boot with four built-in images asks once, not four times); empty when podman did not
+     * answer.
+     */
+    public Optional<Map<String, String>> present() {
+        CommandResult r = runner.run(argv("images", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"), timeouts.observe());
+        if (!r.ok()) return Optional.empty();
+        var out = new TreeMap<String, String>();
+        for (String l : r.stdout().lines().map(String::strip).toList()) {
+            String[] f = l.split(" ");
+            if (f.length == 2 && !f[0].equals("<none>:<none>")) out.put(f[0], bareId(f[1]));
+        }
+        return Optional.of(out);
+    }
+
+    /** Image id to the names of the containers built on it, every container counted; empty when podman did not answer. */
+    public Optional<Map<String, List<String>>> users() {
+        CommandResult r = runner.run(argv("ps", "-a", "--no-trunc", "--format", "{{.ImageID}} {{.Names}}"), timeouts.observe());
+        if (!r.ok()) return Optional.empty();
+        var out = new TreeMap<String, List<String>>();
+        for (String l : r.stdout().lines().map(String::strip).toList()) {
+            String[] f = l.split(" ");
+            if (f.length == 2) out.computeIfAbsent(bareId(f[0]), k -> new ArrayList<>()).add(f[1]);
+        }
+        out.replaceAll((k, v) -> List.copyOf(v));
+        return Optional.of(out);
+    }
+
+    /** Loads an image archive (OCI or docker) into storage: there is never a registry pull. */
+    public CommandResult load(String archive) {
+        return runner.run(argv("load", "-q", "-i", archive), timeouts.run());
+    }
+
+    /** Gives an image in storage a second name: a built-in image that shares its archive with another. */
+    public CommandResult tag(String image, String ref) {
+        return runner.run(argv("tag", image, ref), timeouts.change());
+    }
+
+    /**
+     * Removes an image by id with every name it has, and the containers built on it ({@code --force}): only for a torn
+     * image, after the caller saved those containers' own files.
+     */
+    public CommandResult remove(String id) {
+        return runner.run(argv("rmi", "--force", id), timeouts.remove());
+    }
+
+    /**
+     * Checks the files of image {@code ref} against {@code digests} ({@code sha256sum} lines the build wrote): the image
+     * is mounted read-only by podman, and {@code sha256sum -c} reads it there. An image podman cannot mount is not
+     * whole either.
+     */
+    public Check check(String ref, String digests) {
+        CommandResult mount = runner.run(argv("image", "mount", ref), timeouts.change());
+        String dir = mount.stdout().strip();
+        if (!mount.ok() || dir.isEmpty()) return new Check(false, "podman cannot mount it: " + mount.summary());
+        try {
+            CommandResult sums = runner.run(List.of("sh", "-c", "cd \"$1\" && exec sha256sum -c \"$2\"", "check", dir, digests),
+                    timeouts.run());
+            if (sums.ok()) return new Check(true, "");
+            List<String> failed = sums.stdout().lines().filter(l -> l.contains("FAILED")).toList();
+            if (failed.isEmpty()) return new Check(false, "sha256sum -c failed: " + sums.summary());
+            String shown = String.join("; ", failed.subList(0, Math.min(DETAIL_LINES, failed.size())));
+            return new Check(false, failed.size() + " file(s) differ from the build: " + shown
+                    + (failed.size() > DETAIL_LINES ? "; ..." : ""));
+        } finally {
+            runner.run(argv("image", "unmount", ref), timeouts.change());
+        }
+    }
+
+    /**
+     * Saves the files container {@code name} changed (its writable layer) as a tar archive at {@code tar}, which the
+     * caller chose under the persist root. A failure (a full disk) is the caller's cue to remove nothing.
+     */
+    public CommandResult saveChanges(String name, String tar) {
+        CommandResult upper = runner.run(argv("inspect", "--type", "container", "--format", "{{.GraphDriver.Data.UpperDir}}", name),
+                timeouts.observe());
+        String dir = upper.stdout().strip();
+        if (!upper.ok()) return upper;
+        if (dir.isEmpty() || dir.equals("<no value>")) {
+            return new CommandResult(1, upper.stdout(), "podman names no writable layer for " + name, upper.took(), false);
+        }
+        return runner.run(List.of("tar", "-C", dir, "-cf", tar, "."), SAVE_BOUND);
+    }
+
+    /** podman prints ids with or without their algorithm: the bare hex either way. */
+    private static String bareId(String id) {
+        return id.startsWith("sha256:") ? id.substring("sha256:".length()) : id;
+    }
+
+    private List<String> argv(String... args) {
+        var a = new ArrayList<>(podman);
+        a.addAll(List.of(args));
+        return a;
+    }
+}
