@@ -94,6 +94,14 @@ public final class FakeWorld {
         }
     }
 
+    /** The container's process ends by itself with {@code code} at {@code at}, a second after it started. */
+    public void exitByItself(String name, int code, java.time.Instant at) {
+        ObservedContainer c = containers.get(name);
+        require(c, name);
+        containers.put(name, new ObservedContainer(c.id(), name, ContainerState.EXITED, c.image(), c.labels(),
+                java.util.Optional.of(new ObservedContainer.Exit(code, at.minusSeconds(1), at))));
+    }
+
     private static void require(ObservedContainer c, String name) {
         if (c == null) throw new IllegalStateException("podman: no container " + name);
     }

@@ -20,6 +20,7 @@ import spine.drivers.ContainerRuntime;
 import spine.model.CrashLoop;
 import spine.model.DesiredContainer;
 import spine.model.DesiredState;
+import spine.model.ObservedContainer;
 import spine.model.ObservedState;
 import spine.model.Phase;
 import spine.model.Plan;
@@ -58,6 +59,8 @@ public final class Reconciler {
     private volatile Optional<ObservedState> lastObserved = Optional.empty();
     private volatile Optional<Runnable> focusHandOff = Optional.empty();
 
+    private volatile java.util.function.ObjIntConsumer<String> onFailedExit = (image, code) -> { };
+
     public Reconciler(IntentStore store, ContainerRuntime runtime, Executor executor, BackoffTracker backoff,
                       Metrics metrics, Clock clock, KernelSide kernel) {
         this.store = store;
@@ -73,6 +76,15 @@ public final class Reconciler {
     public Reconciler(IntentStore store, ContainerRuntime runtime, Executor executor, BackoffTracker backoff,
                       Metrics metrics, Clock clock) {
         this(store, runtime, executor, backoff, metrics, clock, KernelSide.NONE);
+    }
+
+    /**
+     * {@code listener} hears of each container that exited by itself with a failure: the image it ran and its exit code
+     * (bay0 checks its built-in images on it: crun reports an exec that failed inside the container, an emptied
+     * binary, as exit code 1 after a start that succeeded).
+     */
+    public void onFailedExit(java.util.function.ObjIntConsumer<String> listener) {
+        onFailedExit = listener;
     }
 
     /**
@@ -223,6 +235,9 @@ public final class Reconciler {
                         passId, id, r.exitCode().orElse(-1), verdict.phase().map(Phase::word).orElse("restart"),
                         r.restarts(), r.crashes(), r.nextTry().map(Instant::toString).orElse("-"));
                 store.setCrash(id, phase, r);
+                int code = r.exitCode().orElse(0);
+                ObservedContainer c = observed.spine().get(id);
+                if (code != 0 && c != null) onFailedExit.accept(c.image(), code);
             }
         }
         nextCrashTry = next;

@@ -222,6 +222,7 @@ final class BootLoop {
         machinery.onStartFailure(images::suspect);
         var reconciler = new Reconciler(db, machinery, new Executor(machinery, db, metrics, parallel), new BackoffTracker(), metrics,
                 clock, machinery);
+        reconciler.onFailedExit(images::exited);
         ControlLoop l = new ControlLoop(reconciler, Duration.ofSeconds(30), clock);
         machinery.onWindowEvent(l::wakeFocus);
         images.onHealed(l::wake);

@@ -116,7 +116,19 @@ final class BuiltinImages {
      * image is checked (and reloaded when torn) on a thread of its own, at most once a boot; the loop is woken after.
      */
     void suspect(String image, String error) {
-        if (!PlacementPlanner.suggestsTornImage(error)) return;
+        if (PlacementPlanner.suggestsTornImage(error)) check(image, error);
+    }
+
+    /**
+     * A container on {@code image} exited by itself with {@code code}: crun reports an exec that failed inside the
+     * container (an emptied binary) so, after a start that succeeded. A failure is worth one check of a built-in image a
+     * boot; a container whose own command fails costs that one check and no more.
+     */
+    void exited(String image, int code) {
+        if (code != 0) check(image, "a container on it exited by itself with code " + code);
+    }
+
+    private void check(String image, String error) {
         Optional<Builtin> b = builtins().stream().filter(i -> i.ref().equals(image) || i.tags().contains(image)).findFirst();
         if (b.isEmpty() || !placed.isDone()) return; // not a built-in image, or its first placement is still running
         synchronized (this) {
@@ -327,7 +339,7 @@ final class BuiltinImages {
         Map<String, String> ids = placedNow.stream().allMatch(p -> p.id().isPresent()) ? Map.of()
                 : podman.present().orElse(Map.of());
         Map<String, ImageMarks.Mark> known = readMarks();
-        String now = clock.instant().toString();
+        String now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
         var changed = new ArrayList<ImageMarks.Mark>();
         for (Placed p : placedNow) {
             String id = p.id().orElse(ids.get(p.ref()));

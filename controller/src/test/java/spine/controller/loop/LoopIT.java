@@ -103,6 +103,18 @@ class LoopIT {
     }
 
     @Test
+    void aContainerThatExitsByItselfWithAFailureIsToldWithItsImage() throws Exception {
+        var heard = new java.util.concurrent.CopyOnWriteArrayList<String>();
+        reconciler.onFailedExit((image, code) -> heard.add(image + " " + code));
+        assertThat(reconciler.convergeUntil(clock.instant().plusSeconds(10))).isTrue();
+        assertThat(heard).isEmpty();
+        runtime.world.exitByItself("p__work", 1, clock.instant());
+        clock.now = clock.now.plusSeconds(1);
+        reconciler.pass();
+        assertThat(heard).containsExactly("img 1");
+    }
+
+    @Test
     void commitsTheInBetweenPhaseBeforeEachCall() {
         var seen = new ArrayList<String>();
         runtime.beforeStep = step -> {

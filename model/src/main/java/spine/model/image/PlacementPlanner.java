@@ -14,8 +14,9 @@ import java.util.Set;
  * then the mark). podman writes layers without fsync, so a power cut between the load and the flush can leave files
  * empty; an image without its mark may be such a one and is never trusted. An image no container uses is removed and
  * loaded again; one that containers use is checked against the digest list the build made of its files first, since
- * removing it removes them. A container start that fails the way a torn image fails makes the image suspect, which
- * is checked the same way. Each image is checked and reloaded at most once a boot, so a failure that is the spec's own
+ * removing it removes them. A container start that fails the way a torn image fails, or a container that exits by
+ * itself with a failure (crun reports an exec of an emptied file so), makes the image suspect, which is checked the
+ * same way. Each image is checked and reloaded at most once a boot, so a failure that is the spec's own
  * (a command that does not exist) never turns into a loop.
  */
 public final class PlacementPlanner {
@@ -97,9 +98,9 @@ public final class PlacementPlanner {
                 return new GiveUp(ref, "reloaded once this boot already; a start on it still fails: not again until the next boot");
             }
             if (in.checked().contains(ref)) {
-                return new GiveUp(ref, "its files matched the build's digests this boot; the failed start is the container's own (check its command)");
+                return new GiveUp(ref, "its files matched the build's digests this boot; the failure is the container's own (check its command)");
             }
-            return new Verify(ref, id, "a container start on it failed as a torn image fails");
+            return new Verify(ref, id, "a container on it failed as on a torn image (a failed start, or an exit by itself)");
         }
         if (id.equals(in.marks().get(ref))) return new Keep(ref, id, "placed and marked");
         List<String> users = in.users().getOrDefault(id, List.of());
