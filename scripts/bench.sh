@@ -9,7 +9,9 @@
 #                               start; validate wall time; podman pause/unpause vs a direct cgroup.freeze (R rounds, 3).
 #                               Its boots preallocate the guest's RAM (boot-qemu.sh --prealloc); each round also boots
 #                               the floor and the image to their first line without it, for the same ratio so
-#   scripts/bench.sh soak [N]   power-cut soak: N (50) hard kills of the VM during applies of 5 personas
+#   scripts/bench.sh soak [N] [SEED]  power-cut soak: N (50) hard kills of the VM during applies of 5 personas
+#   scripts/bench.sh placement-soak [N] [SEED]  N (30) hard kills while an apply makes a first boot place the built-in
+#                               images (issue 32); then every built-in image must run `true` and the apply converge
 #   scripts/bench.sh fuzz [N]   spec parser mutation fuzz: N (500,000) cases; CI runs 20,000 (SpecParserFuzzTest)
 #   scripts/bench.sh reaper [HOGS] [REPO]  in the VM: CPU ticks of bay0's reaper thread and of all of PID 1, 30 s idle
 #                               and during an apply of 5 personas, with HOGS (0) busy loops on the host meanwhile;
@@ -152,7 +154,13 @@ vm)
   ;;
 soak)
   "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
-    -Dit.test='GateBVmIT#randomKills*' -Dspine.gateb.iterations="${2:-50}" | grep --line-buffered -E '^Gate B|Tests run:|FAIL'
+    -Dit.test='GateBVmIT#randomKills*' -Dspine.gateb.iterations="${2:-50}" ${3:+-Dspine.gateb.seed=$3} | grep --line-buffered -E '^Gate B|Tests run:|FAIL'
+  ;;
+placement-soak)
+  # -Dfailsafe.failIfNoSpecifiedTests: the method filter names one test of the class
+  "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dit.test='GateBVmIT#powerCutsWhileTheFirstBootPlacesTheImages' -Dspine.gateb.placement_cuts="${2:-30}" \
+    ${3:+-Dspine.gateb.seed=$3} | grep --line-buffered -E '^Gate B|Tests run:|FAIL'
   ;;
 fuzz)
   "$here/scripts/mvn.sh" test -pl model -Dtest=SpecParserFuzzTest -Dfuzz.cases="${2:-500000}" \
