@@ -39,12 +39,12 @@ record GetCommand(Machine m) {
         if (!args.positionals.isEmpty() && args.positionals.getFirst().equals("boot")) {
             Optional<String> record;
             try {
-                record = StateBridge.readBootRecord(Path.of("/run/spine"));
+                record = StateBridge.readBootRecord(m.runDir());
             } catch (IOException e) {
-                throw new StateException("cannot read /run/spine/boot.json: " + e.getMessage(), e);
+                throw new StateException("cannot read " + m.runDir().resolve("boot.json") + ": " + e.getMessage(), e);
             }
             if (record.isEmpty()) {
-                m.err().println("spine: no boot record at /run/spine/boot.json; this machine was not booted by bay0");
+                m.err().println("spine: no boot record at " + m.runDir().resolve("boot.json") + "; this machine was not booted by bay0");
                 return ExitCode.UNAVAILABLE;
             }
             if (args.one("-o").orElse("table").equals("json")) {
@@ -130,7 +130,7 @@ record GetCommand(Machine m) {
         var marks = new spine.controller.state.ImageMarks(m.root()).read();
         List<String> thisBoot = new ArrayList<>();
         try {
-            Optional<String> record = StateBridge.readBootRecord(Path.of("/run/spine"));
+            Optional<String> record = StateBridge.readBootRecord(m.runDir());
             if (record.isPresent()) SpecCodec.json().readTree(record.get()).path("images").forEach(l -> thisBoot.add(l.asText()));
         } catch (IOException e) {
             m.err().println("spine: this boot's record is unreadable (" + e.getMessage() + "); showing the marks alone");

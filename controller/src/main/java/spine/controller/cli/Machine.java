@@ -34,6 +34,11 @@ record Machine(SpineRoot root, Clock clock, Map<String, String> env, PrintStream
         return log;
     }
 
+    /** The run directory: {@code SPINE_RUN}, else {@code /run/spine} (bay0's boot record, the shared sockets). */
+    java.nio.file.Path runDir() {
+        return java.nio.file.Path.of(env.getOrDefault(RUN_ENV, SocketDirs.DEFAULT.toString()));
+    }
+
     ContainerRuntime runtime() {
         return podman();
     }
@@ -46,7 +51,7 @@ record Machine(SpineRoot root, Clock clock, Map<String, String> env, PrintStream
             if (k.startsWith("CONTAINERS_")) podmanEnv.put(k, v);
         });
         return new PodmanDriver(new ProcessCommandRunner(podmanEnv), List.of(podman), PodmanDriver.Timeouts.defaults(),
-                new SocketDirs(java.nio.file.Path.of(env.getOrDefault(RUN_ENV, SocketDirs.DEFAULT.toString()))));
+                new SocketDirs(runDir()));
     }
 
     /** podman, the kernel and (for a lasting converger) the umbilical broker. */

@@ -107,7 +107,7 @@ record ValidateCommand(Machine m) {
         }
         Optional<Boolean> clean;
         try {
-            clean = StateBridge.readBootRecord(Path.of("/run/spine"))
+            clean = StateBridge.readBootRecord(m.runDir())
                     .map(json -> json.contains("\"clean\":true"));
         } catch (IOException e) {
             clean = Optional.of(false);

@@ -34,6 +34,20 @@ class CliTest {
     }
 
     @Test
+    void getImagesShowsTheMarksAndWhatThisBootDidToThem() throws Exception {
+        new spine.controller.state.ImageMarks(new spine.controller.state.SpineRoot(root)).mark(List.of(
+                new spine.controller.state.ImageMarks.Mark("localhost/spine/busybox:1", "f48dc304355690ecaa9a99bc028d66f5", "2026-12-07T09:34:13Z", "reloaded")));
+        Path run = Files.createDirectories(specs.resolve("run"));
+        Files.writeString(run.resolve("boot.json"), "{\"images\":[\"image reloaded ref=localhost/spine/busybox:1 ok=true (torn: 1 file(s) differ)\"]}\n");
+        int code = new Cli(Map.of("SPINE_PODMAN", "/nonexistent/podman", "SPINE_RUN", run.toString()), Clock.systemUTC(),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))
+                .run(List.of("get", "images", "--root", root.toString()));
+        assertThat(code).as(err()).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("NAME", "image reloaded ref=localhost/spine/busybox:1 ok=true (torn: 1 file(s) differ)")
+                .containsPattern("localhost/spine/busybox:1 +f48dc3043556 +2026-12-07T09:34:13Z +reloaded");
+    }
+
+    @Test
     void invalidSpecExitsTwoAndWritesNothing() throws IOException {
         Path f = Files.writeString(specs.resolve("work.yaml"), """
                 apiVersion: spine/v1
