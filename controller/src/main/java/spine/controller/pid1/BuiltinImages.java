@@ -54,7 +54,8 @@ final class BuiltinImages {
     private volatile Runnable onHealed = () -> { };
 
     /**
-     * {@code bundled}: name to archive, as the system image lists them; {@code marks}: absent when there is no state
+     * {@code bundled}: name to archive, in the order the system image lists them (the first name of an archive is
+     * the one it loads under, the others are tags of it); {@code marks}: absent when there is no state
      * database (podman's storage is then a tmpfs, which a power cut cannot tear); {@code storage}: a directory on the
      * filesystem of podman's storage; {@code event}: what this boot's record and console learn of a placement.
      */

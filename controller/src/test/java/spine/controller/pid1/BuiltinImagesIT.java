@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -83,7 +82,11 @@ class BuiltinImagesIT {
 
     private BuiltinImages images() {
         var driver = new PodmanDriver(new ProcessCommandRunner(podman.env()), List.of("podman"), PodmanDriver.Timeouts.defaults());
-        return new BuiltinImages(Map.of(REF, archive.toString(), TAG, archive.toString()), driver.images(), Optional.of(new ImageMarks(root)),
+        // in images.txt's order: an archive loads under its first name, the others are tags of it (Map.of has no order)
+        var bundled = new java.util.LinkedHashMap<String, String>();
+        bundled.put(REF, archive.toString());
+        bundled.put(TAG, archive.toString());
+        return new BuiltinImages(bundled, driver.images(), Optional.of(new ImageMarks(root)),
                 Syscalls.linux(), root.path().toString(), Clock.systemUTC(), events::add, () -> false);
     }
 
