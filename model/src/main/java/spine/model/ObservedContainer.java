@@ -38,6 +38,16 @@ public record ObservedContainer(String id, String name, ContainerState state, St
                 .filter(id -> id.containerName().equals(name));
     }
 
+    /** The cgroup directory podman makes for container {@code id} ({@code libpod-<id>}): its processes and limits. */
+    public static String cgroupName(String id) {
+        return "libpod-" + id;
+    }
+
+    /** Whether a process whose cgroup path (from {@code /proc/PID/cgroup}) is {@code cgroup} runs in container {@code id}. */
+    public static boolean runsIn(String cgroup, String id) {
+        return !id.isEmpty() && cgroup.contains(cgroupName(id));
+    }
+
     public String specHash() {
         return labels.getOrDefault(Labels.SPEC_HASH, "");
     }

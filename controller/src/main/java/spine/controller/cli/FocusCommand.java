@@ -54,7 +54,7 @@ record FocusCommand(Machine m) {
                 sleep(CONNECT_PAUSE);
             }
             try (IntentStore store = IntentStore.open(m.root(), m.clock())) {
-                Optional<String> refused = store.setFocus(persona, IntentStore.ownUid());
+                Optional<String> refused = store.focus().set(persona, IntentStore.ownUid());
                 if (refused.isPresent()) {
                     m.err().println("spine: " + refused.get());
                     return ExitCode.INVALID;

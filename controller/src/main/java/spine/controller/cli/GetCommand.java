@@ -74,8 +74,8 @@ record GetCommand(Machine m) {
         if (ro.isPresent()) {
             try (IntentStore store = ro.get()) {
                 desired = IntentCommands.loadedOrFail(store);
-                statuses = store.statuses();
-                holds = store.holds();
+                statuses = store.statuses().all();
+                holds = store.holds().all();
             }
         }
         var selected = new ArrayList<Spec>();
@@ -216,7 +216,7 @@ record GetCommand(Machine m) {
                 return ExitCode.UNAVAILABLE;
             }
             try (IntentStore store = ro.get()) {
-                f = spine.controller.loop.FocusStatus.json(store.focus(), spine.model.kernel.KernelState.empty(), Optional.empty(), Optional.empty());
+                f = spine.controller.loop.FocusStatus.json(store.focus().get(), spine.model.kernel.KernelState.empty(), Optional.empty(), Optional.empty());
             }
         }
         if (json) {

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 import spine.controller.state.IntentStore;
+import spine.controller.state.History;
 import spine.controller.state.StateException;
 import spine.model.Kind;
 import spine.model.ResourceId;
@@ -23,7 +24,7 @@ import spine.model.spec.SpecParser;
 /** {@code spine history} and {@code spine diff --since}: the append-only history, read-only. */
 record HistoryCommand(Machine m) {
     /** One history row with the spec it stored and the fields changed against the resource's previous row. */
-    private record Entry(IntentStore.HistoryRow change, Optional<Spec> spec, List<String> changed) {
+    private record Entry(History.Row change, Optional<Spec> spec, List<String> changed) {
         Entry {
             changed = List.copyOf(changed);
         }
@@ -42,7 +43,7 @@ record HistoryCommand(Machine m) {
         if (format.equals("json")) {
             ArrayNode list = JsonNodeFactory.instance.arrayNode();
             for (Entry e : entries) {
-                IntentStore.HistoryRow c = e.change();
+                History.Row c = e.change();
                 ObjectNode o = list.addObject().put("at", c.at()).put("kind", c.target().kind().cliName())
                         .put("name", c.target().toString()).put("generation", c.generation()).put("action", c.action());
                 if (c.uid().isPresent()) o.put("uid", c.uid().getAsLong());
@@ -60,7 +61,7 @@ record HistoryCommand(Machine m) {
         String fmt = "%-30s  %-5s  %-8s  %-24s  %-3s  %-6s  %s%n";
         m.out().printf(fmt, "TIME", "UID", "KIND", "NAME", "GEN", "ACTION", "CHANGED");
         for (Entry e : entries) {
-            IntentStore.HistoryRow c = e.change();
+            History.Row c = e.change();
             m.out().printf(fmt, c.at(), c.uid().isPresent() ? Long.toString(c.uid().getAsLong()) : "-", c.target().kind().cliName(),
                     c.target(), c.generation(), c.action(), e.changed().isEmpty() ? "-" : String.join(", ", e.changed()));
         }
@@ -118,13 +119,13 @@ record HistoryCommand(Machine m) {
     private List<Entry> entries(Optional<ResourceId> only) throws StateException {
         Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), m.clock());
         if (ro.isEmpty()) return List.of();
-        List<IntentStore.HistoryRow> changes;
+        List<History.Row> changes;
         try (IntentStore store = ro.get()) {
-            changes = store.changes(only);
+            changes = store.history().changes(only);
         }
         var previous = new TreeMap<ResourceId, Spec>();
         var out = new ArrayList<Entry>();
-        for (IntentStore.HistoryRow c : changes) {
+        for (History.Row c : changes) {
             Optional<Spec> spec = c.spec().flatMap(json -> {
                 SpecParser.Result r = SpecParser.parse("history:" + c.id(), json);
                 return r.specs().isEmpty() ? Optional.empty() : Optional.of(r.specs().getFirst().spec());

@@ -13,6 +13,8 @@ import java.util.SortedMap;
 import spine.controller.loop.ApplyReport;
 import spine.controller.state.ControlSocket;
 import spine.controller.state.IntentStore;
+import spine.controller.state.Intents;
+import spine.controller.state.ApplyTrial;
 import spine.controller.state.LogFile;
 import spine.controller.state.StateException;
 import spine.controller.state.Status;
@@ -58,12 +60,12 @@ record IntentCommands(Machine m) {
             DesiredState stored = loadedOrFail(store);
             SpecInput checked = input.checkedAgainst(stored);
             if (!checked.errors().isEmpty()) return invalid(checked.errors());
-            List<IntentStore.Applied> applied = store.apply(checked.values());
+            List<Intents.Applied> applied = store.intents().apply(checked.values());
             LOG.log(System.Logger.Level.INFO, "apply stored resources={0} changed={1}", applied.size(),
-                    applied.stream().filter(a -> a.change() != IntentStore.Change.UNCHANGED).count());
+                    applied.stream().filter(a -> a.change() != Intents.Change.UNCHANGED).count());
             boolean converged = Convergence.converge(m, store, timeout, false, "spine apply");
-            SortedMap<ResourceId, Status> statuses = store.statuses();
-            for (IntentStore.Applied a : applied) m.out().println(ApplyReport.line(a.id(), a.change().name().toLowerCase(), statuses));
+            SortedMap<ResourceId, Status> statuses = store.statuses().all();
+            for (Intents.Applied a : applied) m.out().println(ApplyReport.line(a.id(), a.change().name().toLowerCase(), statuses));
             if (!converged) notConverged(timeout);
             return converged ? ExitCode.OK : ExitCode.PENDING;
         }
@@ -104,7 +106,7 @@ record IntentCommands(Machine m) {
 
     /** {@code spine apply --confirm}: through the converger when one listens (members may), else in the database (root). */
     private int confirm(Args args) throws StateException {
-        Optional<IntentStore.TriedApply> confirmed;
+        Optional<ApplyTrial.Tried> confirmed;
         Optional<ControlSocket.Client> daemon = ControlSocket.connect(m.root());
         if (daemon.isPresent()) {
             try (ControlSocket.Client c = daemon.get()) {
@@ -118,7 +120,7 @@ record IntentCommands(Machine m) {
             }
         }
         try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), m.clock())) {
-            confirmed = store.confirmApply(IntentStore.ownUid());
+            confirmed = store.trial().confirm(IntentStore.ownUid());
         }
         if (confirmed.isEmpty()) {
             m.err().println("spine: no apply is on trial");
@@ -140,7 +142,7 @@ record IntentCommands(Machine m) {
     }
 
     static DesiredState loadedOrFail(IntentStore store) throws StateException {
-        IntentStore.Loaded loaded = store.load();
+        Intents.Loaded loaded = store.intents().load();
         if (!loaded.errors().isEmpty()) {
             throw new StateException("stored intent does not parse (" + loaded.errors().getFirst()
                     + "); restore the database or delete that resource");
@@ -161,7 +163,7 @@ record IntentCommands(Machine m) {
         if (ro.isPresent()) {
             try (IntentStore store = ro.get()) {
                 stored = loadedOrFail(store);
-                holds.addAll(store.holds().keySet());
+                holds.addAll(store.holds().all().keySet());
             }
         }
         SpecInput checked = input.checkedAgainst(stored);
@@ -204,7 +206,7 @@ record IntentCommands(Machine m) {
                 m.err().println("spine: " + blocked.get());
                 return ExitCode.INVALID;
             }
-            store.delete(id.id());
+            store.intents().delete(id.id());
             boolean converged = Convergence.converge(m, store, timeout, false, "spine delete");
             m.out().println(String.format("%-8s %-24s %s", kind.cliName(), id.id(), "deleted"));
             return converged ? ExitCode.OK : ExitCode.PENDING;

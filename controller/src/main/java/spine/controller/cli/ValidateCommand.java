@@ -64,11 +64,11 @@ record ValidateCommand(Machine m) {
         Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), m.clock());
         if (ro.isPresent()) {
             try (IntentStore store = ro.get()) {
-                store.holds().forEach((id, why) -> {
+                store.holds().all().forEach((id, why) -> {
                     m.out().println(id + ": held stopped this boot (" + why + ")");
                     m.out().println("  fix: spine apply -f its spec (unchanged is fine) to start it");
                 });
-                for (var e : store.statuses().entrySet()) {
+                for (var e : store.statuses().all().entrySet()) {
                     Status st = e.getValue();
                     String container = e.getKey().containerName();
                     switch (st.phase()) {
@@ -102,7 +102,7 @@ record ValidateCommand(Machine m) {
         Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), m.clock());
         if (ro.isPresent()) {
             try (IntentStore store = ro.get()) {
-                desired = store.load().desired();
+                desired = store.intents().load().desired();
             }
         }
         Optional<Boolean> clean;

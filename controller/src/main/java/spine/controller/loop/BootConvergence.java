@@ -13,6 +13,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import spine.controller.state.IntentStore;
+import spine.controller.state.Intents;
 import spine.controller.state.StateException;
 import spine.controller.state.Status;
 import spine.drivers.ContainerRuntime;
@@ -78,9 +79,9 @@ public final class BootConvergence {
      * must never start a persona this boot holds back.
      */
     public SortedMap<ResourceId, String> hold(boolean cleanBoot, boolean lastShutdownClean) throws StateException {
-        IntentStore.Loaded loaded = store.load();
+        Intents.Loaded loaded = store.intents().load();
         SortedMap<ResourceId, String> holds = BootHolds.decide(loaded.desired(), cleanBoot, lastShutdownClean);
-        store.replaceHolds(holds);
+        store.holds().replace(holds);
         holds.forEach((id, why) -> LOG.log(System.Logger.Level.INFO, "held stopped this boot name={0} reason=\"{1}\"", id, why));
         return holds;
     }
@@ -94,9 +95,9 @@ public final class BootConvergence {
             LOG.log(System.Logger.Level.WARNING, "boot repair cannot observe podman error=\"{0}\"", obs.error());
             return Optional.empty();
         }
-        DesiredState desired = store.load().desired();
+        DesiredState desired = store.intents().load().desired();
         var recorded = new TreeMap<ResourceId, Phase>();
-        for (Map.Entry<ResourceId, Status> e : store.statuses().entrySet()) recorded.put(e.getKey(), e.getValue().phase());
+        for (Map.Entry<ResourceId, Status> e : store.statuses().all().entrySet()) recorded.put(e.getKey(), e.getValue().phase());
         BootRepair.Plan plan = BootRepair.plan(recorded, desired.specs().keySet(), obs.state());
         untouched = plan.actions().isEmpty() ? Optional.of(obs) : Optional.empty();
         int failed = 0;
@@ -111,7 +112,7 @@ public final class BootConvergence {
                         a.target(), a.kind().word(), error.get());
                 continue;
             }
-            if (a.setStopped()) store.setStatus(a.target(), Phase.STOPPED, -1, Optional.empty());
+            if (a.setStopped()) store.statuses().set(a.target(), Phase.STOPPED, -1, Optional.empty());
             LOG.log(System.Logger.Level.INFO, "boot repair done name={0} kind={1} now={2}", a.target(), a.kind().word(),
                     a.setStopped() ? "stopped" : "removed");
         }
@@ -143,7 +144,7 @@ public final class BootConvergence {
         }
         var threads = new ArrayList<Thread>();
         var stopped = new AtomicInteger();
-        var intent = store.load().desired().specs().keySet();
+        var intent = store.intents().load().desired().specs().keySet();
         obs.state().spine().forEach((id, c) -> {
             if (c.state().isDown()) return;
             threads.add(Thread.ofVirtual().name("stop-" + id.containerName()).start(() -> {
@@ -157,7 +158,7 @@ public final class BootConvergence {
                 }
                 stopped.incrementAndGet();
                 try {
-                    if (intent.contains(id)) store.setStatus(id, Phase.STOPPED, -1, Optional.empty());
+                    if (intent.contains(id)) store.statuses().set(id, Phase.STOPPED, -1, Optional.empty());
                 } catch (StateException e) {
                     LOG.log(System.Logger.Level.WARNING, "shutdown status not recorded name={0} error=\"{1}\"", id, e.getMessage());
                 }

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import spine.controller.state.IntentStore;
+import spine.controller.state.Intents;
 import spine.controller.state.StateException;
 import spine.controller.state.Status;
 import spine.model.ResourceId;
@@ -85,7 +86,7 @@ public final class ControlProtocol {
             r.specs().forEach(l -> located.add(new SpecParser.Located(l.spec(), at)));
         }
         try {
-            if (errors.isEmpty()) errors.addAll(SpecBatch.check(located, store.load().desired()));
+            if (errors.isEmpty()) errors.addAll(SpecBatch.check(located, store.intents().load().desired()));
             if (located.isEmpty() && errors.isEmpty()) errors.add(new SpecError("-", 1, 1, "no spec documents in the request"));
             if (!errors.isEmpty()) {
                 ArrayNode list = reply.putArray("errors");
@@ -94,12 +95,12 @@ public final class ControlProtocol {
             }
             List<Spec> specs = located.stream().map(SpecParser.Located::spec).toList();
             long uid = req.path("peerUid").asLong(-1);
-            List<IntentStore.Applied> applied = req.has("tryMs")
-                    ? store.tryApply(specs, uid, java.time.Duration.ofMillis(Math.max(1, req.path("tryMs").asLong())))
-                    : store.apply(specs, uid);
-            store.triedApply().ifPresent(t -> reply.put("trialDeadline", t.deadline()));
+            List<Intents.Applied> applied = req.has("tryMs")
+                    ? store.trial().start(specs, uid, java.time.Duration.ofMillis(Math.max(1, req.path("tryMs").asLong())))
+                    : store.intents().apply(specs, uid);
+            store.trial().current().ifPresent(t -> reply.put("trialDeadline", t.deadline()));
             converge(req, loop, reply);
-            SortedMap<ResourceId, Status> statuses = store.statuses();
+            SortedMap<ResourceId, Status> statuses = store.statuses().all();
             ArrayNode lines = reply.putArray("lines");
             applied.forEach(a -> lines.add(ApplyReport.line(a.id(), a.change().name().toLowerCase(Locale.ROOT), statuses)));
         } catch (StateException e) {
@@ -110,7 +111,7 @@ public final class ControlProtocol {
     /** {@code spine apply --confirm}: the apply on trial stays; "confirmed" holds when it was made, else "error". */
     private static void confirmApply(ObjectNode req, IntentStore store, ObjectNode reply) {
         try {
-            store.confirmApply(req.path("peerUid").asLong(-1)).ifPresentOrElse(t -> reply.put("confirmed", t.startedAt()),
+            store.trial().confirm(req.path("peerUid").asLong(-1)).ifPresentOrElse(t -> reply.put("confirmed", t.startedAt()),
                     () -> reply.put("error", "no apply is on trial"));
         } catch (StateException e) {
             reply.put("error", e.getMessage());
@@ -134,7 +135,7 @@ public final class ControlProtocol {
             persona = Optional.of(r.id());
         }
         try {
-            Optional<String> refused = store.setFocus(persona, req.path("peerUid").asLong(-1));
+            Optional<String> refused = store.focus().set(persona, req.path("peerUid").asLong(-1));
             if (refused.isPresent()) {
                 reply.put("error", refused.get());
                 reply.put("invalid", true);
@@ -150,7 +151,7 @@ public final class ControlProtocol {
     /** Desired focus from intent, observed from the last pass: each running persona's freezer, the compositor's screen. */
     private static void focusStatus(IntentStore store, Machinery machinery, ObjectNode reply) {
         try {
-            reply.set("focus", FocusStatus.json(store.focus(), machinery.lastKernel(), machinery.lastScreen(), machinery.compositor()));
+            reply.set("focus", FocusStatus.json(store.focus().get(), machinery.lastKernel(), machinery.lastScreen(), machinery.compositor()));
         } catch (StateException e) {
             reply.put("error", e.getMessage());
         }

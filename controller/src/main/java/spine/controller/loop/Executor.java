@@ -232,7 +232,7 @@ public final class Executor {
 
     private Phase currentPhase(ResourceId id) {
         try {
-            return store.status(id).map(Status::phase).orElse(Phase.STOPPED);
+            return store.statuses().of(id).map(Status::phase).orElse(Phase.STOPPED);
         } catch (StateException e) {
             return Phase.STOPPED;
         }
@@ -240,7 +240,7 @@ public final class Executor {
 
     private void record(ResourceId id, Phase phase, Optional<String> error, String passId) {
         try {
-            store.setStatus(id, phase, -1, error);
+            store.statuses().set(id, phase, -1, error);
         } catch (StateException e) {
             LOG.log(System.Logger.Level.ERROR, "status write failed pass={0} target={1} phase={2} error=\"{3}\"", passId, id,
                     phase.word(), e.getMessage());

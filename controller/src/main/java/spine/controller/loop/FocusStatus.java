@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import spine.controller.state.IntentStore;
+import spine.controller.state.FocusRow;
 import spine.model.Kind;
 import spine.model.focus.ObservedCompositor;
 import spine.model.focus.Screen;
@@ -24,7 +25,7 @@ public final class FocusStatus {
         return answer.path("focus").path("observed").path("compositorPid").asLong(-1);
     }
 
-    public static ObjectNode json(Optional<IntentStore.Focus> desired, KernelState kernel, Optional<Screen> screen,
+    public static ObjectNode json(Optional<FocusRow.Focus> desired, KernelState kernel, Optional<Screen> screen,
                                   Optional<ObservedCompositor> compositor) {
         ObjectNode out = JsonNodeFactory.instance.objectNode();
         ObjectNode want = out.putObject("desired");

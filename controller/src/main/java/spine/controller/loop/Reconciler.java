@@ -14,6 +14,8 @@ import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 
 import spine.controller.state.IntentStore;
+import spine.controller.state.Intents;
+import spine.controller.state.FocusRow;
 import spine.controller.state.StateException;
 import spine.controller.state.Status;
 import spine.drivers.ContainerRuntime;
@@ -24,13 +26,10 @@ import spine.model.ObservedContainer;
 import spine.model.ObservedState;
 import spine.model.Phase;
 import spine.model.Plan;
-import spine.model.Planner;
+import spine.model.PlanComposer;
 import spine.model.ResourceId;
 import spine.model.StepResult;
 import spine.model.PlanPhase;
-import spine.model.focus.CompositorPlanner;
-import spine.model.focus.FocusPlanner;
-import spine.model.kernel.EnvelopePlanner;
 import spine.model.kernel.KernelState;
 
 /**
@@ -57,6 +56,7 @@ public final class Reconciler {
     private volatile boolean notReadBackNoted;
     private volatile Optional<String> focusNote = Optional.empty();
     private volatile Optional<ObservedState> lastObserved = Optional.empty();
+    private final FocusPass focus;
     private volatile Optional<Runnable> focusHandOff = Optional.empty();
 
     private volatile java.util.function.ObjIntConsumer<String> onFailedExit = (image, code) -> { };
@@ -70,6 +70,7 @@ public final class Reconciler {
         this.metrics = metrics;
         this.clock = clock;
         this.kernel = kernel;
+        this.focus = new FocusPass(store, kernel, executor);
     }
 
     /** Without a kernel side: containers only. */
@@ -125,10 +126,10 @@ public final class Reconciler {
 
     private PassResult passOrThrow(String passId, long t0) throws StateException {
         // an apply on trial past its deadline without --confirm: the kept intent comes back before anything is planned
-        for (String line : store.revertIfDue(clock.instant())) {
+        for (String line : store.trial().revertIfDue(clock.instant())) {
             LOG.log(System.Logger.Level.WARNING, "apply on trial reverted pass={0} {1}", passId, line);
         }
-        IntentStore.Loaded loaded = store.load();
+        Intents.Loaded loaded = store.intents().load();
         if (!loaded.errors().isEmpty()) {
             // A stored row that no longer parses would look like a deletion and prune a container; refuse instead.
             loaded.errors().forEach(e -> LOG.log(System.Logger.Level.ERROR, "stored intent does not parse pass={0} error=\"{1}\"", passId, e));
@@ -200,7 +201,7 @@ public final class Reconciler {
     private record Judged(ObservedState observed, Plan plan, Set<ResourceId> held, Set<ResourceId> exited) {}
 
     private Judged judge(DesiredState desired, ObservedState raw, Instant now, String passId) throws StateException {
-        SortedMap<ResourceId, Status> statuses = store.statuses();
+        SortedMap<ResourceId, Status> statuses = store.statuses().all();
         var starting = new TreeSet<ResourceId>();
         var known = new TreeMap<ResourceId, CrashLoop.Known>();
         statuses.forEach((id, st) -> {
@@ -234,7 +235,7 @@ public final class Reconciler {
                 LOG.log(System.Logger.Level.INFO, "exited by itself pass={0} target={1} code={2} phase={3} restarts={4} crashes={5} next_try={6}",
                         passId, id, r.exitCode().orElse(-1), verdict.phase().map(Phase::word).orElse("restart"),
                         r.restarts(), r.crashes(), r.nextTry().map(Instant::toString).orElse("-"));
-                store.setCrash(id, phase, r);
+                store.statuses().setCrash(id, phase, r);
                 int code = r.exitCode().orElse(0);
                 ObservedContainer c = observed.spine().get(id);
                 if (code != 0 && c != null) onFailedExit.accept(c.image(), code);
@@ -243,113 +244,43 @@ public final class Reconciler {
         nextCrashTry = next;
         var exited = new TreeSet<>(settled);
         exited.addAll(held);
-        Plan plan = withCompositor(desired, withEnvelopes(desired, observed, Planner.plan(desired, observed).without(settled), passId));
-        return new Judged(observed, withFocus(desired, observed, plan, passId), held, exited);
-    }
-
-    /**
-     * The plan with the kernel-side envelope writes added: drift repair and the governor's throttles, for containers
-     * that have no container step this pass (a container about to change gets its envelope from podman again).
-     */
-    private Plan withEnvelopes(DesiredState desired, ObservedState observed, Plan plan, String passId) {
         KernelState k = kernel.observe(observed);
         lastKernel = k;
-        EnvelopePlanner.Result env = EnvelopePlanner.plan(desired, observed, k, kernel.throttles(desired));
-        if (!env.unenforceable().equals(unenforceable)) {
-            env.unenforceable().forEach(u -> LOG.log(System.Logger.Level.WARNING, "envelope not enforceable pass={0} {1}", passId, u));
+        Optional<ResourceId> focus = store.focus().get().map(FocusRow.Focus::persona);
+        PlanComposer.Composed c = PlanComposer.compose(new PlanComposer.Inputs(desired, observed, settled, k, kernel.throttles(desired),
+                kernel.compositor(), focus, kernel.screen(observed)));
+        note(c, passId);
+        return new Judged(observed, c.plan(), held, exited);
+    }
+
+    /** Logs what the plan could not do, each time it changes: envelopes not enforced or not read back, focus waiting. */
+    private void note(PlanComposer.Composed c, String passId) {
+        if (!c.unenforceable().equals(unenforceable)) {
+            c.unenforceable().forEach(u -> LOG.log(System.Logger.Level.WARNING, "envelope not enforceable pass={0} {1}", passId, u));
         }
-        unenforceable = env.unenforceable();
-        if (!env.notReadBack().isEmpty() && !notReadBackNoted) {
+        unenforceable = c.unenforceable();
+        if (!c.notReadBack().isEmpty() && !notReadBackNoted) {
             notReadBackNoted = true;
             LOG.log(System.Logger.Level.INFO, "envelope files not in cgroup v2 on this host (cgroup v1 enforces them; not read back) pass={0} {1}",
-                    passId, env.notReadBack());
+                    passId, c.notReadBack());
         }
-        if (env.steps().isEmpty()) return plan;
-        var busy = new TreeSet<ResourceId>();
-        plan.steps().forEach(s -> busy.add(s.step().target()));
-        var steps = new java.util.ArrayList<>(plan.steps());
-        env.steps().stream().filter(s -> !busy.contains(s.step().target())).forEach(steps::add);
-        return new Plan(steps, plan.conflicts());
+        if (!c.focusNote().equals(focusNote)) c.focusNote().ifPresent(n -> LOG.log(System.Logger.Level.WARNING, "focus pass={0} {1}", passId, n));
+        focusNote = c.focusNote();
     }
 
     /**
-     * The plan with the compositor's steps first among the tenants': personas with a display need it up. A compositor
-     * about to be (re)spawned gets no envelope step this pass: they were planned for the process it replaces.
-     */
-    private Plan withCompositor(DesiredState desired, Plan plan) {
-        List<spine.model.Step> steps = CompositorPlanner.plan(desired, kernel.compositor());
-        if (steps.isEmpty()) return plan;
-        var all = new java.util.ArrayList<Plan.PlannedStep>();
-        steps.forEach(s -> all.add(new Plan.PlannedStep(PlanPhase.TENANTS, s)));
-        plan.steps().stream().filter(s -> !s.step().target().equals(spine.model.Compositor.ID)).forEach(all::add);
-        return new Plan(all, plan.conflicts());
-    }
-
-    /**
-     * The plan with the focus steps added (show, freeze, thaw, focus), for personas that have no container step this
-     * pass: a persona about to start is frozen by the pass after, which the look after this pass makes happen now.
-     */
-    private Plan withFocus(DesiredState desired, ObservedState observed, Plan plan, String passId) throws StateException {
-        Optional<ResourceId> focus = store.focus().map(IntentStore.Focus::persona);
-        FocusPlanner.Result r = FocusPlanner.plan(focus, desired, observed, lastKernel, kernel.screen(observed));
-        if (!r.note().equals(focusNote)) r.note().ifPresent(n -> LOG.log(System.Logger.Level.WARNING, "focus pass={0} {1}", passId, n));
-        focusNote = r.note();
-        if (r.steps().isEmpty()) return plan;
-        var busy = new TreeSet<ResourceId>();
-        plan.steps().forEach(s -> busy.add(s.step().target()));
-        var steps = new java.util.ArrayList<>(plan.steps());
-        r.steps().stream().filter(s -> !busy.contains(s.target())).forEach(s -> steps.add(new Plan.PlannedStep(PlanPhase.FOCUS, s)));
-        return new Plan(steps, plan.conflicts());
-    }
-
-    /**
-     * A focus switch without podman: the focus steps planned from the last pass's podman observation and a fresh read
-     * of the freezers and the windows, run at once; the full pass that follows checks everything against podman and
-     * reads the kernel and sway again for {@code spine get focus}. A persona that went away since then fails its
-     * freeze (logged) and the next pass plans from what is there. Returns whether it ran steps.
+     * A focus switch without podman, from the last pass's observation ({@link FocusPass}); returns whether it ran steps.
+     * Holds this reconciler's monitor, as a pass does, so the two never run at once.
      */
     public synchronized boolean focusPass() {
-        Optional<ObservedState> seen = lastObserved;
-        if (seen.isEmpty()) return false;
-        String passId = "f" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
-        long t0 = System.nanoTime();
-        try {
-            IntentStore.Loaded loaded = store.load();
-            if (!loaded.errors().isEmpty()) return false; // the full pass says why
-            DesiredState desired = loaded.effective();
-            Optional<ResourceId> focus = store.focus().map(IntentStore.Focus::persona);
-            long t1 = System.nanoTime();
-            KernelState k = kernel.freezers(seen.get());
-            long t2 = System.nanoTime();
-            var screen = kernel.screen(seen.get());
-            long t3 = System.nanoTime();
-            FocusPlanner.Result r = FocusPlanner.plan(focus, desired, seen.get(), k, screen);
-            long t4 = System.nanoTime();
-            if (!r.steps().isEmpty()) {
-                var planned = r.steps().stream().map(s -> new Plan.PlannedStep(PlanPhase.FOCUS, s)).toList();
-                executor.execute(new Plan(planned, List.of()), passId);
-            }
-            long t5 = System.nanoTime();
-            // no read-back here: the full pass this wakes reads the kernel and sway again (spine get focus shows that),
-            // and a switch right after this one would wait for it. The log line says where a switch's time goes
-            // (docs/BENCHMARKS.md): intent, the freezers, sway's tree, the plan, the steps.
-            LOG.log(System.Logger.Level.INFO, "focus pass finished pass={0} steps={1} ms={2} intent_us={3} kernel_us={4} sway_us={5} "
-                    + "plan_us={6} steps_us={7}", passId, r.steps().size(), (System.nanoTime() - t0) / 1_000_000, (t1 - t0) / 1000,
-                    (t2 - t1) / 1000, (t3 - t2) / 1000, (t4 - t3) / 1000, (t5 - t4) / 1000);
-            return !r.steps().isEmpty();
-        } catch (StateException e) {
-            LOG.log(System.Logger.Level.ERROR, "focus pass failed pass={0} error=\"{1}\"", passId, e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "focus pass threw: a bug pass=" + passId, e);
-        }
-        return false;
+        return focus.run(lastObserved);
     }
 
     /** The earliest moment a deferred step may run: a failure's back-off, a crash loop's next try, an apply trial's deadline. */
     public Optional<Instant> nextRetry() {
         Optional<Instant> trial;
         try {
-            trial = store.triedApply().map(t -> Instant.parse(t.deadline()));
+            trial = store.trial().current().map(t -> Instant.parse(t.deadline()));
         } catch (StateException e) {
             trial = Optional.empty();
         }
@@ -376,19 +307,19 @@ public final class Reconciler {
         for (Map.Entry<ResourceId, DesiredContainer> e : desired.containers().entrySet()) {
             ResourceId id = e.getKey();
             if (pending.contains(id) || conflicts.containsKey(id)) continue;
-            store.setStatus(id, observed.phaseOf(id), e.getValue().generation(), Optional.empty());
+            store.statuses().set(id, observed.phaseOf(id), e.getValue().generation(), Optional.empty());
         }
         desired.compositor().filter(c -> !pending.contains(c.id())).ifPresent(c -> {
             boolean up = kernel.compositor().map(spine.model.focus.ObservedCompositor::ready).orElse(false);
             try {
-                store.setStatus(c.id(), up ? Phase.RUNNING : Phase.STOPPED, desired.generation(c.id()), Optional.empty());
+                store.statuses().set(c.id(), up ? Phase.RUNNING : Phase.STOPPED, desired.generation(c.id()), Optional.empty());
             } catch (StateException e) {
                 LOG.log(System.Logger.Level.ERROR, "status write failed pass={0} target={1} error=\"{2}\"", passId, c.id(), e.getMessage());
             }
         });
         for (Map.Entry<ResourceId, String> c : conflicts.entrySet()) {
             if (desired.specs().containsKey(c.getKey())) {
-                store.setStatus(c.getKey(), observed.phaseOf(c.getKey()), -1, Optional.of(c.getValue()));
+                store.statuses().set(c.getKey(), observed.phaseOf(c.getKey()), -1, Optional.of(c.getValue()));
             }
         }
     }

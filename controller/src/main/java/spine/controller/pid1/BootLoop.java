@@ -218,9 +218,8 @@ final class BootLoop {
         var metrics = new Metrics();
         Machinery machinery = Machinery.serving(podman, sysfs);
         seen.ifPresent(machinery::seed);
-        machinery.runsWaitFor(images::begin, images.placed(), IMAGES_BOUND);
-        machinery.onStartFailure(images::suspect);
-        var reconciler = new Reconciler(db, machinery, new Executor(machinery, db, metrics, parallel), new BackoffTracker(), metrics,
+        var runtime = new ImageGate(machinery, images::begin, images.placed(), IMAGES_BOUND, images::suspect);
+        var reconciler = new Reconciler(db, runtime, new Executor(runtime, db, metrics, parallel), new BackoffTracker(), metrics,
                 clock, machinery);
         reconciler.onFailedExit(images::exited);
         ControlLoop l = new ControlLoop(reconciler, Duration.ofSeconds(30), clock);
@@ -295,7 +294,7 @@ final class BootLoop {
 
     private static long running(IntentStore db) {
         try {
-            return db.statuses().values().stream().filter(st -> st.phase() == Phase.RUNNING).count();
+            return db.statuses().all().values().stream().filter(st -> st.phase() == Phase.RUNNING).count();
         } catch (StateException e) {
             return -1;
         }

@@ -7,6 +7,7 @@ import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketCredentials;
 
 import spine.drivers.sysfs.SysfsDriver;
+import spine.model.ObservedContainer;
 import spine.model.ResourceId;
 
 /**
@@ -48,7 +49,7 @@ public final class PeerCheck {
         } catch (IOException e) {
             return new Verdict(false, pid, "cannot read /proc/" + pid + "/cgroup: " + e.getMessage());
         }
-        if (cgroup.isPresent() && cgroup.get().contains("libpod-" + id.get())) {
+        if (cgroup.isPresent() && ObservedContainer.runsIn(cgroup.get(), id.get())) {
             return new Verdict(true, pid, "pid " + pid + " is in " + expected.containerName() + " (" + id.get().substring(0, 12) + ")");
         }
         return new Verdict(false, pid, "pid " + pid + " is in cgroup " + cgroup.orElse("(none)") + ", not in "

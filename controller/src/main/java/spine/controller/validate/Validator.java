@@ -208,11 +208,11 @@ public final class Validator {
         long pid = reply.get();
         if (pid <= 0) return Check.red("compositor", "the converger has no ready compositor (spine get tenant shows its last error)");
         java.nio.file.Path wayland = podman.sockets().waylandSocket();
-        return switch (spine.drivers.sway.Compositor.served(wayland, pid)) {
-            case spine.drivers.sway.Compositor.Readiness.Ready r -> Check.green("compositor",
+        return switch (spine.drivers.sway.SwayProcess.served(wayland, pid)) {
+            case spine.drivers.sway.SwayProcess.Readiness.Ready r -> Check.green("compositor",
                     "sway pid " + pid + " serves " + wayland + " (SO_PEERCRED checked)", Map.of());
-            case spine.drivers.sway.Compositor.Readiness.Refused x -> Check.red("compositor", x.why());
-            case spine.drivers.sway.Compositor.Readiness.Waiting w -> Check.red("compositor", "sway pid " + pid + " does not serve its socket: " + w.why());
+            case spine.drivers.sway.SwayProcess.Readiness.Refused x -> Check.red("compositor", x.why());
+            case spine.drivers.sway.SwayProcess.Readiness.Waiting w -> Check.red("compositor", "sway pid " + pid + " does not serve its socket: " + w.why());
         };
     }
 

@@ -146,7 +146,7 @@ class ApplyIT {
 
     private java.util.List<String> history() throws Exception {
         try (IntentStore s = IntentStore.open(new SpineRoot(root), java.time.Clock.systemUTC())) {
-            return s.history();
+            return s.history().lines();
         }
     }
 

@@ -75,8 +75,8 @@ class CliTest {
                     metadata: {name: "p://work"}
                     spec: {image: img, state: running}
                     """);
-            store.apply(parsed.specs().stream().map(spine.model.spec.SpecParser.Located::spec).toList());
-            store.replaceHolds(new java.util.TreeMap<>(Map.of(spine.model.ResourceId.persona("work"), "last shutdown was unclean")));
+            store.intents().apply(parsed.specs().stream().map(spine.model.spec.SpecParser.Located::spec).toList());
+            store.holds().replace(new java.util.TreeMap<>(Map.of(spine.model.ResourceId.persona("work"), "last shutdown was unclean")));
         }
         assertThat(spine("get")).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8))
@@ -111,7 +111,7 @@ class CliTest {
     @Test
     void focusWithoutAConvergerRecordsItWithoutTakingTheLock() throws Exception {
         try (var store = spine.controller.state.IntentStore.open(new spine.controller.state.SpineRoot(root), Clock.systemUTC())) {
-            store.apply(spine.model.spec.SpecParser.parse("w.yaml", """
+            store.intents().apply(spine.model.spec.SpecParser.parse("w.yaml", """
                     apiVersion: spine/v1
                     kind: Persona
                     metadata: {name: "p://work"}

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
-import spine.drivers.sway.Compositor;
+import spine.drivers.sway.SwayProcess;
 import spine.drivers.sway.SwayDriver;
 import spine.drivers.sway.SwaySocket;
 import spine.model.StepResult;
@@ -29,7 +29,7 @@ import spine.model.focus.Screen;
 class CompositorIT {
     private static final int UID = 61999;
     private Path dir;
-    private Compositor sway;
+    private SwayProcess sway;
 
     @BeforeEach
     void setUp() throws IOException {
@@ -45,17 +45,17 @@ class CompositorIT {
         if (sway != null) sway.stop(Duration.ofSeconds(1));
     }
 
-    private Compositor.Launch launch(List<String> argv) {
-        return new Compositor.Launch(Compositor.Launch.dropTo(UID, Optional.empty()), argv, dir, UID, Compositor.Launch.headless());
+    private SwayProcess.Launch launch(List<String> argv) {
+        return new SwayProcess.Launch(SwayProcess.Launch.dropTo(UID, Optional.empty()), argv, dir, UID, SwayProcess.Launch.headless());
     }
 
     @Test
     void readyWhenSwayServesBothSocketsThenDrivable() throws IOException {
-        sway = Compositor.spawn(launch(List.of("/usr/bin/sway", "-c", "/dev/null")));
+        sway = SwayProcess.spawn(launch(List.of("/usr/bin/sway", "-c", "/dev/null")));
         long t0 = System.nanoTime();
-        Compositor.Readiness r = sway.await(Duration.ofSeconds(20));
+        SwayProcess.Readiness r = sway.await(Duration.ofSeconds(20));
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        assertThat(r).as("readiness after " + ms + " ms").isEqualTo(new Compositor.Readiness.Ready(sway.pid(), "1.7"));
+        assertThat(r).as("readiness after " + ms + " ms").isEqualTo(new SwayProcess.Readiness.Ready(sway.pid(), "1.7"));
         System.out.println("sway ready " + ms + " ms after spawn"); // BENCHMARKS quotes it
         assertThat(Files.getAttribute(dir, "unix:mode")).isEqualTo(040700);
         assertThat(Files.getAttribute(dir, "unix:uid")).isEqualTo(UID);
@@ -74,7 +74,7 @@ class CompositorIT {
     @Test
     void aSocketServedByAnotherProcessIsRefusedAndWaitedOut() throws Exception {
         // "sway" that serves nothing; the test plants a Wayland socket of its own where sway's would be
-        sway = Compositor.spawn(launch(List.of("/bin/sleep", "30")));
+        sway = SwayProcess.spawn(launch(List.of("/bin/sleep", "30")));
         try (AFUNIXServerSocket planted = AFUNIXServerSocket.newInstance()) {
             planted.bind(AFUNIXSocketAddress.of(sway.wayland()));
             Thread.ofVirtual().start(() -> {
@@ -84,18 +84,18 @@ class CompositorIT {
                     // closed
                 }
             });
-            Compositor.Readiness r = sway.await(Duration.ofMillis(500));
-            assertThat(r).isInstanceOfSatisfying(Compositor.Readiness.Refused.class, x -> assertThat(x.why())
+            SwayProcess.Readiness r = sway.await(Duration.ofMillis(500));
+            assertThat(r).isInstanceOfSatisfying(SwayProcess.Readiness.Refused.class, x -> assertThat(x.why())
                     .contains("served by pid " + ProcessHandle.current().pid()).contains("not by the compositor bay0 spawned"));
             assertThat(sway.alive()).isTrue();
         }
-        assertThat(Compositor.served(sway.wayland(), sway.pid())).isInstanceOf(Compositor.Readiness.Waiting.class);
+        assertThat(SwayProcess.served(sway.wayland(), sway.pid())).isInstanceOf(SwayProcess.Readiness.Waiting.class);
     }
 
     @Test
     void aSigtermThatIsIgnoredIsFollowedBySigkill() throws IOException {
         // as sway does before it finished starting: a compositor that ignores SIGTERM
-        sway = Compositor.spawn(launch(List.of("/bin/sh", "-c", "trap '' TERM; touch \"$XDG_RUNTIME_DIR/trapped\"; while :; do sleep 1; done")));
+        sway = SwayProcess.spawn(launch(List.of("/bin/sh", "-c", "trap '' TERM; touch \"$XDG_RUNTIME_DIR/trapped\"; while :; do sleep 1; done")));
         // stop only once the trap is set: a SIGTERM before it would kill the shell at once and prove nothing
         for (int i = 0; i < 200 && !Files.exists(dir.resolve("trapped")); i++) sleep(25);
         assertThat(dir.resolve("trapped")).exists();

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 import spine.controller.PodmanHarness;
-import spine.drivers.sway.Compositor;
+import spine.drivers.sway.SwayProcess;
 import spine.drivers.sway.SwayDriver;
 import spine.drivers.sway.SwaySocket;
 import spine.model.focus.Window;
@@ -104,8 +104,8 @@ class FocusBench {
     private static List<Long> podmanWay(PodmanHarness podman, Path run) throws Exception {
         Path dir = run.resolve("bench-sway");
         int uid = 61999;
-        var c = Compositor.spawn(new Compositor.Launch(Compositor.Launch.dropTo(uid, Optional.empty()), List.of("/usr/bin/sway", "-c", "/dev/null"),
-                dir, uid, Compositor.Launch.headless()));
+        var c = SwayProcess.spawn(new SwayProcess.Launch(SwayProcess.Launch.dropTo(uid, Optional.empty()), List.of("/usr/bin/sway", "-c", "/dev/null"),
+                dir, uid, SwayProcess.Launch.headless()));
         try (SwaySocket ipc = SwaySocket.connect(awaitIpc(c), Duration.ofSeconds(5))) {
             for (String n : List.of("bench-a", "bench-b")) {
                 var r = podman.podman("run", "-d", "--name", n, "--network", "none", "-v", c.wayland() + ":/run/wayland/wayland-1",
@@ -135,8 +135,8 @@ class FocusBench {
         }
     }
 
-    private static Path awaitIpc(Compositor c) {
-        assertThat(c.await(Duration.ofSeconds(20))).isInstanceOf(Compositor.Readiness.Ready.class);
+    private static Path awaitIpc(SwayProcess c) {
+        assertThat(c.await(Duration.ofSeconds(20))).isInstanceOf(SwayProcess.Readiness.Ready.class);
         return c.ipc();
     }
 

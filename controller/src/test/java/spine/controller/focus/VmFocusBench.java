@@ -16,7 +16,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import spine.controller.state.ControlSocket;
 import spine.controller.state.SpineRoot;
-import spine.drivers.sway.Compositor;
+import spine.drivers.sway.SwayProcess;
 import spine.drivers.sway.SwayDriver;
 import spine.drivers.sway.SwaySocket;
 import spine.drivers.sway.SwayTree;
@@ -131,11 +131,11 @@ public final class VmFocusBench {
     private static List<Long> podmanWay(int n) throws Exception {
         Path dir = Path.of("/run/spine/bench-sway");
         int uid = 63844; // spine-compositor in the image's /etc/passwd, as the compositor itself
-        var c = Compositor.spawn(new Compositor.Launch(Compositor.Launch.dropTo(uid, Optional.of("spine-compositor")),
-                List.of("/usr/bin/sway", "-c", "/dev/null"), dir, uid, Compositor.Launch.headless()));
+        var c = SwayProcess.spawn(new SwayProcess.Launch(SwayProcess.Launch.dropTo(uid, Optional.of("spine-compositor")),
+                List.of("/usr/bin/sway", "-c", "/dev/null"), dir, uid, SwayProcess.Launch.headless()));
         var out = new ArrayList<Long>();
         try {
-            if (!(c.await(Duration.ofSeconds(60)) instanceof Compositor.Readiness.Ready)) throw new IllegalStateException("bench sway not ready");
+            if (!(c.await(Duration.ofSeconds(60)) instanceof SwayProcess.Readiness.Ready)) throw new IllegalStateException("bench sway not ready");
             for (String name : List.of("bench-a", "bench-b")) {
                 run("/usr/bin/podman", "run", "-d", "--name", name, "--network", "none", "-v", c.wayland() + ":/run/wayland/wayland-1",
                         "-e", "XDG_RUNTIME_DIR=/run/wayland", "-e", "WAYLAND_DISPLAY=wayland-1", "-e", "LANG=C.UTF-8",

@@ -68,8 +68,8 @@ class BootConvergenceIT {
         SpecParser.Result parsed = SpecParser.parse("boot.yaml", yaml);
         assertThat(parsed.errors()).isEmpty();
         List<Spec> specs = parsed.specs().stream().map(SpecParser.Located::spec).toList();
-        store.apply(specs);
-        desired = store.load().desired();
+        store.intents().apply(specs);
+        desired = store.intents().load().desired();
         driver = new PodmanDriver(new ProcessCommandRunner(podman.env()), List.of("podman"), PodmanDriver.Timeouts.defaults());
         // the executor here is the driver itself, not Machinery, which makes these before a run or start
         for (ResourceId id : desired.containers().keySet()) {
@@ -102,19 +102,19 @@ class BootConvergenceIT {
         ResourceId starting = ResourceId.persona("starting");
         ResourceId stopping = ResourceId.persona("stopping");
         ResourceId paused = ResourceId.persona("paused");
-        store.setStatus(missing, Phase.RUNNING, 1, Optional.empty());
-        store.setStatus(starting, Phase.STARTING, -1, Optional.empty());
-        store.setStatus(stopping, Phase.STOPPING, 1, Optional.empty());
-        store.setStatus(paused, Phase.PAUSED, 1, Optional.empty());
+        store.statuses().set(missing, Phase.RUNNING, 1, Optional.empty());
+        store.statuses().set(starting, Phase.STARTING, -1, Optional.empty());
+        store.statuses().set(stopping, Phase.STOPPING, 1, Optional.empty());
+        store.statuses().set(paused, Phase.PAUSED, 1, Optional.empty());
         container(starting, false);           // a half-made container: created, never started
         container(stopping, true);            // the stop never happened
         container(paused, true);
         assertThat(podman.podman("pause", paused.containerName()).ok()).isTrue();
         // a ghost: Spine's labels, no intent (an apply that was rolled back, or a delete cut short)
-        store.apply(List.of(SpecParser.parse("g.yaml", persona("ghost", "running", false)).specs().getFirst().spec()));
-        desired = store.load().desired();
+        store.intents().apply(List.of(SpecParser.parse("g.yaml", persona("ghost", "running", false)).specs().getFirst().spec()));
+        desired = store.intents().load().desired();
         container(ResourceId.persona("ghost"), true);
-        store.delete(ResourceId.persona("ghost"));
+        store.intents().delete(ResourceId.persona("ghost"));
         assertThat(podman.podman("run", "-d", "--name", "p__foreign", IMAGE, "sleep", "600").ok()).isTrue();
 
         var boot = new BootConvergence(store, driver);
@@ -136,7 +136,7 @@ class BootConvergenceIT {
         assertThat(after.get("p__stopping")).endsWith("exited");
         assertThat(after.get("p__paused")).endsWith("exited");
         assertThat(after.get("p__foreign")).endsWith("running");
-        store.statuses().forEach((id, s) -> assertThat(s.phase()).as(id.toString()).isEqualTo(Phase.STOPPED));
+        store.statuses().all().forEach((id, s) -> assertThat(s.phase()).as(id.toString()).isEqualTo(Phase.STOPPED));
 
         // again: a repaired world needs no repair
         assertThat(boot.repair(true, false, holds).orElseThrow().repaired()).isZero();
@@ -160,8 +160,8 @@ class BootConvergenceIT {
         assertThat(podman.containers()).containsOnlyKeys("sys__ai");
 
         // the user acts: applying the spec again (even unchanged) releases that persona's hold, and only that one
-        store.apply(List.of(desired.specs().get(ResourceId.persona("auto"))));
-        assertThat(store.holds()).doesNotContainKey(ResourceId.persona("auto")).containsKey(ResourceId.persona("missing"));
+        store.intents().apply(List.of(desired.specs().get(ResourceId.persona("auto"))));
+        assertThat(store.holds().all()).doesNotContainKey(ResourceId.persona("auto")).containsKey(ResourceId.persona("missing"));
         assertThat(reconciler.convergeUntil(java.time.Instant.now().plus(Duration.ofSeconds(60)))).isTrue();
         assertThat(podman.containers()).containsOnlyKeys("sys__ai", "p__auto");
     }
@@ -180,6 +180,6 @@ class BootConvergenceIT {
 
         assertThat(boot.stopAll()).isEqualTo(4);
         assertThat(podman.containers().values()).allMatch(s -> s.endsWith("exited"));
-        store.statuses().forEach((id, s) -> assertThat(s.phase()).as(id.toString()).isEqualTo(Phase.STOPPED));
+        store.statuses().all().forEach((id, s) -> assertThat(s.phase()).as(id.toString()).isEqualTo(Phase.STOPPED));
     }
 }

@@ -81,7 +81,7 @@ class ExecutorTest {
         }
         SpecParser.Result parsed = SpecParser.parse("e.yaml", yaml.toString());
         assertThat(parsed.errors()).isEmpty();
-        store.apply(parsed.specs().stream().map(SpecParser.Located::spec).toList());
+        store.intents().apply(parsed.specs().stream().map(SpecParser.Located::spec).toList());
     }
 
     private static Plan fiveStartsAndAStop() {
@@ -100,8 +100,8 @@ class ExecutorTest {
 
         assertThat(runtime.calls).containsExactlyInAnyOrder("batch p://a1 p://a3 p://a5", "batch p://a2 p://a4", "stop p://b");
         assertThat(outcomes).hasSize(6).allMatch(o -> o.result().ok());
-        assertThat(store.statuses().get(ResourceId.persona("a4")).phase()).isEqualTo(Phase.RUNNING);
-        assertThat(store.statuses().get(ResourceId.persona("b")).phase()).isEqualTo(Phase.STOPPED);
+        assertThat(store.statuses().all().get(ResourceId.persona("a4")).phase()).isEqualTo(Phase.RUNNING);
+        assertThat(store.statuses().all().get(ResourceId.persona("b")).phase()).isEqualTo(Phase.STOPPED);
     }
 
     @Test
@@ -111,10 +111,10 @@ class ExecutorTest {
 
         assertThat(runtime.calls).containsExactlyInAnyOrder("batch p://a1 p://a2 p://a3 p://a4 p://a5", "stop p://b");
         assertThat(outcomes.stream().filter(o -> !o.result().ok()).map(Executor.Outcome::target)).containsExactly(ResourceId.persona("a3"));
-        var a3 = store.statuses().get(ResourceId.persona("a3"));
+        var a3 = store.statuses().all().get(ResourceId.persona("a3"));
         assertThat(a3.phase()).as("the phase before the failed start, not starting").isEqualTo(Phase.STOPPED);
         assertThat(a3.lastError()).hasValueSatisfying(e -> assertThat(e).contains("start failed: exec: no such file"));
-        assertThat(store.statuses().get(ResourceId.persona("a2")).phase()).isEqualTo(Phase.RUNNING);
+        assertThat(store.statuses().all().get(ResourceId.persona("a2")).phase()).isEqualTo(Phase.RUNNING);
     }
 
     @Test

@@ -66,7 +66,7 @@ class LoopIT {
     void setUp() throws Exception {
         store = IntentStore.open(new SpineRoot(dir), clock);
         List<Spec> specs = SpecParser.parse("t.yaml", SPECS).specs().stream().map(SpecParser.Located::spec).toList();
-        store.apply(specs);
+        store.intents().apply(specs);
         runtime = new FakeRuntime(ObservedState.empty());
         var metrics = new Metrics();
         reconciler = new Reconciler(store, runtime, new Executor(runtime, store, metrics, 4), new BackoffTracker(), metrics, clock);
@@ -91,7 +91,7 @@ class LoopIT {
         assertThat(world.containers().get("sys__ai").state()).isEqualTo(ContainerState.RUNNING);
         assertThat(world.containers().get("p__work").state()).isEqualTo(ContainerState.RUNNING);
         assertThat(world.containers().get("p__games").state()).isEqualTo(ContainerState.PAUSED);
-        var st = store.statuses();
+        var st = store.statuses().all();
         assertThat(st.get(ResourceId.persona("games")).phase()).isEqualTo(Phase.PAUSED);
         assertThat(st.get(ResourceId.persona("work")).observedGeneration()).isEqualTo(1);
         assertThat(runtime.log.getFirst()).isEqualTo("run sys://ai"); // tenants first
@@ -119,7 +119,7 @@ class LoopIT {
         var seen = new ArrayList<String>();
         runtime.beforeStep = step -> {
             try {
-                seen.add(step.verb() + " " + step.target() + " while " + store.statuses().get(step.target()).phase().word());
+                seen.add(step.verb() + " " + step.target() + " while " + store.statuses().all().get(step.target()).phase().word());
             } catch (Exception e) {
                 throw new AssertionError(e);
             }
@@ -135,8 +135,8 @@ class LoopIT {
                 ? new StepResult.Failed("Error: boom", true) : null;
         Reconciler.PassResult first = reconciler.pass();
         assertThat(first.failures()).isEqualTo(1);
-        assertThat(store.statuses().get(ResourceId.persona("work")).lastError()).contains("run failed: Error: boom");
-        assertThat(store.statuses().get(ResourceId.persona("work")).phase()).isEqualTo(Phase.STOPPED);
+        assertThat(store.statuses().all().get(ResourceId.persona("work")).lastError()).contains("run failed: Error: boom");
+        assertThat(store.statuses().all().get(ResourceId.persona("work")).phase()).isEqualTo(Phase.STOPPED);
 
         // Within the backoff window the failed resource is left alone.
         reconciler.pass();
@@ -145,7 +145,7 @@ class LoopIT {
         clock.now = clock.now.plusSeconds(2);
         runtime.failWith = s -> null;
         assertThat(reconciler.convergeUntil(clock.instant().plusSeconds(10))).isTrue();
-        assertThat(store.statuses().get(ResourceId.persona("work")).lastError()).isEmpty();
+        assertThat(store.statuses().all().get(ResourceId.persona("work")).lastError()).isEmpty();
         assertThat(reconciler.backoff().failures(ResourceId.persona("work"))).isZero();
     }
 
@@ -198,7 +198,7 @@ class LoopIT {
         assertThat(second.stuck()).as("nothing the loop can do: an apply returns").isTrue();
         assertThat(reconciler.convergeUntil(clock.instant().plusSeconds(120))).isFalse();
         runtime.failWith = s -> null;
-        store.apply(SpecParser.parse("w.yaml", SPECS.replace("spec: {image: img, state: running}",
+        store.intents().apply(SpecParser.parse("w.yaml", SPECS.replace("spec: {image: img, state: running}",
                 "spec: {image: img2, state: running}")).specs().stream().map(SpecParser.Located::spec).toList());
         assertThat(reconciler.convergeUntil(clock.instant().plusSeconds(10))).as("a new generation is tried at once").isTrue();
         assertThat(runtime.observations.get()).isGreaterThan(observed);
@@ -217,7 +217,7 @@ class LoopIT {
             loop.stop();
             t.join(5_000);
         }
-        assertThat(Optional.ofNullable(store.statuses().get(ResourceId.persona("work"))).flatMap(s -> s.lastError()))
+        assertThat(Optional.ofNullable(store.statuses().all().get(ResourceId.persona("work"))).flatMap(s -> s.lastError()))
                 .hasValueSatisfying(e -> assertThat(e).contains("nope"));
         assertThat(runtime.log).isNotEmpty().allMatch(l -> l.endsWith("FAILED"));
     }

@@ -1,4 +1,4 @@
-package spine.controller.loop;
+package spine.controller.pid1;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,6 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import spine.controller.loop.Machinery;
 import spine.drivers.SocketDirs;
 import spine.drivers.exec.CommandResult;
 import spine.drivers.podman.PodmanDriver;
@@ -24,12 +25,16 @@ import spine.model.Step;
 import spine.model.StepResult;
 
 /**
- * A failed container start is told, with its image, to whoever listens (bay0 checks its built-in images on it): a run
- * names the image its spec gives, a start the one podman last reported for the container.
+ * A failed container start is told, with its image, to the built-in images (bay0 checks them on it): a run names the
+ * image its spec gives, a start the one podman last reported for the container.
  */
-class MachineryStartFailureTest {
+class ImageGateFailureTest {
     @TempDir Path dir;
     private static final String TORN = "Error: crun: executable file `sh` not found in $PATH: No such file or directory: OCI runtime attempted to invoke a command that was not found";
+
+    private ImageGate gate(CommandResult reply, java.util.function.BiConsumer<String, String> heard) {
+        return new ImageGate(machinery(reply), () -> { }, java.util.concurrent.CompletableFuture.completedFuture(true), Duration.ZERO, heard);
+    }
 
     private Machinery machinery(CommandResult reply) {
         var podman = new PodmanDriver((argv, timeout) -> argv.contains("ps") ? new CommandResult(0, """
@@ -48,9 +53,8 @@ class MachineryStartFailureTest {
 
     @Test
     void aFailedRunOrStartIsToldWithItsImage() {
-        Machinery m = machinery(new CommandResult(126, "", TORN, Duration.ofMillis(1), false));
         var heard = new CopyOnWriteArrayList<String>();
-        m.onStartFailure((image, error) -> heard.add(image + " | " + error));
+        ImageGate m = gate(new CommandResult(126, "", TORN, Duration.ofMillis(1), false), (image, error) -> heard.add(image + " | " + error));
         assertThat(m.apply(run("new", "localhost/spine/tools:1"))).isInstanceOf(StepResult.Failed.class);
         assertThat(heard).singleElement().asString().startsWith("localhost/spine/tools:1 | ").contains("executable file `sh` not found");
 
@@ -64,9 +68,8 @@ class MachineryStartFailureTest {
 
     @Test
     void aStartThatWorkedIsNotTold() {
-        Machinery m = machinery(new CommandResult(0, "0123456789ab\n", "", Duration.ofMillis(1), false));
         var heard = new CopyOnWriteArrayList<String>();
-        m.onStartFailure((image, error) -> heard.add(image));
+        ImageGate m = gate(new CommandResult(0, "0123456789ab\n", "", Duration.ofMillis(1), false), (image, error) -> heard.add(image));
         assertThat(m.apply(run("new", "localhost/spine/tools:1"))).isInstanceOf(StepResult.Ok.class);
         assertThat(heard).isEmpty();
     }

@@ -1,4 +1,4 @@
-package spine.controller.loop;
+package spine.controller.pid1;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import spine.controller.loop.Machinery;
 import spine.drivers.SocketDirs;
 import spine.drivers.exec.CommandResult;
 import spine.drivers.podman.PodmanDriver;
@@ -28,9 +29,13 @@ import spine.model.StepResult;
  * bay0 places the built-in images when the loop first needs them: a container that exists starts at once, and one that
  * must be created asks for them and waits until they are placed, or until the bound, after which it goes ahead.
  */
-class MachineryRunsGateTest {
+class ImageGateTest {
     @TempDir Path dir;
     private final List<List<String>> calls = new CopyOnWriteArrayList<>();
+
+    private ImageGate gate(Runnable demand, CompletableFuture<?> placed, Duration bound) {
+        return new ImageGate(machinery(), demand, placed, bound, (image, error) -> { });
+    }
 
     private Machinery machinery() {
         var podman = new PodmanDriver((argv, timeout) -> {
@@ -52,10 +57,9 @@ class MachineryRunsGateTest {
 
     @Test
     void aNewContainerWaitsForTheImagesAndAnExistingOneStartsAtOnce() throws Exception {
-        Machinery m = machinery();
         var placed = new CompletableFuture<Boolean>();
         var demands = new java.util.concurrent.atomic.AtomicInteger();
-        m.runsWaitFor(demands::incrementAndGet, placed, Duration.ofMinutes(1));
+        ImageGate m = gate(demands::incrementAndGet, placed, Duration.ofMinutes(1));
 
         StepResult started = m.apply(new Step.StartContainer(ResourceId.persona("old"), "test"));
         assertThat(started).isInstanceOf(StepResult.Ok.class);
@@ -76,8 +80,7 @@ class MachineryRunsGateTest {
 
     @Test
     void pastTheBoundARunGoesAhead() throws Exception {
-        Machinery m = machinery();
-        m.runsWaitFor(() -> { }, new CompletableFuture<Boolean>(), Duration.ofMillis(200)); // never placed
+        ImageGate m = gate(() -> { }, new CompletableFuture<Boolean>(), Duration.ofMillis(200)); // never placed
         long t0 = System.nanoTime();
         assertThat(m.apply(run("late"))).isInstanceOf(StepResult.Ok.class);
         assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(200);

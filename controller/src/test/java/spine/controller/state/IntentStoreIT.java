@@ -173,7 +173,7 @@ class IntentStoreIT {
         for (int i = 0; i < 8; i++) {
             threads.add(Thread.ofPlatform().start(() -> {
                 try (IntentStore s = IntentStore.open(root, CLOCK)) {
-                    s.load();
+                    s.intents().load();
                 } catch (Exception | Error e) {
                     errors.add(e);
                 }
@@ -201,8 +201,8 @@ class IntentStoreIT {
                     + "\"metadata\":{\"name\":\"p://old\"},\"spec\":{\"image\":\"img\"}}', 'h', 1, '2026-01-01T00:00:00Z')");
         }
         try (IntentStore s = IntentStore.open(root, CLOCK)) {
-            assertThat(s.load().desired().specs()).containsKey(spine.model.ResourceId.persona("old"));
-            assertThat(s.holds()).isEmpty();
+            assertThat(s.intents().load().desired().specs()).containsKey(spine.model.ResourceId.persona("old"));
+            assertThat(s.holds().all()).isEmpty();
         }
         try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
             assertThat(scalar(st, "PRAGMA user_version")).isEqualTo(String.valueOf(IntentStore.SCHEMA_VERSION));
@@ -212,17 +212,17 @@ class IntentStoreIT {
     @Test
     void applyBumpsGenerationOnlyOnChangeAndKeepsHistory(@TempDir Path dir) throws Exception {
         try (IntentStore s = IntentStore.open(new SpineRoot(dir), CLOCK)) {
-            assertThat(s.apply(specs(persona("work", "running")))).extracting(IntentStore.Applied::change)
-                    .containsExactly(IntentStore.Change.CREATED);
-            assertThat(s.apply(specs(persona("work", "running")))).extracting(IntentStore.Applied::change)
-                    .containsExactly(IntentStore.Change.UNCHANGED);
-            assertThat(s.apply(specs(persona("work", "stopped")))).singleElement()
-                    .isEqualTo(new IntentStore.Applied(ResourceId.persona("work"), IntentStore.Change.UPDATED, 2));
-            assertThat(s.load().desired().generation(ResourceId.persona("work"))).isEqualTo(2);
-            assertThat(((Persona) s.load().desired().specs().get(ResourceId.persona("work"))).state().word()).isEqualTo("stopped");
-            assertThat(s.delete(ResourceId.persona("work"))).isTrue();
-            assertThat(s.delete(ResourceId.persona("work"))).isFalse();
-            assertThat(s.history()).containsExactly("create persona p://work 1", "update persona p://work 2",
+            assertThat(s.intents().apply(specs(persona("work", "running")))).extracting(Intents.Applied::change)
+                    .containsExactly(Intents.Change.CREATED);
+            assertThat(s.intents().apply(specs(persona("work", "running")))).extracting(Intents.Applied::change)
+                    .containsExactly(Intents.Change.UNCHANGED);
+            assertThat(s.intents().apply(specs(persona("work", "stopped")))).singleElement()
+                    .isEqualTo(new Intents.Applied(ResourceId.persona("work"), Intents.Change.UPDATED, 2));
+            assertThat(s.intents().load().desired().generation(ResourceId.persona("work"))).isEqualTo(2);
+            assertThat(((Persona) s.intents().load().desired().specs().get(ResourceId.persona("work"))).state().word()).isEqualTo("stopped");
+            assertThat(s.intents().delete(ResourceId.persona("work"))).isTrue();
+            assertThat(s.intents().delete(ResourceId.persona("work"))).isFalse();
+            assertThat(s.history().lines()).containsExactly("create persona p://work 1", "update persona p://work 2",
                     "delete persona p://work 2");
         }
     }
@@ -231,21 +231,21 @@ class IntentStoreIT {
     @Test
     void loadSeesEachChangeBetweenLoads(@TempDir Path dir) throws Exception {
         try (IntentStore s = IntentStore.open(new SpineRoot(dir), CLOCK)) {
-            s.apply(specs(persona("work", "running") + "---\n" + persona("games", "running")));
-            assertThat(s.load().desired().specs()).hasSize(2);
-            s.apply(specs(persona("work", "stopped")));
-            var loaded = s.load().desired().specs();
+            s.intents().apply(specs(persona("work", "running") + "---\n" + persona("games", "running")));
+            assertThat(s.intents().load().desired().specs()).hasSize(2);
+            s.intents().apply(specs(persona("work", "stopped")));
+            var loaded = s.intents().load().desired().specs();
             assertThat(((Persona) loaded.get(ResourceId.persona("work"))).state().word()).isEqualTo("stopped");
             assertThat(((Persona) loaded.get(ResourceId.persona("games"))).state().word()).isEqualTo("running");
-            s.delete(ResourceId.persona("games"));
-            assertThat(s.load().desired().specs()).containsOnlyKeys(ResourceId.persona("work"));
+            s.intents().delete(ResourceId.persona("games"));
+            assertThat(s.intents().load().desired().specs()).containsOnlyKeys(ResourceId.persona("work"));
         }
     }
 
     @Test
     void historyIsAppendOnly(@TempDir Path dir) throws Exception {
         try (IntentStore s = IntentStore.open(new SpineRoot(dir), CLOCK)) {
-            s.apply(specs(persona("work", "running")));
+            s.intents().apply(specs(persona("work", "running")));
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spine/intent.db"));
              Statement st = c.createStatement()) {
@@ -257,18 +257,18 @@ class IntentStoreIT {
     @Test
     void statusRecordsPhasesOnlyForResourcesWithIntent(@TempDir Path dir) throws Exception {
         try (IntentStore s = IntentStore.open(new SpineRoot(dir), CLOCK)) {
-            s.apply(specs(persona("work", "running")));
+            s.intents().apply(specs(persona("work", "running")));
             ResourceId work = ResourceId.persona("work");
-            assertThat(s.statuses().get(work).phase()).isEqualTo(Phase.STOPPED);
-            s.setStatus(work, Phase.STARTING, -1, Optional.empty());
-            assertThat(s.statuses().get(work).phase()).isEqualTo(Phase.STARTING);
-            s.setStatus(work, Phase.RUNNING, 1, Optional.empty());
-            assertThat(s.statuses().get(work).observedGeneration()).isEqualTo(1);
-            s.setStatus(work, Phase.RUNNING, -1, Optional.of("boom"));
-            assertThat(s.statuses().get(work).observedGeneration()).isEqualTo(1);
-            assertThat(s.statuses().get(work).lastError()).contains("boom");
-            s.setStatus(ResourceId.persona("ghost"), Phase.RUNNING, 1, Optional.empty());
-            assertThat(s.statuses()).doesNotContainKey(ResourceId.persona("ghost"));
+            assertThat(s.statuses().all().get(work).phase()).isEqualTo(Phase.STOPPED);
+            s.statuses().set(work, Phase.STARTING, -1, Optional.empty());
+            assertThat(s.statuses().all().get(work).phase()).isEqualTo(Phase.STARTING);
+            s.statuses().set(work, Phase.RUNNING, 1, Optional.empty());
+            assertThat(s.statuses().all().get(work).observedGeneration()).isEqualTo(1);
+            s.statuses().set(work, Phase.RUNNING, -1, Optional.of("boom"));
+            assertThat(s.statuses().all().get(work).observedGeneration()).isEqualTo(1);
+            assertThat(s.statuses().all().get(work).lastError()).contains("boom");
+            s.statuses().set(ResourceId.persona("ghost"), Phase.RUNNING, 1, Optional.empty());
+            assertThat(s.statuses().all()).doesNotContainKey(ResourceId.persona("ghost"));
         }
     }
 
@@ -276,7 +276,7 @@ class IntentStoreIT {
     void aFailedApplyLeavesNothingBehind(@TempDir Path dir) throws Exception {
         var root = new SpineRoot(dir);
         try (IntentStore s = IntentStore.open(root, CLOCK)) {
-            s.apply(specs(persona("keep", "running")));
+            s.intents().apply(specs(persona("keep", "running")));
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spine/intent.db"));
              Statement st = c.createStatement()) {
@@ -286,9 +286,9 @@ class IntentStoreIT {
         try (IntentStore s = IntentStore.open(root, CLOCK)) {
             var batch = new java.util.ArrayList<>(specs(persona("fine", "running")));
             batch.addAll(specs(persona("bad", "running")));
-            assertThatThrownBy(() -> s.apply(batch)).isInstanceOf(StateException.class).hasMessageContaining("rolled back");
-            assertThat(s.load().desired().specs().keySet()).containsExactly(ResourceId.persona("keep"));
-            assertThat(s.history()).containsExactly("create persona p://keep 1");
+            assertThatThrownBy(() -> s.intents().apply(batch)).isInstanceOf(StateException.class).hasMessageContaining("rolled back");
+            assertThat(s.intents().load().desired().specs().keySet()).containsExactly(ResourceId.persona("keep"));
+            assertThat(s.history().lines()).containsExactly("create persona p://keep 1");
         }
     }
 

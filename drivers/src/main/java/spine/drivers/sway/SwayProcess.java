@@ -28,7 +28,7 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
  * refused with both pids, and the caller keeps waiting. sway ignores a SIGTERM that comes before it finished
  * starting, so {@link #stop} escalates to SIGKILL after a bound. Every line sway prints is logged.
  */
-public final class Compositor implements AutoCloseable {
+public final class SwayProcess implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("compositor");
     public static final String WAYLAND = "wayland-1";
     public static final String IPC = "ipc.sock";
@@ -66,13 +66,13 @@ public final class Compositor implements AutoCloseable {
     private final Launch launch;
     private final Process process;
 
-    private Compositor(Launch launch, Process process) {
+    private SwayProcess(Launch launch, Process process) {
         this.launch = launch;
         this.process = process;
     }
 
     /** Empties the runtime directory, makes it the uid's alone, and starts sway. */
-    public static Compositor spawn(Launch launch) throws IOException {
+    public static SwayProcess spawn(Launch launch) throws IOException {
         Path dir = launch.dir();
         Files.createDirectories(dir);
         try (Stream<Path> old = Files.list(dir)) {
@@ -100,7 +100,7 @@ public final class Compositor implements AutoCloseable {
                 // the process is gone
             }
         });
-        return new Compositor(launch, p);
+        return new SwayProcess(launch, p);
     }
 
     public long pid() {

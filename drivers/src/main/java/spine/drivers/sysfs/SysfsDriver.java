@@ -141,7 +141,7 @@ public final class SysfsDriver {
         if (path.isEmpty()) return Optional.empty();
         // The limits sit on the container's own cgroup (libpod-<id>); a runtime may put the pid one level below.
         String cg = path.get();
-        String mark = "libpod-" + c.id();
+        String mark = ObservedContainer.cgroupName(c.id());
         int at = cg.indexOf(mark);
         if (c.id().isEmpty() || at < 0) return Optional.empty();
         int end = cg.indexOf('/', at);

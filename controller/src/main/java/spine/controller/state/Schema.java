@@ -1,0 +1,85 @@
+package spine.controller.state;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+import org.flywaydb.core.Flyway;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * The state database's file and schema: how a connection is made (WAL, synchronous=FULL, a busy timeout) and how an
+ * older schema is migrated to {@link IntentStore#SCHEMA_VERSION}: a new file by {@link FreshSchema} in one
+ * transaction, an old one by Flyway, and {@code PRAGMA user_version} set after either.
+ */
+final class Schema {
+    private static final System.Logger LOG = System.getLogger("state");
+    private static final int BUSY_TIMEOUT_MS = 10_000;
+    private static final int SCHEMA_VERSION = IntentStore.SCHEMA_VERSION;
+
+    private Schema() {}
+
+    /**
+     * Opening sets WAL mode, which needs a moment of exclusive access, and SQLite does not wait for it through the
+     * busy timeout: while another opener migrates a new database this fails with SQLITE_BUSY at once. Retried up
+     * to the busy timeout, like any other lock wait.
+     */
+    static Connection connect(String url) throws SQLException {
+        long deadline = System.nanoTime() + BUSY_TIMEOUT_MS * 1_000_000L;
+        while (true) {
+            try {
+                return config(false).createConnection(url);
+            } catch (org.sqlite.SQLiteException e) {
+                boolean busy = e.getResultCode() == org.sqlite.SQLiteErrorCode.SQLITE_BUSY;
+                if (!busy || System.nanoTime() > deadline) throw e;
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Runs under the migration lock, so two processes opening a new database never both migrate it. */
+    static void migrate(SpineRoot root, String url, Connection c) throws SQLException, StateException {
+        int version = userVersion(c); // again: another process may have migrated while we waited
+        if (version == SCHEMA_VERSION) return;
+        if (version > SCHEMA_VERSION) {
+            throw new StateException(root.database() + " has schema " + version + " but this spine knows only "
+                    + SCHEMA_VERSION + "; run a newer spine");
+        }
+        long t0 = System.nanoTime();
+        boolean fresh = version == 0 && FreshSchema.isEmpty(c);
+        if (fresh) {
+            FreshSchema.create(c);
+        } else {
+            Flyway.configure().dataSource(url, null, null).locations("classpath:db/migration").load().migrate();
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+        }
+        LOG.log(System.Logger.Level.INFO, "state db migrated path={0} from={1} to={2} by={3} ms={4}", root.database(),
+                version, SCHEMA_VERSION, fresh ? "fresh-schema" : "flyway", (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    static SQLiteConfig config(boolean readOnly) {
+        SQLiteConfig cfg = new SQLiteConfig();
+        cfg.setReadOnly(readOnly);
+        if (!readOnly) {
+            cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
+            cfg.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        }
+        cfg.setBusyTimeout(BUSY_TIMEOUT_MS);
+        cfg.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        return cfg;
+    }
+
+    static int userVersion(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+            return rs.next() ? rs.getInt(1) : 0;
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package spine.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+import spine.model.focus.CompositorPlanner;
+import spine.model.focus.FocusPlanner;
+import spine.model.focus.ObservedCompositor;
+import spine.model.focus.Screen;
+import spine.model.kernel.EnvelopePlanner;
+import spine.model.kernel.KernelState;
+import spine.model.kernel.Throttle;
+
+/**
+ * One pass's whole plan, from everything the loop observed: the containers' plan ({@link Planner}), then the envelope
+ * writes (drift repair and the governor's throttles), the compositor's steps and the focus steps, each for targets
+ * that have no container step this pass. Pure: the loop gathers the inputs, logs the notes and runs the steps.
+ */
+public final class PlanComposer {
+    private PlanComposer() {}
+
+    /**
+     * What a pass knows: intent (holds applied), podman's containers, the resources whose exit is settled (not
+     * started again), the kernel's view of the containers, the governor's throttles, the compositor as observed, the
+     * persona in focus and what the screen shows.
+     */
+    public record Inputs(DesiredState desired, ObservedState observed, Set<ResourceId> settled, KernelState kernel,
+                         List<Throttle> throttles, Optional<ObservedCompositor> compositor, Optional<ResourceId> focus,
+                         Optional<Screen> screen) {
+        public Inputs {
+            settled = Set.copyOf(settled);
+            throttles = List.copyOf(throttles);
+        }
+    }
+
+    /** The plan, and what the loop says of it: envelopes the kernel cannot enforce or read back, and why focus waits. */
+    public record Composed(Plan plan, List<String> unenforceable, List<String> notReadBack, Optional<String> focusNote) {
+        public Composed {
+            unenforceable = List.copyOf(unenforceable);
+            notReadBack = List.copyOf(notReadBack);
+        }
+    }
+
+    public static Composed compose(Inputs in) {
+        Plan plan = Planner.plan(in.desired(), in.observed()).without(in.settled());
+        EnvelopePlanner.Result env = EnvelopePlanner.plan(in.desired(), in.observed(), in.kernel(), in.throttles());
+        plan = withEnvelopes(plan, env);
+        plan = withCompositor(plan, CompositorPlanner.plan(in.desired(), in.compositor()));
+        FocusPlanner.Result focus = FocusPlanner.plan(in.focus(), in.desired(), in.observed(), in.kernel(), in.screen());
+        return new Composed(withFocus(plan, focus.steps()), env.unenforceable(), env.notReadBack(), focus.note());
+    }
+
+    /**
+     * The envelope writes, for containers that have no container step this pass (a container about to change gets its
+     * envelope from podman again).
+     */
+    private static Plan withEnvelopes(Plan plan, EnvelopePlanner.Result env) {
+        if (env.steps().isEmpty()) return plan;
+        Set<ResourceId> busy = targets(plan);
+        var steps = new ArrayList<>(plan.steps());
+        env.steps().stream().filter(s -> !busy.contains(s.step().target())).forEach(steps::add);
+        return new Plan(steps, plan.conflicts());
+    }
+
+    /**
+     * The compositor's steps first among the tenants': personas with a display need it up. A compositor about to be
+     * (re)spawned gets no envelope step this pass: they were planned for the process it replaces.
+     */
+    private static Plan withCompositor(Plan plan, List<Step> compositor) {
+        if (compositor.isEmpty()) return plan;
+        var all = new ArrayList<Plan.PlannedStep>();
+        compositor.forEach(s -> all.add(new Plan.PlannedStep(PlanPhase.TENANTS, s)));
+        plan.steps().stream().filter(s -> !s.step().target().equals(Compositor.ID)).forEach(all::add);
+        return new Plan(all, plan.conflicts());
+    }
+
+    /**
+     * The focus steps (show, freeze, thaw, focus), for personas that have no container step this pass: a persona about
+     * to start is frozen by the pass after, which the look after this pass makes happen now.
+     */
+    private static Plan withFocus(Plan plan, List<Step> focus) {
+        if (focus.isEmpty()) return plan;
+        Set<ResourceId> busy = targets(plan);
+        var steps = new ArrayList<>(plan.steps());
+        focus.stream().filter(s -> !busy.contains(s.target())).forEach(s -> steps.add(new Plan.PlannedStep(PlanPhase.FOCUS, s)));
+        return new Plan(steps, plan.conflicts());
+    }
+
+    private static Set<ResourceId> targets(Plan plan) {
+        var busy = new TreeSet<ResourceId>();
+        plan.steps().forEach(s -> busy.add(s.step().target()));
+        return busy;
+    }
+}
