@@ -248,13 +248,6 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
         return this;
     }
 
-    /**
-     * Puts one task on the UI path (the focus thread, sway) at {@link spine.drivers.kernel.Syscalls#UI_NICE}, so it
-     * does not queue behind the personas' busy loops; {@code tid} 0 is the calling thread. A refusal is logged, not fatal.
-     */
-    static void uiPriority(int tid, String what) {
-        CompositorSupervisor.uiPriority(tid, what);
-    }
 
     @Override
     public List<Throttle> throttles(DesiredState desired) {
