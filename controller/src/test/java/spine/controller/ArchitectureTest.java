@@ -105,4 +105,79 @@ class ArchitectureTest {
         }
         assertThat(naming).containsExactly("spine/controller/PodmanHarness");
     }
+
+    /**
+     * The machine's own system calls are had once, by an entry point, and handed on: everything else takes a
+     * {@code Syscalls} in its constructor, so a test can give it another (issue 27).
+     */
+    private static final Set<String> ENTRY_POINTS = Set.of("spine/controller/Main", "spine/controller/cli/Machine",
+            "spine/controller/pid1/Bay0");
+
+    @Test
+    void onlyTheEntryPointsAskForTheMachinesSyscalls() throws IOException {
+        var violations = new ArrayList<String>();
+        for (ClassModel cm : mainClasses()) {
+            String owner = cm.thisClass().asInternalName();
+            if (ENTRY_POINTS.contains(owner) || owner.startsWith("spine/drivers/kernel/")) continue;
+            for (MethodModel m : cm.methods()) {
+                m.code().ifPresent(code -> code.forEach(e -> {
+                    if (e instanceof InvokeInstruction i && i.owner().asInternalName().equals("spine/drivers/kernel/Syscalls")
+                            && i.name().stringValue().equals("linux")) {
+                        violations.add(owner + "." + m.methodName().stringValue());
+                    }
+                }));
+            }
+        }
+        assertThat(violations).as("Syscalls.linux() outside " + ENTRY_POINTS).isEmpty();
+    }
+
+    /**
+     * Host paths are named in one place: /proc, /sys and /etc resolve under the injected root of drivers.kernel
+     * (or of the sysfs driver, which names them relative to its root), and PID 1 names the ones it mounts and reads
+     * at boot. controller/image names paths inside the image archive it checks, never this machine's.
+     */
+    private static final List<String> MAY_NAME_HOST_PATHS = List.of("spine/drivers/kernel/", "spine/controller/pid1/",
+            "spine/controller/image/");
+
+    @Test
+    void noHostPathOutsideTheKernelDriverAndPid1() throws IOException {
+        var violations = new ArrayList<String>();
+        for (ClassModel cm : mainClasses()) {
+            String owner = cm.thisClass().asInternalName();
+            if (MAY_NAME_HOST_PATHS.stream().anyMatch(owner::startsWith)) continue;
+            for (String constant : strings(cm)) {
+                if (HOST_PATH.matcher(constant).lookingAt()) violations.add(owner + ": \"" + constant + "\"");
+            }
+        }
+        assertThat(violations).as("host paths named outside " + MAY_NAME_HOST_PATHS).isEmpty();
+    }
+
+    @Test
+    void theHostPathRuleSeesConstantsAndConcatenations() throws IOException {
+        // Kernel names /proc/uptime as a constant and "/proc/" + pid + "/stat" as a concatenation recipe
+        ClassModel kernel = ClassFile.of().parse(REPO.resolve("drivers/target/classes/spine/drivers/kernel/Kernel.class"));
+        assertThat(strings(kernel)).anyMatch(c -> c.equals("/proc/uptime")).anyMatch(c -> c.startsWith("/proc/\u0001/stat"));
+    }
+
+    private static final java.util.regex.Pattern HOST_PATH = java.util.regex.Pattern.compile("/(proc|sys|etc)(/|$|\u0001)");
+
+    /** Every string in a class's constant pool: literals, and the recipes of string concatenations. */
+    private static List<String> strings(ClassModel cm) {
+        var out = new ArrayList<String>();
+        for (var entry : cm.constantPool()) {
+            if (entry instanceof java.lang.classfile.constantpool.StringEntry s) out.add(s.stringValue());
+        }
+        return out;
+    }
+
+    private static List<ClassModel> mainClasses() throws IOException {
+        var out = new ArrayList<ClassModel>();
+        for (String module : List.of("model", "drivers", "controller")) {
+            try (Stream<Path> files = Files.walk(REPO.resolve(module).resolve("target/classes"))) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".class")).toList()) out.add(ClassFile.of().parse(f));
+            }
+        }
+        assertThat(out).as("classes scanned").hasSizeGreaterThan(40);
+        return out;
+    }
 }

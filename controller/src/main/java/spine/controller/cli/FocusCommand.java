@@ -45,7 +45,7 @@ record FocusCommand(Machine m) {
                 Optional<ControlSocket.Client> daemon = ControlSocket.connect(m.root());
                 if (daemon.isPresent()) return viaConverger(daemon.get(), persona, word);
                 // no answer: no converger runs, or one is starting or closing its socket; the lock's holder tells which
-                java.util.OptionalLong holder = ConvergeLock.holder(m.root(), PROC_LOCKS);
+                java.util.OptionalLong holder = ConvergeLock.holder(m.root(), m.host().locks());
                 if (holder.isEmpty()) break;
                 if (attempt == CONNECT_ATTEMPTS) {
                     convergerRuns = holder;
@@ -54,7 +54,7 @@ record FocusCommand(Machine m) {
                 sleep(CONNECT_PAUSE);
             }
             try (IntentStore store = IntentStore.open(m.root(), m.clock())) {
-                Optional<String> refused = store.focus().set(persona, IntentStore.ownUid());
+                Optional<String> refused = store.focus().set(persona, m.host().ownUid());
                 if (refused.isPresent()) {
                     m.err().println("spine: " + refused.get());
                     return ExitCode.INVALID;
@@ -68,9 +68,6 @@ record FocusCommand(Machine m) {
             return ExitCode.OK;
         }
     }
-
-    /** Where the kernel lists the file locks held: the converge lock's holder is looked up there, never taken. */
-    static final java.nio.file.Path PROC_LOCKS = java.nio.file.Path.of("/proc/locks");
 
     private int viaConverger(ControlSocket.Client daemon, Optional<ResourceId> persona, String word) throws StateException {
         ObjectNode reply;

@@ -13,7 +13,6 @@ import spine.controller.image.Signing;
  * stages one ({@code check}).
  */
 record ImageCommand(Machine m) {
-    static final String TRUST = "/etc/spine/trust";
 
     int image(Args args) throws UsageException {
         args.allowOnly(Command.IMAGE);
@@ -61,7 +60,7 @@ record ImageCommand(Machine m) {
             return ExitCode.UNAVAILABLE;
         }
         m.out().println("key " + Signing.keyId(pair.getPublic()) + ": " + key + " (private, 0600) and " + pub
-                + " (copy it into a machine's " + TRUST + ")");
+                + " (copy it into a machine's " + m.host().trust() + ")");
         return ExitCode.OK;
     }
 
@@ -90,7 +89,7 @@ record ImageCommand(Machine m) {
         }
         Path manifest = Path.of(args.positionals.get(1));
         String running = args.one("--running").orElse(Cli.version());
-        Candidate.Verdict v = Candidate.check(manifest, Path.of(args.one("--trust").orElse(TRUST)), running,
+        Candidate.Verdict v = Candidate.check(manifest, args.one("--trust").map(Path::of).orElseGet(() -> m.host().trust()), running,
                 args.flag("--allow-downgrade"), contract(args));
         return switch (v) {
             case Candidate.Verdict.Accepted a -> {

@@ -60,7 +60,7 @@ record IntentCommands(Machine m) {
             DesiredState stored = loadedOrFail(store);
             SpecInput checked = input.checkedAgainst(stored);
             if (!checked.errors().isEmpty()) return invalid(checked.errors());
-            List<Intents.Applied> applied = store.intents().apply(checked.values());
+            List<Intents.Applied> applied = store.intents().apply(checked.values(), m.host().ownUid());
             LOG.log(System.Logger.Level.INFO, "apply stored resources={0} changed={1}", applied.size(),
                     applied.stream().filter(a -> a.change() != Intents.Change.UNCHANGED).count());
             boolean converged = Convergence.converge(m, store, timeout, false, "spine apply");
@@ -120,7 +120,7 @@ record IntentCommands(Machine m) {
             }
         }
         try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), m.clock())) {
-            confirmed = store.trial().confirm(IntentStore.ownUid());
+            confirmed = store.trial().confirm(m.host().ownUid());
         }
         if (confirmed.isEmpty()) {
             m.err().println("spine: no apply is on trial");
@@ -206,7 +206,7 @@ record IntentCommands(Machine m) {
                 m.err().println("spine: " + blocked.get());
                 return ExitCode.INVALID;
             }
-            store.intents().delete(id.id());
+            store.intents().delete(id.id(), m.host().ownUid());
             boolean converged = Convergence.converge(m, store, timeout, false, "spine delete");
             m.out().println(String.format("%-8s %-24s %s", kind.cliName(), id.id(), "deleted"));
             return converged ? ExitCode.OK : ExitCode.PENDING;

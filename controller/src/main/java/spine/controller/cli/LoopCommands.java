@@ -20,7 +20,6 @@ import spine.controller.state.IntentStore;
 import spine.controller.state.IoPriority;
 import spine.controller.state.LogFile;
 import spine.controller.state.StateException;
-import spine.drivers.kernel.Syscalls;
 
 /** {@code spine run} (the loop and its control socket), {@code reconcile --once} and {@code metrics}. */
 record LoopCommands(Machine m) {
@@ -37,7 +36,7 @@ record LoopCommands(Machine m) {
                 return ExitCode.UNAVAILABLE;
             }
             var metrics = new Metrics();
-            IoPriority.stateSync(Syscalls.linux(), java.nio.file.Path.of("/proc/self/task"));
+            IoPriority.stateSync(m.syscalls(), m.host().ownTasks());
             try (ConvergeLock held = lock.get(); IntentStore store = IntentStore.open(m.root(), m.clock());
                  Machinery machinery = m.machinery(true)) {
                 Reconciler reconciler = m.reconciler(machinery, store, metrics);
@@ -45,7 +44,7 @@ record LoopCommands(Machine m) {
                 machinery.startGovernor(reconciler, loop, GovernorLoop.PERIOD, m.clock());
                 machinery.onWindowEvent(loop::wakeFocus);
                 var done = new CountDownLatch(1);
-                try (ControlSocket.Server server = ControlSocket.bind(m.root(),
+                try (ControlSocket.Server server = ControlSocket.bind(m.root(), m.host(),
                         req -> ControlProtocol.answer(req, loop, metrics, store, machinery))) {
                     Thread hook = new Thread(() -> {
                         LOG.log(System.Logger.Level.INFO, "shutdown requested; stopping the loop");

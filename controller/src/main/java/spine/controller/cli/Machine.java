@@ -17,6 +17,8 @@ import spine.controller.state.SpineRoot;
 import spine.controller.loop.Machinery;
 import spine.drivers.ContainerRuntime;
 import spine.drivers.SocketDirs;
+import spine.drivers.kernel.Kernel;
+import spine.drivers.kernel.Syscalls;
 import spine.drivers.sysfs.SysfsDriver;
 import spine.drivers.exec.ProcessCommandRunner;
 import spine.drivers.podman.PodmanDriver;
@@ -39,6 +41,16 @@ record Machine(SpineRoot root, Clock clock, Map<String, String> env, PrintStream
         return java.nio.file.Path.of(env.getOrDefault(RUN_ENV, SocketDirs.DEFAULT.toString()));
     }
 
+    /** The machine's own /proc and /etc (the peer's groups, the lock holders, the trust keys, sway's config). */
+    Kernel host() {
+        return new Kernel(java.nio.file.Path.of("/"));
+    }
+
+    /** The system calls of this process: the CLI is an entry point, and hands them on from here. */
+    Syscalls syscalls() {
+        return Syscalls.linux();
+    }
+
     ContainerRuntime runtime() {
         return podman();
     }
@@ -58,9 +70,9 @@ record Machine(SpineRoot root, Clock clock, Map<String, String> env, PrintStream
     Machinery machinery(boolean serving) {
         PodmanDriver podman = podman();
         var sysfs = new SysfsDriver(java.nio.file.Path.of("/"));
-        Machinery m = serving ? Machinery.serving(podman, sysfs) : new Machinery(podman, sysfs, java.util.Optional.empty());
+        Machinery m = new Machinery(podman, sysfs, serving ? java.util.Optional.of(spine.controller.umbilical.Broker.serving(podman, sysfs)) : java.util.Optional.empty(), syscalls());
         // where sway and its configuration are (the image's by default; tests on a build host point elsewhere)
-        return m.sway(env.getOrDefault("SPINE_SWAY", "/usr/bin/sway"), env.getOrDefault("SPINE_SWAY_CONFIG", "/etc/spine/sway/config"));
+        return m.sway(env.getOrDefault("SPINE_SWAY", "/usr/bin/sway"), env.getOrDefault("SPINE_SWAY_CONFIG", host().swayConfig().toString()));
     }
 
     Reconciler reconciler(Machinery machinery, IntentStore store, Metrics metrics) {

@@ -26,7 +26,7 @@ record UpgradeCommand(Machine m) {
         if (args.positionals.size() != 1) throw new UsageException("usage: spine " + Command.UPGRADE.usage);
         Path manifest = Path.of(args.positionals.getFirst());
         String running = args.one("--running").orElse(Cli.version());
-        Candidate.Verdict v = Candidate.check(manifest, Path.of(args.one("--trust").orElse(ImageCommand.TRUST)), running,
+        Candidate.Verdict v = Candidate.check(manifest, args.one("--trust").map(Path::of).orElseGet(() -> m.host().trust()), running,
                 args.flag("--allow-downgrade"), args.one("--contract").map(Path::of).orElseGet(spine.controller.image.ImageVerifier::defaultContract));
         if (v instanceof Candidate.Verdict.Refused r) {
             m.err().println("spine: refused (" + r.kind() + "): " + r.reason());
@@ -50,7 +50,7 @@ record UpgradeCommand(Machine m) {
                 LOG.log(System.Logger.Level.WARNING, "upgrade refused manifest={0} kind=busy reason=\"{1}\"", manifest, blocked.get());
                 return ExitCode.PENDING;
             }
-            String slot = Slots.choose(records.slots(), Slots.runningHashOf(Path.of("/proc/cmdline")));
+            String slot = Slots.choose(records.slots(), Slots.runningHashOf(m.host().cmdlineFile()));
             Path dir = manifest.toAbsolutePath().normalize().getParent();
             var files = new java.util.ArrayList<Slots.Artifact>();
             for (Candidate.Artifact art : a.manifest().artifacts()) {
@@ -91,7 +91,7 @@ record UpgradeCommand(Machine m) {
             }
             if (busy.isEmpty()) return Optional.empty();
             if (args.flag("--force")) {
-                LOG.log(System.Logger.Level.WARNING, "upgrade busy-locks overridden by --force uid={0} personas={1}", IntentStore.ownUid(), busy);
+                LOG.log(System.Logger.Level.WARNING, "upgrade busy-locks overridden by --force uid={0} personas={1}", m.host().ownUid(), busy);
                 m.err().println("spine: --force: going on although " + String.join(", ", busy) + " hold their busy-lock");
                 return Optional.empty();
             }
@@ -176,7 +176,7 @@ record UpgradeCommand(Machine m) {
 
     private int forgive(String hash) throws StateException {
         try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), m.clock())) {
-            UpgradeRecords.Forgiven f = store.upgrades().forgive(hash, IntentStore.ownUid());
+            UpgradeRecords.Forgiven f = store.upgrades().forgive(hash, m.host().ownUid());
             if (f.removed().isEmpty()) {
                 m.err().println("spine: " + f.why());
                 return ExitCode.INVALID;

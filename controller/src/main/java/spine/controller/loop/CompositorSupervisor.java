@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 
 import spine.drivers.SocketDirs;
+import spine.drivers.exec.CommandRunner;
 import spine.drivers.kernel.Syscalls;
 import spine.drivers.sway.SwayDriver;
 import spine.drivers.sway.SwayProcess;
@@ -36,18 +37,23 @@ final class CompositorSupervisor {
 
     private final SocketDirs sockets;
     private final SysfsDriver sysfs;
+    private final Syscalls syscalls;
+    private final CommandRunner runner;
     private volatile Optional<SwayDriver> sway = Optional.empty();
     private volatile Optional<Running> compositor = Optional.empty();
     private volatile Optional<Screen> lastScreen = Optional.empty();
     /** Held while the command connection to sway is replaced (not the monitor, which a spawn holds for seconds). */
     private final Object reconnecting = new Object();
     private volatile Runnable onWindowEvent = () -> { };
+    /** Where sway and its configuration are: set by whoever makes the supervisor (the image's, or a test's). */
     private volatile String swayBinary = "/usr/bin/sway";
-    private volatile String swayConfig = "/etc/spine/sway/config";
+    private volatile String swayConfig = "";
 
-    CompositorSupervisor(SocketDirs sockets, SysfsDriver sysfs) {
+    CompositorSupervisor(SocketDirs sockets, SysfsDriver sysfs, Syscalls syscalls, CommandRunner runner) {
+        this.runner = runner;
         this.sockets = sockets;
         this.sysfs = sysfs;
+        this.syscalls = syscalls;
     }
 
     /** What the last pass saw of the windows ({@code spine get focus}). */
@@ -99,11 +105,11 @@ final class CompositorSupervisor {
         Path dir = sockets.run().resolve("compositor");
         var launch = new SwayProcess.Launch(
                 SwayProcess.Launch.dropTo(uid, Optional.of(COMPOSITOR_USER)),
-                List.of(swayBinary, "-c", swayConfig), dir, uid,
+                swayConfig.isEmpty() ? List.of(swayBinary) : List.of(swayBinary, "-c", swayConfig), dir, uid,
                 s.backend() == Compositor.Backend.HEADLESS ? SwayProcess.Launch.headless() : java.util.Map.of());
         SwayProcess c;
         try {
-            c = SwayProcess.spawn(launch);
+            c = SwayProcess.spawn(launch, runner);
         } catch (IOException e) {
             return new StepResult.Failed("cannot spawn sway in " + dir + ": " + e.getMessage(), true);
         }
@@ -203,8 +209,8 @@ final class CompositorSupervisor {
      * Puts one task on the UI path (the focus thread, sway) at {@link Syscalls#UI_NICE}, so it
      * does not queue behind the personas' busy loops; {@code tid} 0 is the calling thread. A refusal is logged, not fatal.
      */
-    static void uiPriority(int tid, String what) {
-        var nice = Syscalls.linux().setPriority(tid, Syscalls.UI_NICE);
+    void uiPriority(int tid, String what) {
+        var nice = syscalls.setPriority(tid, Syscalls.UI_NICE);
         LOG.log(nice.ok() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, "{0} nice={1}: {2}", what,
                 Syscalls.UI_NICE, nice);
     }

@@ -108,7 +108,7 @@ public final class ControlLoop {
     /** The focus thread: a focus pass per wake-up (they coalesce), then a full pass to confirm what it did. */
     private void focusLoop() {
         // the UI path: a switch must not queue behind the personas it is about to freeze (docs/OPERATIONS.md)
-        CompositorSupervisor.uiPriority(0, "focus thread");
+        reconciler.uiPath("focus thread");
         while (!stopping) {
             try {
                 focusTrigger.take();

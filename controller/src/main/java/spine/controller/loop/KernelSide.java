@@ -44,4 +44,7 @@ public interface KernelSide {
 
     /** The compositor this process spawned, if any. */
     Optional<ObservedCompositor> compositor();
+
+    /** Puts one task on the UI path ({@code tid} 0: the calling thread); without a kernel, nothing. */
+    default void uiPath(int tid, String what) { }
 }

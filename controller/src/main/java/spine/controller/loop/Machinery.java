@@ -1,40 +1,37 @@
 package spine.controller.loop;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 
 import spine.controller.umbilical.Broker;
 import spine.controller.umbilical.RunDirs;
 import spine.drivers.ContainerRuntime;
-import spine.drivers.SocketDirs;
+import spine.drivers.kernel.Syscalls;
 import spine.drivers.podman.PodmanDriver;
 import spine.drivers.sysfs.SysfsDriver;
 import spine.model.DesiredState;
 import spine.model.Kind;
+import spine.model.Labels;
 import spine.model.ObservedState;
-import spine.model.Persona;
 import spine.model.ResourceId;
-import spine.model.RunState;
 import spine.model.Step;
 import spine.model.StepResult;
 import spine.model.Tenant;
-import spine.model.kernel.KernelState;
-import spine.model.kernel.Throttle;
 import spine.model.focus.ObservedCompositor;
 import spine.model.focus.Screen;
+import spine.model.governor.Thresholds;
+import spine.model.kernel.KernelState;
+import spine.model.kernel.Throttle;
 
 /**
  * The hands of the loop behind one seam: container steps go to podman, kernel steps (envelopes, freeze, thaw) to the
- * sysfs driver, the drain to the umbilical broker, window steps to the compositor's sway connection. Before a container runs, the host directories it mounts exist: a tenant's socket
- * directory, owned by the tenant's uid alone (0700), and a persona's umbilical directory. A one-shot command has no
+ * sysfs driver, the drain to the umbilical broker, window steps to the compositor's supervisor. Before a container
+ * runs or starts, the host directories it mounts exist ({@link RunDirs}). A one-shot command has no
  * broker (nobody would listen after it exits) and no governor; {@code spine run} and bay0 have both.
  */
 public final class Machinery implements ContainerRuntime, KernelSide, AutoCloseable {
@@ -49,29 +46,23 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     /** podman's last answer: a start looks up whether the container mounts the Wayland socket (its display label). */
     private volatile ObservedState lastObservation = ObservedState.empty();
 
-    public Machinery(PodmanDriver podman, SysfsDriver sysfs, Optional<Broker> broker) {
+    public Machinery(PodmanDriver podman, SysfsDriver sysfs, Optional<Broker> broker, Syscalls syscalls) {
         this.podman = podman;
         this.sysfs = sysfs;
         this.broker = broker;
-        this.compositor = new CompositorSupervisor(podman.sockets(), sysfs);
-    }
-
-    /** With a broker whose peer checks ask podman, live, which container a resource runs as. */
-    public static Machinery serving(PodmanDriver podman, SysfsDriver sysfs) {
-        var peers = new spine.controller.umbilical.PeerCheck(sysfs, id -> podman.runningId(id.containerName()));
-        return new Machinery(podman, sysfs, Optional.of(new Broker(podman.sockets(), peers, spine.controller.umbilical.Budget.defaults())));
+        this.compositor = new CompositorSupervisor(podman.sockets(), sysfs, syscalls, podman.runner());
     }
 
     /** Starts the governor for this loop: it wakes the loop when its level moves. */
-    public GovernorLoop startGovernor(Reconciler reconciler, ControlLoop loop, java.time.Duration period, java.time.Clock clock) {
-        var g = new GovernorLoop(sysfs, reconciler::lastKernel, loop::wake, period, spine.model.governor.Thresholds.defaults(), clock);
+    public GovernorLoop startGovernor(Reconciler reconciler, ControlLoop loop, Duration period, java.time.Clock clock) {
+        var g = new GovernorLoop(sysfs, reconciler::lastKernel, loop::wake, period, Thresholds.defaults(), clock);
         governor = Optional.of(g);
         return g.start();
     }
 
     /** Stops the broker, the governor and the compositor. */
     public void close() {
-        compositor.stop(java.time.Duration.ofSeconds(2));
+        compositor.stop(Duration.ofSeconds(2));
         governor.ifPresent(GovernorLoop::close);
         broker.ifPresent(Broker::close);
     }
@@ -173,32 +164,17 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     private Optional<String> notStartable(Step.StartContainer s) {
         Optional<String> why = prepare(s.target(), true);
         boolean display = Optional.ofNullable(lastObservation.spine().get(s.target()))
-                .map(c -> "true".equals(c.labels().get(spine.model.Labels.DISPLAY))).orElse(false);
+                .map(c -> "true".equals(c.labels().get(Labels.DISPLAY))).orElse(false);
         if (why.isEmpty() && display) why = compositor.displayNotServed(s.target());
         return why;
     }
 
-    /**
-     * The host directories a container mounts, made before it runs or starts; the reason when they cannot be. The run
-     * directory is a tmpfs, gone after a reboot, while stopped containers that mount from it stay in podman's storage:
-     * a start needs its mount sources back first, or podman refuses with "no such file or directory". A tenant's
-     * directory and uid come from its name; a start makes a persona's busy-lock directory, and its umbilical directory whether or not it mounts one
-     * (an empty directory costs nothing, and the step does not carry the spec).
-     */
+    /** The host directories a container mounts, made before it runs or starts (a tenant's is logged with its owner). */
     private Optional<String> prepare(ResourceId id, boolean umbilical) {
-        SocketDirs dirs = podman.sockets();
-        try {
-            if (id.kind() == Kind.TENANT) {
-                Path dir = RunDirs.tenant(dirs, id, Tenant.uidOf(id));
-                LOG.log(System.Logger.Level.INFO, "tenant socket directory target={0} dir={1} uid={2} mode=0700", id, dir, Tenant.uidOf(id));
-            } else if (id.kind() == Kind.PERSONA) {
-                RunDirs.lock(dirs, id);
-                if (umbilical) RunDirs.persona(dirs, id);
-            }
-            return Optional.empty();
-        } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            return Optional.of("cannot prepare the socket directory of " + id + " under " + dirs.run() + ": " + e);
-        }
+        Optional<String> why = RunDirs.prepare(podman.sockets(), id, umbilical);
+        if (why.isEmpty() && id.kind() == Kind.TENANT) LOG.log(System.Logger.Level.INFO,
+                "tenant socket directory target={0} dir={1} uid={2} mode=0700", id, podman.sockets().tenantDir(id), Tenant.uidOf(id));
+        return why;
     }
 
     @Override
@@ -237,6 +213,12 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
         return compositor.observe();
     }
 
+    /** The focus thread and sway run ahead of the personas' busy loops (docs/OPERATIONS.md). */
+    @Override
+    public void uiPath(int tid, String what) {
+        compositor.uiPriority(tid, what);
+    }
+
     /** What wakes the loop on a window event. */
     public void onWindowEvent(Runnable wake) {
         compositor.onWindowEvent(wake);
@@ -248,7 +230,6 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
         return this;
     }
 
-
     @Override
     public List<Throttle> throttles(DesiredState desired) {
         return governor.map(g -> g.throttles(desired)).orElse(List.of());
@@ -257,13 +238,6 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     /** The broker listens for every persona that asks for the umbilical and forwards to sys://ai when it should run. */
     @Override
     public void settled(DesiredState desired, ObservedState observed) {
-        if (broker.isEmpty()) return;
-        var personas = new TreeSet<ResourceId>();
-        Optional<String> ai = Optional.empty();
-        for (var spec : desired.specs().values()) {
-            if (spec instanceof Persona p && p.umbilical()) personas.add(p.id());
-            if (spec instanceof Tenant t && t.id().equals(Broker.AI) && t.state() != RunState.STOPPED) ai = Optional.of(t.socket());
-        }
-        broker.get().sync(personas, ai);
+        broker.ifPresent(b -> b.follow(desired));
     }
 }

@@ -96,6 +96,11 @@ public final class Reconciler {
         focusHandOff = Optional.of(focusThread);
     }
 
+    /** Puts the calling thread on the UI path: the focus thread must not queue behind the personas it freezes. */
+    void uiPath(String what) {
+        kernel.uiPath(0, what);
+    }
+
     /** What the last pass read from the kernel. */
     public KernelState lastKernel() {
         return lastKernel;

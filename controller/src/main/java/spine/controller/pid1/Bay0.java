@@ -24,6 +24,8 @@ import spine.drivers.exec.ChildProcesses;
 import spine.drivers.exec.ProcessCommandRunner;
 import spine.drivers.kernel.Kernel;
 import spine.drivers.kernel.Syscalls;
+import spine.drivers.sysfs.SysfsDriver;
+import spine.model.StepResult;
 import spine.drivers.SocketDirs;
 import spine.drivers.podman.PodmanDriver;
 
@@ -104,13 +106,11 @@ public final class Bay0 {
         var mounts = new EarlyMounts(context);
         // oom_score_adj comes first, and needs /proc: the kernel must never pick PID 1 to kill
         mounts.proc();
-        try {
-            kernel.setOomScoreAdj(-1000);
-        } catch (IOException e) {
-            genesis.line("oom_score_adj -1000 failed: " + e.getMessage());
+        if (new SysfsDriver(kernel.root()).ownOomScoreAdj(-1000) instanceof StepResult.Failed f) {
+            genesis.line("oom_score_adj -1000 failed: " + f.reason());
         }
         mounts.rest();
-        IoPriority.stateSync(sys, kernel.path("/proc/self/task")); // before the threads that flush state exist
+        IoPriority.stateSync(sys, kernel.ownTasks()); // before the threads that flush state exist
         options = BootOptions.from(kernel.cmdline(), genesis::line);
         genesis.line("mounted proc/sys/dev");
         signals.install(() -> shutdown(Syscalls.RB_POWER_OFF, "SIGTERM"), () -> shutdown(Syscalls.RB_AUTOBOOT, "SIGINT"));

@@ -25,6 +25,7 @@ import spine.controller.state.ImageMarks;
 import spine.controller.state.IntentStore;
 import spine.controller.state.SpineRoot;
 import spine.controller.state.StateException;
+import spine.controller.umbilical.Broker;
 import spine.drivers.ContainerRuntime;
 import spine.drivers.kernel.Kernel;
 import spine.drivers.kernel.Syscalls;
@@ -216,7 +217,8 @@ final class BootLoop {
     private void runLoop(IntentStore db, SpineRoot root, boolean autostart, Optional<ContainerRuntime.Observation> seen,
                          BuiltinImages images) throws StateException {
         var metrics = new Metrics();
-        Machinery machinery = Machinery.serving(podman, sysfs);
+        Machinery machinery = new Machinery(podman, sysfs, Optional.of(Broker.serving(podman, sysfs)), sys)
+                .sway("/usr/bin/sway", kernel.swayConfig().toString());
         seen.ifPresent(machinery::seed);
         var runtime = new ImageGate(machinery, images::begin, images.placed(), IMAGES_BOUND, images::suspect);
         var reconciler = new Reconciler(db, runtime, new Executor(runtime, db, metrics, parallel), new BackoffTracker(), metrics,
@@ -234,7 +236,7 @@ final class BootLoop {
             serve = Thread.ofPlatform().name("serve").start(() -> {
                 try {
                     machinery.startGovernor(reconciler, l, GovernorLoop.PERIOD, clock);
-                    served.set(ControlSocket.bind(root,
+                    served.set(ControlSocket.bind(root, kernel,
                             req -> pid1Requests.apply(req).orElseGet(() -> ControlProtocol.answer(req, l, metrics, db, machinery))));
                 } catch (StateException e) {
                     refused.set(e);

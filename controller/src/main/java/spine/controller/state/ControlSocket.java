@@ -28,6 +28,8 @@ import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.AFUNIXSocketCredentials;
 
+import spine.drivers.kernel.Kernel;
+
 /**
  * The control socket {@code <root>/spine/control.sock} through which the CLI hands work to {@code spine run}.
  * One JSON request line, one JSON reply line. A peer is accepted only when SO_PEERCRED says it is root, the
@@ -55,11 +57,13 @@ public final class ControlSocket {
         private final Thread acceptor;
         private final long ownUid;
         private final OptionalLong spineGid;
+        private final Kernel host;
 
         private Server(AFUNIXServerSocket socket, Path path, Function<ObjectNode, ObjectNode> handler, long ownUid,
-                       OptionalLong spineGid) {
+                       OptionalLong spineGid, Kernel host) {
             this.socket = socket;
             this.path = path;
+            this.host = host;
             this.ownUid = ownUid;
             this.spineGid = spineGid;
             this.acceptor = Thread.ofPlatform().name("control-accept").daemon().start(() -> acceptLoop(handler));
@@ -108,12 +112,12 @@ public final class ControlSocket {
         }
 
         /** The peer's primary gid (SO_PEERCRED) and its supplementary groups (its /proc/PID/status). */
-        private static Set<Long> groups(AFUNIXSocketCredentials cred) {
+        private Set<Long> groups(AFUNIXSocketCredentials cred) {
             var out = new TreeSet<Long>();
             long[] gids = cred.getGids();
             if (gids != null) Arrays.stream(gids).forEach(out::add);
             try {
-                for (String line : Files.readAllLines(Path.of("/proc/" + cred.getPid() + "/status"))) {
+                for (String line : Files.readAllLines(host.status(cred.getPid()))) {
                     if (!line.startsWith("Groups:")) continue;
                     for (String g : line.substring("Groups:".length()).trim().split("\\s+")) {
                         if (!g.isEmpty()) out.add(Long.parseLong(g));
@@ -137,8 +141,11 @@ public final class ControlSocket {
         }
     }
 
-    /** Binds the socket. Call only while holding the {@link ConvergeLock}, so a stale socket file is safe to replace. */
-    public static Server bind(SpineRoot root, Function<ObjectNode, ObjectNode> handler) throws StateException {
+    /**
+     * Binds the socket. Call only while holding the {@link ConvergeLock}, so a stale socket file is safe to replace.
+     * {@code host} is where the peers' groups and group spine are read ({@code /proc}, {@code /etc/group}).
+     */
+    public static Server bind(SpineRoot root, Kernel host, Function<ObjectNode, ObjectNode> handler) throws StateException {
         root.ensureDir();
         Path path = root.controlSocket();
         checkLength(path);
@@ -147,7 +154,7 @@ public final class ControlSocket {
             AFUNIXServerSocket server = AFUNIXServerSocket.newInstance();
             server.bind(AFUNIXSocketAddress.of(path));
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
-            OptionalLong gid = spineGroup(path);
+            OptionalLong gid = spineGroup(host, path);
             if (gid.isPresent()) {
                 // members must be able to reach the socket: the directory goes to group spine, read and search only
                 Files.setAttribute(root.dir(), "posix:group", Files.readAttributes(path, PosixFileAttributes.class).group());
@@ -156,16 +163,16 @@ public final class ControlSocket {
             long uid = ((Number) Files.getAttribute(root.dir(), "unix:uid")).longValue();
             LOG.log(System.Logger.Level.INFO, "control socket listening path={0} spine_gid={1}", path,
                     gid.isPresent() ? gid.getAsLong() : "none");
-            return new Server(server, path, handler, uid, gid);
+            return new Server(server, path, handler, uid, gid, host);
         } catch (IOException e) {
             throw new StateException("cannot bind control socket " + path + ": " + e.getMessage(), e);
         }
     }
 
     /** Hands the socket to group spine when that group exists, and returns its gid. */
-    private static OptionalLong spineGroup(Path socket) {
+    private static OptionalLong spineGroup(Kernel host, Path socket) {
         try {
-            for (String line : Files.readAllLines(Path.of("/etc/group"))) {
+            for (String line : Files.readAllLines(host.groups())) {
                 List<String> f = List.of(line.split(":", -1));
                 if (f.size() >= 3 && f.get(0).equals("spine")) {
                     GroupPrincipal g = socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName("spine");

@@ -1,9 +1,6 @@
 package spine.controller.state;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
@@ -147,15 +144,6 @@ public final class IntentStore implements AutoCloseable {
     /** The upgrade records in this database: the NACK registry and the A/B slots (issue 12). */
     public UpgradeRecords upgrades() {
         return upgrades;
-    }
-
-    /** The uid this process runs as (the JDK has no getuid; /proc/self is owned by it). */
-    public static long ownUid() {
-        try {
-            return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
-        } catch (IOException | UnsupportedOperationException e) {
-            return -1;
-        }
     }
 
     /** {@code PRAGMA integrity_check}: "ok" when the file is sound. */

@@ -86,11 +86,6 @@ public final class Intents {
         }
     }
 
-    /** Stores every spec in one transaction as this process's user. */
-    public List<Applied> apply(List<Spec> specs) throws StateException {
-        return apply(specs, IntentStore.ownUid());
-    }
-
     /** Stores every spec in one transaction: the apply lands whole or not at all. {@code uid} is who asked, for history. */
     public List<Applied> apply(List<Spec> specs, long uid) throws StateException {
         synchronized (db.store()) {
@@ -99,8 +94,8 @@ public final class Intents {
         }
     }
 
-    /** Removes one intent (its status goes with it); false when there was none. */
-    public boolean delete(ResourceId id) throws StateException {
+    /** Removes one intent (its status goes with it); false when there was none. {@code uid} is who asked, for history. */
+    public boolean delete(ResourceId id, long uid) throws StateException {
         synchronized (db.store()) {
             String now = db.now();
             return db.inTransaction(() -> {
@@ -114,7 +109,7 @@ public final class Intents {
                     }
                 }
                 deleteRows(id.kind().cliName(), id.toString());
-                history.insert(now, id.kind().cliName(), id.toString(), "delete", generation, null, null, IntentStore.ownUid());
+                history.insert(now, id.kind().cliName(), id.toString(), "delete", generation, null, null, uid);
                 return true;
             });
         }

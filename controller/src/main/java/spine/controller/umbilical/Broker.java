@@ -25,8 +25,14 @@ import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 import spine.drivers.SocketDirs;
+import spine.drivers.podman.PodmanDriver;
+import spine.drivers.sysfs.SysfsDriver;
+import spine.model.DesiredState;
+import spine.model.Persona;
 import spine.model.ResourceId;
+import spine.model.RunState;
 import spine.model.StepResult;
+import spine.model.Tenant;
 
 /**
  * The umbilical (handoff {@code umbilical.rs}): bay0 listens on one socket per persona with {@code umbilical: true},
@@ -88,6 +94,22 @@ public final class Broker implements AutoCloseable {
                         dirs.umbilicalSocket(id), e.getMessage());
             }
         }
+    }
+
+    /** {@link #sync} to the desired state: every persona that asks for the umbilical, and sys://ai when it should run. */
+    public void follow(DesiredState desired) {
+        var personas = new java.util.TreeSet<ResourceId>();
+        Optional<String> ai = Optional.empty();
+        for (var spec : desired.specs().values()) {
+            if (spec instanceof Persona p && p.umbilical()) personas.add(p.id());
+            if (spec instanceof Tenant t && t.id().equals(AI) && t.state() != RunState.STOPPED) ai = Optional.of(t.socket());
+        }
+        sync(personas, ai);
+    }
+
+    /** A broker whose peer checks ask podman, live, which container a resource runs as. */
+    public static Broker serving(PodmanDriver podman, SysfsDriver sysfs) {
+        return new Broker(podman.sockets(), new PeerCheck(sysfs, id -> podman.runningId(id.containerName())), Budget.defaults());
     }
 
     public Set<ResourceId> listening() {

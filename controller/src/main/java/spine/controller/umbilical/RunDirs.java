@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 import spine.drivers.SocketDirs;
+import spine.model.Kind;
 import spine.model.ResourceId;
+import spine.model.Tenant;
 
 /**
  * Makes the host directories containers mount for their sockets, under the run directory (never the persist root):
@@ -41,6 +43,26 @@ public final class RunDirs {
         try (var s = Files.list(locks)) {
             return s.filter(d -> Files.exists(d.resolve(SocketDirs.BUSY_LOCK))).map(d -> d.getFileName().toString())
                     .map(n -> ResourceId.fromContainerName(n).map(ResourceId::toString).orElse(n)).sorted().toList();
+        }
+    }
+
+    /**
+     * The host directories a container mounts, made before it runs or starts; the reason when they cannot be. The run
+     * directory is a tmpfs, gone after a reboot, while stopped containers that mount from it stay in podman's storage:
+     * a start needs its mount sources back first, or podman refuses with "no such file or directory". A tenant's
+     * directory and uid come from its name; a persona gets its busy-lock directory, and its umbilical directory when
+     * it mounts one (a start passes true: an empty directory costs nothing, and the step does not carry the spec).
+     */
+    public static java.util.Optional<String> prepare(SocketDirs dirs, ResourceId id, boolean umbilical) {
+        try {
+            if (id.kind() == Kind.TENANT) tenant(dirs, id, Tenant.uidOf(id));
+            else if (id.kind() == Kind.PERSONA) {
+                lock(dirs, id);
+                if (umbilical) persona(dirs, id);
+            }
+            return java.util.Optional.empty();
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return java.util.Optional.of("cannot prepare the socket directory of " + id + " under " + dirs.run() + ": " + e);
         }
     }
 

@@ -23,6 +23,7 @@ import spine.controller.umbilical.Broker;
 import spine.drivers.sysfs.SysfsDriver;
 import spine.model.DesiredState;
 import spine.model.RunState;
+import spine.model.StepResult;
 import spine.model.Tenant;
 import spine.model.governor.Governor;
 import spine.model.kernel.EnvelopePlanner;
@@ -112,20 +113,20 @@ public final class Validator {
     /** Starts a CPU burner, freezes it (CPU time must stop), thaws it (CPU time must move again), removes it. */
     private Check freezer() throws InterruptedException {
         String name = "spine-validate-" + Long.toHexString(System.nanoTime());
-        CommandResult run = podman.runProbe(name, probeImage, List.of("sh", "-c", "while :; do :; done"));
+        CommandResult run = podman.probe().run(name, probeImage, List.of("sh", "-c", "while :; do :; done"));
         try {
             if (!run.ok()) return Check.red("freezer", "cannot start probe container: " + run.summary());
-            long pid = podman.pidOf(name);
+            long pid = podman.probe().pidOf(name);
             if (pid <= 0) return Check.red("freezer", "probe container has no pid");
             long burn = ticksOver(pid);
             if (burn <= 0) return Check.red("freezer", "probe did not burn CPU before the freeze");
             long f0 = System.nanoTime();
-            CommandResult pause = podman.pause(name);
+            CommandResult pause = podman.probe().pause(name);
             long freezeMs = (System.nanoTime() - f0) / 1_000_000;
             if (!pause.ok()) return Check.red("freezer", "freeze failed: " + pause.summary());
             long frozen = ticksOver(pid);
             long t0 = System.nanoTime();
-            CommandResult unpause = podman.unpause(name);
+            CommandResult unpause = podman.probe().unpause(name);
             long thawMs = (System.nanoTime() - t0) / 1_000_000;
             if (!unpause.ok()) return Check.red("freezer", "thaw failed: " + unpause.summary());
             long thawed = ticksOver(pid);
@@ -137,7 +138,7 @@ public final class Validator {
             direct(pid, facts);
             return Check.green("freezer", "freeze " + freezeMs + " ms, thaw " + thawMs + " ms", facts);
         } finally {
-            podman.removeNow(name);
+            podman.probe().remove(name);
         }
     }
 
@@ -152,20 +153,18 @@ public final class Validator {
             LOG.log(System.Logger.Level.INFO, "direct cgroup.freeze not measured: no cgroup v2 freezer for pid {0}", pid);
             return;
         }
-        try {
-            long f0 = System.nanoTime();
-            boolean froze = kernel.setFrozen(cgroup.get(), true, IO_TIMEOUT);
-            long freezeUs = (System.nanoTime() - f0) / 1_000;
-            long frozen = ticksOver(pid);
-            long t0 = System.nanoTime();
-            boolean thawed = kernel.setFrozen(cgroup.get(), false, IO_TIMEOUT);
-            long thawUs = (System.nanoTime() - t0) / 1_000;
-            facts.put("directFreezeUs", freezeUs);
-            facts.put("directThawUs", thawUs);
-            facts.put("directTicksFrozen", frozen);
-            if (!froze || !thawed) LOG.log(System.Logger.Level.WARNING, "direct cgroup.freeze did not settle within {0} ms", IO_TIMEOUT.toMillis());
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "direct cgroup.freeze failed error=\"{0}\"", e.getMessage());
+        long f0 = System.nanoTime();
+        StepResult froze = sysfs.freezer(cgroup.get(), true, IO_TIMEOUT);
+        long freezeUs = (System.nanoTime() - f0) / 1_000;
+        long frozen = ticksOver(pid);
+        long t0 = System.nanoTime();
+        StepResult thawed = sysfs.freezer(cgroup.get(), false, IO_TIMEOUT);
+        long thawUs = (System.nanoTime() - t0) / 1_000;
+        facts.put("directFreezeUs", freezeUs);
+        facts.put("directThawUs", thawUs);
+        facts.put("directTicksFrozen", frozen);
+        for (StepResult r : List.of(froze, thawed)) {
+            if (r instanceof StepResult.Failed f) LOG.log(System.Logger.Level.WARNING, "direct cgroup.freeze failed: {0}", f.reason());
         }
     }
 

@@ -75,7 +75,7 @@ class CliTest {
                     metadata: {name: "p://work"}
                     spec: {image: img, state: running}
                     """);
-            store.intents().apply(parsed.specs().stream().map(spine.model.spec.SpecParser.Located::spec).toList());
+            store.intents().apply(parsed.specs().stream().map(spine.model.spec.SpecParser.Located::spec).toList(), 0);
             store.holds().replace(new java.util.TreeMap<>(Map.of(spine.model.ResourceId.persona("work"), "last shutdown was unclean")));
         }
         assertThat(spine("get")).isZero();
@@ -116,7 +116,7 @@ class CliTest {
                     kind: Persona
                     metadata: {name: "p://work"}
                     spec: {image: img, state: running}
-                    """).specs().stream().map(spine.model.spec.SpecParser.Located::spec).toList());
+                    """).specs().stream().map(spine.model.spec.SpecParser.Located::spec).toList(), 0);
         }
         // the holder's line of the last converger stays for a human to read; a probe taking the lock rewrote it
         var spineRoot = new spine.controller.state.SpineRoot(root);
@@ -138,7 +138,7 @@ class CliTest {
             Thread late = Thread.ofPlatform().start(() -> {
                 try {
                     Thread.sleep(300);
-                    var server = spine.controller.state.ControlSocket.bind(spineRoot, req -> {
+                    var server = spine.controller.state.ControlSocket.bind(spineRoot, new spine.drivers.kernel.Kernel(java.nio.file.Path.of("/")), req -> {
                         asked.set(req.path("op").asText() + " " + req.path("persona").asText());
                         return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("ok", true);
                     });

@@ -42,7 +42,7 @@ class HistoryIT {
 
         PodmanHarness.Result table = podman.spine(root, "history", "persona", "p://hist");
         assertThat(table.exit()).as(table.toString()).isZero();
-        String uid = Long.toString(IntentStore.ownUid());
+        String uid = Long.toString(new spine.drivers.kernel.Kernel(java.nio.file.Path.of("/")).ownUid());
         assertThat(table.out().lines().skip(1).toList()).hasSize(3).satisfiesExactly(
                 l -> assertThat(l).containsPattern(" " + uid + " +persona +p://hist +1 +create +-$"),
                 l -> assertThat(l).containsPattern(" " + uid + " +persona +p://hist +2 +update +env$"),

@@ -51,7 +51,7 @@ class CompositorIT {
 
     @Test
     void readyWhenSwayServesBothSocketsThenDrivable() throws IOException {
-        sway = SwayProcess.spawn(launch(List.of("/usr/bin/sway", "-c", "/dev/null")));
+        sway = SwayProcess.spawn(launch(List.of("/usr/bin/sway", "-c", "/dev/null")), new spine.drivers.exec.ProcessCommandRunner(java.util.Map.of()));
         long t0 = System.nanoTime();
         SwayProcess.Readiness r = sway.await(Duration.ofSeconds(20));
         long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -74,7 +74,7 @@ class CompositorIT {
     @Test
     void aSocketServedByAnotherProcessIsRefusedAndWaitedOut() throws Exception {
         // "sway" that serves nothing; the test plants a Wayland socket of its own where sway's would be
-        sway = SwayProcess.spawn(launch(List.of("/bin/sleep", "30")));
+        sway = SwayProcess.spawn(launch(List.of("/bin/sleep", "30")), new spine.drivers.exec.ProcessCommandRunner(java.util.Map.of()));
         try (AFUNIXServerSocket planted = AFUNIXServerSocket.newInstance()) {
             planted.bind(AFUNIXSocketAddress.of(sway.wayland()));
             Thread.ofVirtual().start(() -> {
@@ -95,7 +95,7 @@ class CompositorIT {
     @Test
     void aSigtermThatIsIgnoredIsFollowedBySigkill() throws IOException {
         // as sway does before it finished starting: a compositor that ignores SIGTERM
-        sway = SwayProcess.spawn(launch(List.of("/bin/sh", "-c", "trap '' TERM; touch \"$XDG_RUNTIME_DIR/trapped\"; while :; do sleep 1; done")));
+        sway = SwayProcess.spawn(launch(List.of("/bin/sh", "-c", "trap '' TERM; touch \"$XDG_RUNTIME_DIR/trapped\"; while :; do sleep 1; done")), new spine.drivers.exec.ProcessCommandRunner(java.util.Map.of()));
         // stop only once the trap is set: a SIGTERM before it would kill the shell at once and prove nothing
         for (int i = 0; i < 200 && !Files.exists(dir.resolve("trapped")); i++) sleep(25);
         assertThat(dir.resolve("trapped")).exists();

@@ -105,7 +105,7 @@ class FocusBench {
         Path dir = run.resolve("bench-sway");
         int uid = 61999;
         var c = SwayProcess.spawn(new SwayProcess.Launch(SwayProcess.Launch.dropTo(uid, Optional.empty()), List.of("/usr/bin/sway", "-c", "/dev/null"),
-                dir, uid, SwayProcess.Launch.headless()));
+                dir, uid, SwayProcess.Launch.headless()), new spine.drivers.exec.ProcessCommandRunner(java.util.Map.of()));
         try (SwaySocket ipc = SwaySocket.connect(awaitIpc(c), Duration.ofSeconds(5))) {
             for (String n : List.of("bench-a", "bench-b")) {
                 var r = podman.podman("run", "-d", "--name", n, "--network", "none", "-v", c.wayland() + ":/run/wayland/wayland-1",

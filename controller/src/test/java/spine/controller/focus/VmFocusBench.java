@@ -132,7 +132,7 @@ public final class VmFocusBench {
         Path dir = Path.of("/run/spine/bench-sway");
         int uid = 63844; // spine-compositor in the image's /etc/passwd, as the compositor itself
         var c = SwayProcess.spawn(new SwayProcess.Launch(SwayProcess.Launch.dropTo(uid, Optional.of("spine-compositor")),
-                List.of("/usr/bin/sway", "-c", "/dev/null"), dir, uid, SwayProcess.Launch.headless()));
+                List.of("/usr/bin/sway", "-c", "/dev/null"), dir, uid, SwayProcess.Launch.headless()), new spine.drivers.exec.ProcessCommandRunner(java.util.Map.of()));
         var out = new ArrayList<Long>();
         try {
             if (!(c.await(Duration.ofSeconds(60)) instanceof SwayProcess.Readiness.Ready)) throw new IllegalStateException("bench sway not ready");

@@ -68,7 +68,7 @@ class BootConvergenceIT {
         SpecParser.Result parsed = SpecParser.parse("boot.yaml", yaml);
         assertThat(parsed.errors()).isEmpty();
         List<Spec> specs = parsed.specs().stream().map(SpecParser.Located::spec).toList();
-        store.intents().apply(specs);
+        store.intents().apply(specs, 0);
         desired = store.intents().load().desired();
         driver = new PodmanDriver(new ProcessCommandRunner(podman.env()), List.of("podman"), PodmanDriver.Timeouts.defaults());
         // the executor here is the driver itself, not Machinery, which makes these before a run or start
@@ -111,10 +111,10 @@ class BootConvergenceIT {
         container(paused, true);
         assertThat(podman.podman("pause", paused.containerName()).ok()).isTrue();
         // a ghost: Spine's labels, no intent (an apply that was rolled back, or a delete cut short)
-        store.intents().apply(List.of(SpecParser.parse("g.yaml", persona("ghost", "running", false)).specs().getFirst().spec()));
+        store.intents().apply(List.of(SpecParser.parse("g.yaml", persona("ghost", "running", false)).specs().getFirst().spec()), 0);
         desired = store.intents().load().desired();
         container(ResourceId.persona("ghost"), true);
-        store.intents().delete(ResourceId.persona("ghost"));
+        store.intents().delete(ResourceId.persona("ghost"), 0);
         assertThat(podman.podman("run", "-d", "--name", "p__foreign", IMAGE, "sleep", "600").ok()).isTrue();
 
         var boot = new BootConvergence(store, driver);
@@ -160,7 +160,7 @@ class BootConvergenceIT {
         assertThat(podman.containers()).containsOnlyKeys("sys__ai");
 
         // the user acts: applying the spec again (even unchanged) releases that persona's hold, and only that one
-        store.intents().apply(List.of(desired.specs().get(ResourceId.persona("auto"))));
+        store.intents().apply(List.of(desired.specs().get(ResourceId.persona("auto"))), 0);
         assertThat(store.holds().all()).doesNotContainKey(ResourceId.persona("auto")).containsKey(ResourceId.persona("missing"));
         assertThat(reconciler.convergeUntil(java.time.Instant.now().plus(Duration.ofSeconds(60)))).isTrue();
         assertThat(podman.containers()).containsOnlyKeys("sys__ai", "p__auto");

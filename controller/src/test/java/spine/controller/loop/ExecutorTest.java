@@ -81,7 +81,7 @@ class ExecutorTest {
         }
         SpecParser.Result parsed = SpecParser.parse("e.yaml", yaml.toString());
         assertThat(parsed.errors()).isEmpty();
-        store.intents().apply(parsed.specs().stream().map(SpecParser.Located::spec).toList());
+        store.intents().apply(parsed.specs().stream().map(SpecParser.Located::spec).toList(), 0);
     }
 
     private static Plan fiveStartsAndAStop() {

@@ -66,7 +66,7 @@ class LoopIT {
     void setUp() throws Exception {
         store = IntentStore.open(new SpineRoot(dir), clock);
         List<Spec> specs = SpecParser.parse("t.yaml", SPECS).specs().stream().map(SpecParser.Located::spec).toList();
-        store.intents().apply(specs);
+        store.intents().apply(specs, 0);
         runtime = new FakeRuntime(ObservedState.empty());
         var metrics = new Metrics();
         reconciler = new Reconciler(store, runtime, new Executor(runtime, store, metrics, 4), new BackoffTracker(), metrics, clock);
@@ -199,7 +199,7 @@ class LoopIT {
         assertThat(reconciler.convergeUntil(clock.instant().plusSeconds(120))).isFalse();
         runtime.failWith = s -> null;
         store.intents().apply(SpecParser.parse("w.yaml", SPECS.replace("spec: {image: img, state: running}",
-                "spec: {image: img2, state: running}")).specs().stream().map(SpecParser.Located::spec).toList());
+                "spec: {image: img2, state: running}")).specs().stream().map(SpecParser.Located::spec).toList(), 0);
         assertThat(reconciler.convergeUntil(clock.instant().plusSeconds(10))).as("a new generation is tried at once").isTrue();
         assertThat(runtime.observations.get()).isGreaterThan(observed);
     }

@@ -44,7 +44,7 @@ class MachineryDisplayTest {
             calls.add(argv);
             return new CommandResult(0, "0123456789ab\n", "", java.time.Duration.ofMillis(1), false);
         }, List.of("podman"), PodmanDriver.Timeouts.defaults(), sockets);
-        var machinery = new Machinery(podman, new SysfsDriver(dir.resolve("sys")), Optional.empty());
+        var machinery = new Machinery(podman, new SysfsDriver(dir.resolve("sys")), Optional.empty(), spine.drivers.kernel.Syscalls.linux());
         Files.createDirectories(sockets.compositorDir());
         try (AFUNIXServerSocket planted = AFUNIXServerSocket.newInstance()) {
             planted.bind(AFUNIXSocketAddress.of(sockets.waylandSocket()));

@@ -26,7 +26,7 @@ class MachinerySeedTest {
             calls.add(argv);
             return new CommandResult(0, "[]", "", Duration.ofMillis(1), false);
         }, List.of("podman"), PodmanDriver.Timeouts.defaults());
-        var machinery = new Machinery(podman, new SysfsDriver(dir.resolve("sys")), Optional.empty());
+        var machinery = new Machinery(podman, new SysfsDriver(dir.resolve("sys")), Optional.empty(), spine.drivers.kernel.Syscalls.linux());
         var seen = new ContainerRuntime.Observation(ObservedState.empty(), null);
 
         machinery.seed(new ContainerRuntime.Observation(null, "podman ps failed")); // a failed look is never reused

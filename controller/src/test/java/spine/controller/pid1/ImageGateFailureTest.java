@@ -42,7 +42,7 @@ class ImageGateFailureTest {
                   "Image":"localhost/spine/busybox:1","Labels":{"io.spine.name":"p://old","io.spine.kind":"persona"}}]
                 """, "", Duration.ofMillis(1), false) : reply, List.of("podman"), PodmanDriver.Timeouts.defaults(),
                 new SocketDirs(dir.resolve("run")));
-        return new Machinery(podman, new SysfsDriver(dir.resolve("sys")), Optional.empty());
+        return new Machinery(podman, new SysfsDriver(dir.resolve("sys")), Optional.empty(), spine.drivers.kernel.Syscalls.linux());
     }
 
     private static Step.RunContainer run(String name, String image) {

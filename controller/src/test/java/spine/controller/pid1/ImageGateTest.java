@@ -42,7 +42,7 @@ class ImageGateTest {
             calls.add(argv);
             return new CommandResult(0, "0123456789ab\n", "", Duration.ofMillis(1), false);
         }, List.of("podman"), PodmanDriver.Timeouts.defaults(), new SocketDirs(dir.resolve("run")));
-        return new Machinery(podman, new SysfsDriver(dir.resolve("sys")), Optional.empty());
+        return new Machinery(podman, new SysfsDriver(dir.resolve("sys")), Optional.empty(), spine.drivers.kernel.Syscalls.linux());
     }
 
     private static Step.RunContainer run(String name) {

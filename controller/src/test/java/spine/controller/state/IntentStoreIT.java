@@ -212,16 +212,16 @@ class IntentStoreIT {
     @Test
     void applyBumpsGenerationOnlyOnChangeAndKeepsHistory(@TempDir Path dir) throws Exception {
         try (IntentStore s = IntentStore.open(new SpineRoot(dir), CLOCK)) {
-            assertThat(s.intents().apply(specs(persona("work", "running")))).extracting(Intents.Applied::change)
+            assertThat(s.intents().apply(specs(persona("work", "running")), 0)).extracting(Intents.Applied::change)
                     .containsExactly(Intents.Change.CREATED);
-            assertThat(s.intents().apply(specs(persona("work", "running")))).extracting(Intents.Applied::change)
+            assertThat(s.intents().apply(specs(persona("work", "running")), 0)).extracting(Intents.Applied::change)
                     .containsExactly(Intents.Change.UNCHANGED);
-            assertThat(s.intents().apply(specs(persona("work", "stopped")))).singleElement()
+            assertThat(s.intents().apply(specs(persona("work", "stopped")), 0)).singleElement()
                     .isEqualTo(new Intents.Applied(ResourceId.persona("work"), Intents.Change.UPDATED, 2));
             assertThat(s.intents().load().desired().generation(ResourceId.persona("work"))).isEqualTo(2);
             assertThat(((Persona) s.intents().load().desired().specs().get(ResourceId.persona("work"))).state().word()).isEqualTo("stopped");
-            assertThat(s.intents().delete(ResourceId.persona("work"))).isTrue();
-            assertThat(s.intents().delete(ResourceId.persona("work"))).isFalse();
+            assertThat(s.intents().delete(ResourceId.persona("work"), 0)).isTrue();
+            assertThat(s.intents().delete(ResourceId.persona("work"), 0)).isFalse();
             assertThat(s.history().lines()).containsExactly("create persona p://work 1", "update persona p://work 2",
                     "delete persona p://work 2");
         }
@@ -231,13 +231,13 @@ class IntentStoreIT {
     @Test
     void loadSeesEachChangeBetweenLoads(@TempDir Path dir) throws Exception {
         try (IntentStore s = IntentStore.open(new SpineRoot(dir), CLOCK)) {
-            s.intents().apply(specs(persona("work", "running") + "---\n" + persona("games", "running")));
+            s.intents().apply(specs(persona("work", "running") + "---\n" + persona("games", "running")), 0);
             assertThat(s.intents().load().desired().specs()).hasSize(2);
-            s.intents().apply(specs(persona("work", "stopped")));
+            s.intents().apply(specs(persona("work", "stopped")), 0);
             var loaded = s.intents().load().desired().specs();
             assertThat(((Persona) loaded.get(ResourceId.persona("work"))).state().word()).isEqualTo("stopped");
             assertThat(((Persona) loaded.get(ResourceId.persona("games"))).state().word()).isEqualTo("running");
-            s.intents().delete(ResourceId.persona("games"));
+            s.intents().delete(ResourceId.persona("games"), 0);
             assertThat(s.intents().load().desired().specs()).containsOnlyKeys(ResourceId.persona("work"));
         }
     }
@@ -245,7 +245,7 @@ class IntentStoreIT {
     @Test
     void historyIsAppendOnly(@TempDir Path dir) throws Exception {
         try (IntentStore s = IntentStore.open(new SpineRoot(dir), CLOCK)) {
-            s.intents().apply(specs(persona("work", "running")));
+            s.intents().apply(specs(persona("work", "running")), 0);
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spine/intent.db"));
              Statement st = c.createStatement()) {
@@ -257,7 +257,7 @@ class IntentStoreIT {
     @Test
     void statusRecordsPhasesOnlyForResourcesWithIntent(@TempDir Path dir) throws Exception {
         try (IntentStore s = IntentStore.open(new SpineRoot(dir), CLOCK)) {
-            s.intents().apply(specs(persona("work", "running")));
+            s.intents().apply(specs(persona("work", "running")), 0);
             ResourceId work = ResourceId.persona("work");
             assertThat(s.statuses().all().get(work).phase()).isEqualTo(Phase.STOPPED);
             s.statuses().set(work, Phase.STARTING, -1, Optional.empty());
@@ -276,7 +276,7 @@ class IntentStoreIT {
     void aFailedApplyLeavesNothingBehind(@TempDir Path dir) throws Exception {
         var root = new SpineRoot(dir);
         try (IntentStore s = IntentStore.open(root, CLOCK)) {
-            s.intents().apply(specs(persona("keep", "running")));
+            s.intents().apply(specs(persona("keep", "running")), 0);
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spine/intent.db"));
              Statement st = c.createStatement()) {
@@ -286,7 +286,7 @@ class IntentStoreIT {
         try (IntentStore s = IntentStore.open(root, CLOCK)) {
             var batch = new java.util.ArrayList<>(specs(persona("fine", "running")));
             batch.addAll(specs(persona("bad", "running")));
-            assertThatThrownBy(() -> s.intents().apply(batch)).isInstanceOf(StateException.class).hasMessageContaining("rolled back");
+            assertThatThrownBy(() -> s.intents().apply(batch, 0)).isInstanceOf(StateException.class).hasMessageContaining("rolled back");
             assertThat(s.intents().load().desired().specs().keySet()).containsExactly(ResourceId.persona("keep"));
             assertThat(s.history().lines()).containsExactly("create persona p://keep 1");
         }

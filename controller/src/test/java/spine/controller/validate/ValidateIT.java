@@ -45,7 +45,7 @@ class ValidateIT {
                 spec: {image: localhost/spine/ai:1, socket: /run/spine/ai.sock, state: %s}
                 """.formatted(state);
         try (IntentStore s = IntentStore.open(new SpineRoot(root), Clock.systemUTC())) {
-            s.intents().apply(SpecParser.parse("ai.yaml", yaml).specs().stream().map(SpecParser.Located::spec).toList());
+            s.intents().apply(SpecParser.parse("ai.yaml", yaml).specs().stream().map(SpecParser.Located::spec).toList(), 0);
         }
     }
 

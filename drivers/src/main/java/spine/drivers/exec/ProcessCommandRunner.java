@@ -33,6 +33,18 @@ public final class ProcessCommandRunner implements CommandRunner {
         this.children = children;
     }
 
+    /** Registered with the same children as {@link #run}: PID 1's reaper leaves its exit status to the JDK. */
+    @Override
+    public Process start(List<String> argv, Map<String, String> env) throws IOException {
+        var pb = new ProcessBuilder(argv).redirectErrorStream(true);
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        LOG.log(Level.INFO, "process starting argv=\"{0}\"", String.join(" ", argv));
+        Process p = children.start(pb);
+        LOG.log(Level.INFO, "process started pid={0} argv=\"{1}\"", p.pid(), String.join(" ", argv));
+        return p;
+    }
+
     @Override
     public CommandResult run(List<String> argv, Duration timeout) {
         String cmd = String.join(" ", argv);

@@ -5,7 +5,6 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,8 +70,48 @@ public final class Kernel {
         return Files.readString(at("/proc/sys/kernel/osrelease")).trim();
     }
 
-    public void setOomScoreAdj(int value) throws IOException {
-        Files.writeString(at("/proc/self/oom_score_adj"), Integer.toString(value));
+    /** The uid this process runs as (the JDK has no getuid; /proc/self belongs to it); -1 when it cannot be read. */
+    public long ownUid() {
+        try {
+            return ((Number) Files.getAttribute(at("/proc/self"), "unix:uid")).longValue();
+        } catch (IOException | UnsupportedOperationException e) {
+            return -1;
+        }
+    }
+
+    /** /proc/locks: who holds which lock (the converger lock's holder). */
+    public Path locks() {
+        return at("/proc/locks");
+    }
+
+    /** /proc/cmdline as a file (the running image's hash is read from it). */
+    public Path cmdlineFile() {
+        return at("/proc/cmdline");
+    }
+
+    /** /proc/self/task: this process's threads. */
+    public Path ownTasks() {
+        return at("/proc/self/task");
+    }
+
+    /** /proc/PID/status of a process (its supplementary groups). */
+    public Path status(long pid) {
+        return at("/proc/" + pid + "/status");
+    }
+
+    /** /etc/group: the spine group's gid. */
+    public Path groups() {
+        return at("/etc/group");
+    }
+
+    /** /etc/spine/trust: the public keys an upgrade must be signed by. */
+    public Path trust() {
+        return at("/etc/spine/trust");
+    }
+
+    /** /etc/spine/sway/config: the compositor's configuration in the image. */
+    public Path swayConfig() {
+        return at("/etc/spine/sway/config");
     }
 
     public void mkdirs(String absolute) throws IOException {
@@ -147,22 +186,6 @@ public final class Kernel {
             return Optional.empty();
         }
         return Optional.empty();
-    }
-
-    /**
-     * Freezes or thaws a cgroup v2 directly: writes cgroup.freeze, then waits until cgroup.events reports the
-     * new state (the kernel freezes asynchronously). False when it did not settle within {@code timeout}.
-     */
-    public boolean setFrozen(String cgroup, boolean frozen, Duration timeout) throws IOException, InterruptedException {
-        Path dir = at("/sys/fs/cgroup" + cgroup);
-        Files.writeString(dir.resolve("cgroup.freeze"), frozen ? "1" : "0");
-        String want = "frozen " + (frozen ? 1 : 0);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            if (Files.readAllLines(dir.resolve("cgroup.events")).contains(want)) return true;
-            if (System.nanoTime() > deadline) return false;
-            Thread.sleep(1);
-        }
     }
 
     public List<Integer> zombieChildren(long parent) {

@@ -48,17 +48,24 @@ public final class PodmanDriver implements ContainerRuntime {
     private final List<String> podman;
     private final Timeouts timeouts;
     private final SocketDirs sockets;
+    private final PodmanCli cli;
 
     public PodmanDriver(CommandRunner runner, List<String> podman, Timeouts timeouts, SocketDirs sockets) {
         this.runner = runner;
         this.podman = List.copyOf(podman);
         this.timeouts = timeouts;
         this.sockets = sockets;
+        this.cli = new PodmanCli(runner, podman, timeouts);
     }
 
     /** With sockets under {@link SocketDirs#DEFAULT}. */
     public PodmanDriver(CommandRunner runner, List<String> podman, Timeouts timeouts) {
         this(runner, podman, timeouts, new SocketDirs(SocketDirs.DEFAULT));
+    }
+
+    /** The runner every process of this driver starts through (the compositor's too: one seam, one reaper registry). */
+    public CommandRunner runner() {
+        return runner;
     }
 
     public SocketDirs sockets() {
@@ -200,30 +207,14 @@ public final class PodmanDriver implements ContainerRuntime {
         return r.stderr().contains("no such container");
     }
 
-    /**
-     * A short-lived probe container for health checks (validate). It carries no io.spine labels, so the
-     * planner treats it as foreign and never touches it; the caller removes it.
-     */
-    public CommandResult runProbe(String name, String image, List<String> command) {
-        var a = argv("run", "-d", "--name", name, "--network", "none", "--security-opt", "no-new-privileges",
-                "--label", "io.spine.probe=validate", image);
-        a.addAll(command);
-        return runner.run(a, timeouts.run());
+    /** The probe container validate times the freezer with, apart from the Step set. */
+    public PodmanProbe probe() {
+        return new PodmanProbe(cli);
     }
 
     /** podman's image verbs, over the same runner, podman and timeouts: what bay0's placement of built-in images uses. */
     public PodmanImages images() {
-        return new PodmanImages(runner, podman, timeouts);
-    }
-
-    /** The host pid of a running container's main process, or -1. */
-    public long pidOf(String name) {
-        CommandResult r = runner.run(argv("inspect", "--format", "{{.State.Pid}}", name), timeouts.observe());
-        try {
-            return r.ok() ? Long.parseLong(r.stdout().strip()) : -1;
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        return new PodmanImages(cli);
     }
 
     /** The full id of a running container, asked live (the umbilical's peer checks); empty when it does not run. */
@@ -240,18 +231,6 @@ public final class PodmanDriver implements ContainerRuntime {
         CommandResult r = runner.run(argv("inspect", "--type", "container", "--format", "{{.HostConfig.NetworkMode}}", name),
                 timeouts.observe());
         return r.ok() ? Optional.of(r.stdout().strip()) : Optional.empty();
-    }
-
-    public CommandResult pause(String name) {
-        return runner.run(argv("pause", name), timeouts.change());
-    }
-
-    public CommandResult unpause(String name) {
-        return runner.run(argv("unpause", name), timeouts.change());
-    }
-
-    public CommandResult removeNow(String name) {
-        return runner.run(argv("rm", "-f", "-t", "0", name), timeouts.remove());
     }
 
     /** {@code podman run -d} with Spine's labels and the envelope's flags. */
@@ -358,9 +337,7 @@ public final class PodmanDriver implements ContainerRuntime {
     }
 
     private List<String> argv(String... args) {
-        var a = new ArrayList<>(podman);
-        a.addAll(List.of(args));
-        return a;
+        return cli.argv(args);
     }
 
     private static void label(List<String> a, String k, String v) {

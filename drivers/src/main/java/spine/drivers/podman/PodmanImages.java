@@ -24,13 +24,13 @@ public final class PodmanImages {
     private static final Duration SAVE_BOUND = Duration.ofMinutes(10);
 
     private final CommandRunner runner;
-    private final List<String> podman;
+    private final PodmanCli cli;
     private final PodmanDriver.Timeouts timeouts;
 
-    PodmanImages(CommandRunner runner, List<String> podman, PodmanDriver.Timeouts timeouts) {
-        this.runner = runner;
-        this.podman = List.copyOf(podman);
-        this.timeouts = timeouts;
+    PodmanImages(PodmanCli cli) {
+        this.cli = cli;
+        this.runner = cli.runner();
+        this.timeouts = cli.timeouts();
     }
 
     /**
@@ -124,8 +124,6 @@ public final class PodmanImages {
     }
 
     private List<String> argv(String... args) {
-        var a = new ArrayList<>(podman);
-        a.addAll(List.of(args));
-        return a;
+        return cli.argv(args);
     }
 }

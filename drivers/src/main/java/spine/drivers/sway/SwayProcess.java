@@ -18,6 +18,8 @@ import java.util.stream.Stream;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 
+import spine.drivers.exec.CommandRunner;
+
 /**
  * sway as a host process that bay0 spawns and owns (a system tenant, not a container). It runs as an unprivileged
  * uid (sway refuses root) in a private runtime directory owned by that uid alone (0700), emptied before each spawn,
@@ -72,7 +74,7 @@ public final class SwayProcess implements AutoCloseable {
     }
 
     /** Empties the runtime directory, makes it the uid's alone, and starts sway. */
-    public static SwayProcess spawn(Launch launch) throws IOException {
+    public static SwayProcess spawn(Launch launch, CommandRunner runner) throws IOException {
         Path dir = launch.dir();
         Files.createDirectories(dir);
         try (Stream<Path> old = Files.list(dir)) {
@@ -83,13 +85,11 @@ public final class SwayProcess implements AutoCloseable {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         var argv = new ArrayList<>(launch.dropPrivileges());
         argv.addAll(launch.sway());
-        var pb = new ProcessBuilder(argv).redirectErrorStream(true);
-        pb.environment().clear();
-        pb.environment().putAll(new TreeMap<>(Map.of("XDG_RUNTIME_DIR", dir.toString(), "SWAYSOCK", dir.resolve(IPC).toString(),
-                "HOME", dir.toString(), "PATH", "/usr/bin:/bin:/usr/sbin:/sbin", "LANG", "C.UTF-8")));
-        pb.environment().putAll(launch.env());
+        var env = new TreeMap<>(Map.of("XDG_RUNTIME_DIR", dir.toString(), "SWAYSOCK", dir.resolve(IPC).toString(),
+                "HOME", dir.toString(), "PATH", "/usr/bin:/bin:/usr/sbin:/sbin", "LANG", "C.UTF-8"));
+        env.putAll(launch.env());
         LOG.log(System.Logger.Level.INFO, "compositor spawning argv={0} dir={1} uid={2}", argv, dir, launch.uid());
-        Process p = pb.start();
+        Process p = runner.start(argv, env);
         LOG.log(System.Logger.Level.INFO, "compositor spawned pid={0}", p.pid());
         Thread.ofPlatform().daemon().name("sway-output").start(() -> {
             try (var r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

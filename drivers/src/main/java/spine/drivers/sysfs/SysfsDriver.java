@@ -221,6 +221,11 @@ public final class SysfsDriver {
         return out;
     }
 
+    /** This process's own oom_score_adj (PID 1 sets -1000 first thing, so the kernel never picks it to kill). */
+    public StepResult ownOomScoreAdj(int value) {
+        return write(root.resolve("proc/self/oom_score_adj"), Integer.toString(value));
+    }
+
     /** Applies a kernel step: the file must exist (a write never creates one). */
     public StepResult apply(Step step) {
         return switch (step) {

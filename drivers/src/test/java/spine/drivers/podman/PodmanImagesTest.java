@@ -20,10 +20,10 @@ class PodmanImagesTest {
 
     private PodmanImages scripted(CommandResult... replies) {
         var queue = new ArrayDeque<>(List.of(replies));
-        return new PodmanImages((argv, timeout) -> {
+        return new PodmanDriver((argv, timeout) -> {
             calls.add(argv);
             return queue.isEmpty() ? ok("") : queue.poll();
-        }, List.of("podman"), PodmanDriver.Timeouts.defaults());
+        }, List.of("podman"), PodmanDriver.Timeouts.defaults()).images();
     }
 
     private static CommandResult ok(String out) {
