@@ -1,15 +1,16 @@
 package spine.model;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
- * One idempotent change to the world. The set is closed: the executor switches over it with no default
- * branch, so a new step does not compile until it is handled. Container steps go to podman, kernel steps
- * ({@link WriteCgroup}, {@link SetOomScoreAdj}, {@link MoveToCgroup}, {@link Freeze}, {@link Thaw}) to the sysfs driver,
- * {@link DrainUmbilical} to the broker, and the window steps ({@link ShowWorkspace}, {@link MarkWindow},
- * {@link FocusWindow}) to the sway driver.
+ * One idempotent change to the world. The set is closed, and who carries a step out is its type: a
+ * {@link ContainerStep} goes to podman, a {@link KernelStep} to the sysfs driver, a {@link WindowStep} to the
+ * compositor's sway connection, a {@link CompositorStep} to the compositor's supervisor, and {@link DrainUmbilical}
+ * to the broker. A switch over one of these has no default branch, so a new step does not compile until its owner
+ * handles it. The phases a step moves its target through are {@link #phases()}, decided here once.
  */
-public sealed interface Step {
+public sealed interface Step permits Step.ContainerStep, Step.KernelStep, Step.WindowStep, Step.CompositorStep, Step.DrainUmbilical {
     ResourceId target();
 
     /** Printed by {@code spine diff} and logged by the executor. */
@@ -18,29 +19,70 @@ public sealed interface Step {
     /** The word for this step in plans and metrics. */
     String verb();
 
+    /** podman's: the container verbs. */
+    sealed interface ContainerStep extends Step
+            permits RunContainer, StartContainer, StopContainer, PauseContainer, UnpauseContainer, RemoveContainer {}
+
+    /** The sysfs driver's: cgroup v2 and /proc files. */
+    sealed interface KernelStep extends Step permits WriteCgroup, SetOomScoreAdj, MoveToCgroup, Freeze, Thaw {}
+
+    /** The sway connection's: what the screen shows and where the keyboard goes. */
+    sealed interface WindowStep extends Step permits ShowWorkspace, MarkWindow, FocusWindow {}
+
+    /** The compositor's supervisor's: the sway process itself. */
+    sealed interface CompositorStep extends Step permits SpawnCompositor, StopCompositor {}
+
+    /**
+     * The phase a target is in while the step runs (recorded before it, so a crash halfway shows it) and the one the
+     * step leaves it in when it worked; empty when the step changes none (kernel writes, windows, a drain).
+     */
+    record Phases(Optional<Phase> during, Optional<Phase> after) {
+        public static final Phases NONE = new Phases(Optional.empty(), Optional.empty());
+
+        static Phases of(Phase during, Phase after) {
+            return new Phases(Optional.of(during), Optional.of(after));
+        }
+    }
+
+    default Phases phases() {
+        return switch (this) {
+            case RunContainer s -> Phases.of(Phase.STARTING, Phase.RUNNING);
+            case StartContainer s -> Phases.of(Phase.STARTING, Phase.RUNNING);
+            case UnpauseContainer s -> Phases.of(Phase.STARTING, Phase.RUNNING);
+            case StopContainer s -> Phases.of(Phase.STOPPING, Phase.STOPPED);
+            case PauseContainer s -> Phases.of(Phase.PAUSING, Phase.PAUSED);
+            case RemoveContainer s -> new Phases(Optional.empty(), Optional.of(Phase.STOPPED));
+            case SpawnCompositor s -> Phases.of(Phase.STARTING, Phase.RUNNING);
+            case StopCompositor s -> Phases.of(Phase.STOPPING, Phase.STOPPED);
+            case KernelStep s -> Phases.NONE;
+            case WindowStep s -> Phases.NONE;
+            case DrainUmbilical s -> Phases.NONE;
+        };
+    }
+
     /** Creates and starts in one podman call ({@code podman run -d}): one call, not two, on the hot path. */
-    record RunContainer(ResourceId target, ContainerSpec container, long generation, String reason) implements Step {
+    record RunContainer(ResourceId target, ContainerSpec container, long generation, String reason) implements ContainerStep {
         public String verb() { return "run"; }
     }
 
-    record StartContainer(ResourceId target, String reason) implements Step {
+    record StartContainer(ResourceId target, String reason) implements ContainerStep {
         public String verb() { return "start"; }
     }
 
-    record StopContainer(ResourceId target, Duration grace, String reason) implements Step {
+    record StopContainer(ResourceId target, Duration grace, String reason) implements ContainerStep {
         public String verb() { return "stop"; }
     }
 
-    record PauseContainer(ResourceId target, String reason) implements Step {
+    record PauseContainer(ResourceId target, String reason) implements ContainerStep {
         public String verb() { return "pause"; }
     }
 
-    record UnpauseContainer(ResourceId target, String reason) implements Step {
+    record UnpauseContainer(ResourceId target, String reason) implements ContainerStep {
         public String verb() { return "unpause"; }
     }
 
     /** {@code podman rm -f}: used to prune, and as the first half of a recreate. */
-    record RemoveContainer(ResourceId target, String reason) implements Step {
+    record RemoveContainer(ResourceId target, String reason) implements ContainerStep {
         public String verb() { return "remove"; }
     }
 
@@ -49,12 +91,12 @@ public sealed interface Step {
      * governor's throttling, with no recreate. {@code cgroup} is the path below the cgroup2 mount, as the kernel
      * reports it in {@code /proc/PID/cgroup}.
      */
-    record WriteCgroup(ResourceId target, String cgroup, String file, String value, String reason) implements Step {
+    record WriteCgroup(ResourceId target, String cgroup, String file, String value, String reason) implements KernelStep {
         public String verb() { return "write " + file; }
     }
 
     /** Writes {@code /proc/PID/oom_score_adj} of a container's main process, or of the compositor's. */
-    record SetOomScoreAdj(ResourceId target, long pid, int value, String reason) implements Step {
+    record SetOomScoreAdj(ResourceId target, long pid, int value, String reason) implements KernelStep {
         public String verb() { return "oom-score-adj"; }
     }
 
@@ -63,7 +105,7 @@ public sealed interface Step {
      * the cpu, memory and pids controllers enabled for it where the kernel has them: podman does this for a container,
      * nobody for a process bay0 spawns.
      */
-    record MoveToCgroup(ResourceId target, long pid, String cgroup, String reason) implements Step {
+    record MoveToCgroup(ResourceId target, long pid, String cgroup, String reason) implements KernelStep {
         public String verb() { return "move-to-cgroup"; }
     }
 
@@ -79,12 +121,12 @@ public sealed interface Step {
      * Freezes a background persona through its cgroup v2 {@code cgroup.freeze}; done when {@code cgroup.events}
      * says {@code frozen 1}.
      */
-    record Freeze(ResourceId target, String cgroup, String reason) implements Step {
+    record Freeze(ResourceId target, String cgroup, String reason) implements KernelStep {
         public String verb() { return "freeze"; }
     }
 
     /** Thaws a persona: {@code cgroup.freeze} 0, done when {@code cgroup.events} says {@code frozen 0}. */
-    record Thaw(ResourceId target, String cgroup, String reason) implements Step {
+    record Thaw(ResourceId target, String cgroup, String reason) implements KernelStep {
         public String verb() { return "thaw"; }
     }
 
@@ -92,27 +134,27 @@ public sealed interface Step {
      * Shows the foreground persona's workspace and waits for sway's answer, before any background persona freezes:
      * no surface of a frozen client is scanned out then (the GPU surface detach of the handoff).
      */
-    record ShowWorkspace(ResourceId target, String workspace, String reason) implements Step {
+    record ShowWorkspace(ResourceId target, String workspace, String reason) implements WindowStep {
         public String verb() { return "show-workspace"; }
     }
 
     /** Marks one window with its persona's name and moves it to that persona's workspace. */
-    record MarkWindow(ResourceId target, long conId, String mark, String workspace, String reason) implements Step {
+    record MarkWindow(ResourceId target, long conId, String mark, String workspace, String reason) implements WindowStep {
         public String verb() { return "mark"; }
     }
 
     /** Gives keyboard focus to the foreground persona's window, by its mark. Never sent to a frozen persona. */
-    record FocusWindow(ResourceId target, String mark, String reason) implements Step {
+    record FocusWindow(ResourceId target, String mark, String reason) implements WindowStep {
         public String verb() { return "focus"; }
     }
 
     /** Spawns the compositor (sway, a host process) and waits until it is ready: both its sockets served by it. */
-    record SpawnCompositor(ResourceId target, Compositor.Backend backend, String reason) implements Step {
+    record SpawnCompositor(ResourceId target, Compositor.Backend backend, String reason) implements CompositorStep {
         public String verb() { return "spawn"; }
     }
 
     /** Stops the compositor: SIGTERM, then SIGKILL after {@code grace}. */
-    record StopCompositor(ResourceId target, Duration grace, String reason) implements Step {
+    record StopCompositor(ResourceId target, Duration grace, String reason) implements CompositorStep {
         public String verb() { return "stop-compositor"; }
     }
 }

@@ -22,14 +22,14 @@ import spine.model.DesiredState;
 import spine.model.Phase;
 import spine.model.ResourceId;
 import spine.model.Step;
-import spine.model.StepResult;
 import spine.model.boot.BootHolds;
 import spine.model.boot.BootRepair;
 
 /**
  * Runs before the loop at every boot: decides this boot's holds, repairs every half state and ghost the way
- * {@link BootRepair} decides, and reports what it did. Each repair's podman steps run first and its status is
- * set to stopped only after they worked, so a crash during the repair leaves it for the next boot to redo.
+ * {@link BootRepair} decides, and reports what it did. Each repair's podman steps run first, through the
+ * {@link Executor} (logged, counted, a failure in the status), and its status is set to stopped only after they
+ * worked, so a crash during the repair leaves it for the next boot to redo.
  */
 public final class BootConvergence {
     private static final System.Logger LOG = System.getLogger("boot");
@@ -67,11 +67,14 @@ public final class BootConvergence {
 
     private final IntentStore store;
     private final ContainerRuntime runtime;
+    private final Executor executor;
     private volatile Optional<ContainerRuntime.Observation> untouched = Optional.empty();
 
-    public BootConvergence(IntentStore store, ContainerRuntime runtime) {
+    /** Its steps go through an {@link Executor} over {@code runtime}: logged, counted in {@code metrics}, failures in the status. */
+    public BootConvergence(IntentStore store, ContainerRuntime runtime, Metrics metrics) {
         this.store = store;
         this.runtime = runtime;
+        this.executor = new Executor(runtime, store, metrics, 1);
     }
 
     /**
@@ -105,7 +108,7 @@ public final class BootConvergence {
             Phase was = recorded.get(a.target());
             LOG.log(System.Logger.Level.INFO, "boot repair name={0} kind={1} recorded={2} steps={3} why=\"{4}\"", a.target(),
                     a.kind().word(), was == null ? "-" : was.word(), a.steps().stream().map(Step::verb).toList(), a.kind().why());
-            Optional<String> error = runSteps(a.steps());
+            Optional<String> error = executor.inOrder(a.steps(), "boot-repair", a.setStopped());
             if (error.isPresent()) {
                 failed++;
                 LOG.log(System.Logger.Level.WARNING, "boot repair failed name={0} kind={1} error=\"{2}\"; the loop retries from what podman shows",
@@ -151,7 +154,7 @@ public final class BootConvergence {
                 var steps = new ArrayList<Step>();
                 if (c.state() == ContainerState.PAUSED) steps.add(new Step.UnpauseContainer(id, "shutdown: thaw before stopping"));
                 steps.add(new Step.StopContainer(id, BootRepair.GRACE, "shutdown"));
-                Optional<String> error = runSteps(steps);
+                Optional<String> error = executor.inOrder(steps, "shutdown", intent.contains(id));
                 if (error.isPresent()) {
                     LOG.log(System.Logger.Level.WARNING, "shutdown stop failed name={0} error=\"{1}\"", id, error.get());
                     return;
@@ -167,14 +170,5 @@ public final class BootConvergence {
         for (Thread t : threads) t.join();
         LOG.log(System.Logger.Level.INFO, "shutdown stopped containers count={0}", stopped.get());
         return stopped.get();
-    }
-
-    /** Runs steps in order, stopping at the first failure, which it returns. */
-    private Optional<String> runSteps(List<Step> steps) {
-        for (Step s : steps) {
-            StepResult r = runtime.apply(s);
-            if (r instanceof StepResult.Failed f) return Optional.of(s.verb() + ": " + f.reason());
-        }
-        return Optional.empty();
     }
 }

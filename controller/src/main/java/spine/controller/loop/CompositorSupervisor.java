@@ -216,7 +216,7 @@ final class CompositorSupervisor {
     }
 
     /** A window step goes to the compositor's sway connection; without one it waits (the planner plans none then). */
-    StepResult windows(Step s) {
+    StepResult windows(Step.WindowStep s) {
         return connected().map(d -> d.apply(s)).orElseGet(() -> new StepResult.Failed("no compositor connection in this process", true));
     }
 

@@ -140,14 +140,38 @@ public final class Executor {
     private Outcome run(Step step, PlanPhase phase, String passId) {
         Optional<Phase> before = begin(step, passId);
         long t0 = System.nanoTime();
-        StepResult result;
+        StepResult result = call(step, passId);
+        return finish(step, phase, passId, before, result, Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    /**
+     * Steps outside a pass, in order, stopping at the first failure, which it returns: the boot's repair and the
+     * shutdown's stops. Logged and counted as a pass's steps are, and a failure is recorded in the status of a target
+     * that has one ({@code hasStatus}); no phase is written, because the caller sets the settled one only once every
+     * step worked, so a crash halfway leaves the status the next boot repairs from.
+     */
+    public Optional<String> inOrder(List<Step> steps, String passId, boolean hasStatus) {
+        for (Step step : steps) {
+            logStart(step, passId);
+            long t0 = System.nanoTime();
+            StepResult result = call(step, passId);
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            logEnd(step, passId, result, took);
+            if (result instanceof StepResult.Failed f) {
+                if (hasStatus) record(step.target(), currentPhase(step.target()), Optional.of(step.verb() + " failed: " + f.reason()), passId);
+                return Optional.of(step.verb() + ": " + f.reason());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private StepResult call(Step step, String passId) {
         try {
-            result = runtime.apply(step);
+            return runtime.apply(step);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "step threw: a bug pass=" + passId + " target=" + step.target(), e);
-            result = new StepResult.Failed("internal error: " + e, true);
+            return new StepResult.Failed("internal error: " + e, true);
         }
-        return finish(step, phase, passId, before, result, Duration.ofNanos(System.nanoTime() - t0));
     }
 
     /**
@@ -156,78 +180,41 @@ public final class Executor {
      */
     private Optional<Phase> begin(Step step, String passId) {
         ResourceId id = step.target();
-        Optional<Phase> transit = transit(step);
+        Optional<Phase> transit = step.phases().during();
         Optional<Phase> before = transit.isPresent() ? Optional.of(currentPhase(id)) : Optional.empty();
         transit.ifPresent(p -> record(id, p, Optional.empty(), passId));
-        LOG.log(System.Logger.Level.INFO, "step starting pass={0} target={1} step={2} reason=\"{3}\"", passId, id,
-                step.verb(), step.reason());
+        logStart(step, passId);
         return before;
+    }
+
+    private static void logStart(Step step, String passId) {
+        LOG.log(System.Logger.Level.INFO, "step starting pass={0} target={1} step={2} reason=\"{3}\"", passId, step.target(),
+                step.verb(), step.reason());
+    }
+
+    /** The step's end in the log and the metrics, whatever it changes in the status. */
+    private void logEnd(Step step, String passId, StepResult result, Duration took) {
+        switch (result) {
+            case StepResult.Ok ok -> LOG.log(System.Logger.Level.INFO, "step done pass={0} target={1} step={2} ms={3} detail={4}",
+                    passId, step.target(), step.verb(), took.toMillis(), ok.detail().isEmpty() ? "-" : ok.detail());
+            case StepResult.Failed f -> LOG.log(System.Logger.Level.WARNING,
+                    "step failed pass={0} target={1} step={2} ms={3} retryable={4} error=\"{5}\"",
+                    passId, step.target(), step.verb(), took.toMillis(), f.retryable(), f.reason());
+        }
+        metrics.step(step.verb(), result.ok() ? "ok" : "failed", took);
     }
 
     private Outcome finish(Step step, PlanPhase phase, String passId, Optional<Phase> before, StepResult result, Duration took) {
         ResourceId id = step.target();
-        switch (result) {
-            case StepResult.Ok ok -> {
-                LOG.log(System.Logger.Level.INFO, "step done pass={0} target={1} step={2} ms={3} detail={4}", passId, id,
-                        step.verb(), took.toMillis(), ok.detail().isEmpty() ? "-" : ok.detail());
-                if (phase != PlanPhase.PRUNE) settled(step).ifPresent(p -> record(id, p, Optional.empty(), passId));
-                metrics.step(step.verb(), "ok", took);
-            }
-            case StepResult.Failed f -> {
-                LOG.log(System.Logger.Level.WARNING, "step failed pass={0} target={1} step={2} ms={3} retryable={4} error=\"{5}\"",
-                        passId, id, step.verb(), took.toMillis(), f.retryable(), f.reason());
-                if (phase != PlanPhase.PRUNE) {
-                    record(id, before.orElseGet(() -> currentPhase(id)), Optional.of(step.verb() + " failed: " + f.reason()), passId);
-                }
-                metrics.step(step.verb(), "failed", took);
+        logEnd(step, passId, result, took);
+        if (phase != PlanPhase.PRUNE) {
+            switch (result) {
+                case StepResult.Ok ok -> step.phases().after().ifPresent(p -> record(id, p, Optional.empty(), passId));
+                case StepResult.Failed f ->
+                        record(id, before.orElseGet(() -> currentPhase(id)), Optional.of(step.verb() + " failed: " + f.reason()), passId);
             }
         }
         return new Outcome(id, step, result, took);
-    }
-
-    private static Optional<Phase> transit(Step step) {
-        return switch (step) {
-            case Step.RunContainer s -> Optional.of(Phase.STARTING);
-            case Step.StartContainer s -> Optional.of(Phase.STARTING);
-            case Step.UnpauseContainer s -> Optional.of(Phase.STARTING);
-            case Step.StopContainer s -> Optional.of(Phase.STOPPING);
-            case Step.PauseContainer s -> Optional.of(Phase.PAUSING);
-            case Step.RemoveContainer s -> Optional.empty();
-            case Step.WriteCgroup s -> Optional.empty();
-            case Step.SetOomScoreAdj s -> Optional.empty();
-            case Step.MoveToCgroup s -> Optional.empty();
-            case Step.DrainUmbilical s -> Optional.empty();
-            case Step.Freeze s -> Optional.empty();
-            case Step.Thaw s -> Optional.empty();
-            case Step.ShowWorkspace s -> Optional.empty();
-            case Step.MarkWindow s -> Optional.empty();
-            case Step.FocusWindow s -> Optional.empty();
-            case Step.SpawnCompositor s -> Optional.of(Phase.STARTING);
-            case Step.StopCompositor s -> Optional.of(Phase.STOPPING);
-        };
-    }
-
-    /** The phase a step leaves its target in; kernel writes and drains change no phase. */
-    private static Optional<Phase> settled(Step step) {
-        return switch (step) {
-            case Step.RunContainer s -> Optional.of(Phase.RUNNING);
-            case Step.StartContainer s -> Optional.of(Phase.RUNNING);
-            case Step.UnpauseContainer s -> Optional.of(Phase.RUNNING);
-            case Step.StopContainer s -> Optional.of(Phase.STOPPED);
-            case Step.PauseContainer s -> Optional.of(Phase.PAUSED);
-            case Step.RemoveContainer s -> Optional.of(Phase.STOPPED);
-            case Step.WriteCgroup s -> Optional.empty();
-            case Step.SetOomScoreAdj s -> Optional.empty();
-            case Step.MoveToCgroup s -> Optional.empty();
-            case Step.DrainUmbilical s -> Optional.empty();
-            case Step.Freeze s -> Optional.empty();
-            case Step.Thaw s -> Optional.empty();
-            case Step.ShowWorkspace s -> Optional.empty();
-            case Step.MarkWindow s -> Optional.empty();
-            case Step.FocusWindow s -> Optional.empty();
-            case Step.SpawnCompositor s -> Optional.of(Phase.RUNNING);
-            case Step.StopCompositor s -> Optional.of(Phase.STOPPED);
-        };
     }
 
     private Phase currentPhase(ResourceId id) {

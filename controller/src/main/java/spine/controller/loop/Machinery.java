@@ -123,20 +123,11 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
                 Optional<String> why = notStartable(s);
                 yield why.isPresent() ? new StepResult.Failed(why.get(), true) : podman.apply(s);
             }
-            case Step.StopContainer s -> podman.apply(s);
-            case Step.PauseContainer s -> podman.apply(s);
-            case Step.UnpauseContainer s -> podman.apply(s);
-            case Step.RemoveContainer s -> podman.apply(s);
-            case Step.WriteCgroup s -> sysfs.apply(s);
-            case Step.SetOomScoreAdj s -> sysfs.apply(s);
-            case Step.MoveToCgroup s -> sysfs.apply(s);
+            case Step.ContainerStep s -> podman.apply(s);
+            case Step.KernelStep s -> sysfs.apply(s);
             case Step.DrainUmbilical s -> broker.map(b -> b.drain(s.target(), s.deadline()))
                     .orElseGet(() -> new StepResult.Ok("no broker in this process; nothing to drain"));
-            case Step.Freeze s -> sysfs.apply(s);
-            case Step.Thaw s -> sysfs.apply(s);
-            case Step.ShowWorkspace s -> compositor.windows(s);
-            case Step.MarkWindow s -> compositor.windows(s);
-            case Step.FocusWindow s -> compositor.windows(s);
+            case Step.WindowStep s -> compositor.windows(s);
             // sway would outlive a one-shot command as an orphan nobody watches: only bay0 or spine run owns it
             case Step.SpawnCompositor s -> compositor.spawn(s, broker.isPresent());
             case Step.StopCompositor s -> {

@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import spine.controller.image.Candidate;
 import spine.controller.log.LogOutput;
 import spine.controller.loop.BootConvergence;
+import spine.controller.loop.Metrics;
 import spine.controller.state.IntentStore;
 import spine.controller.state.IoPriority;
 import spine.controller.state.LogFile;
@@ -316,7 +317,7 @@ public final class Bay0 {
         PodmanDriver p = podman;
         if (db == null || p == null) return;
         Bounded.Outcome<Integer> stopped = Bounded.call("stop-containers", Duration.ofSeconds(20),
-                () -> new BootConvergence(db, p).stopAll());
+                () -> new BootConvergence(db, p, new Metrics()).stopAll());
         genesis.line("shutdown: containers stopped " + (stopped.ok() ? "count=" + stopped.value().get() : "(" + stopped.failure() + ")"));
     }
 

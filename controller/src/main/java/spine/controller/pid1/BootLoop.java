@@ -57,6 +57,8 @@ final class BootLoop {
     private final java.util.function.Function<com.fasterxml.jackson.databind.node.ObjectNode,
             Optional<com.fasterxml.jackson.databind.node.ObjectNode>> pid1Requests;
     private final int parallel;
+    /** One registry for the boot repair's steps and the loop's: {@code spine get metrics} sees both. */
+    private final Metrics metrics = new Metrics();
     private volatile boolean stopping;
     private volatile ControlLoop loop;
     private volatile Thread thread;
@@ -141,7 +143,7 @@ final class BootLoop {
         Optional<ConvergeLock> atOnce = ConvergeLock.tryAcquire(root, "bay0");
         try (ConvergeLock held = atOnce.isPresent() ? atOnce.get() : convergerLock(root)) {
             if (held == null) return; // shutting down
-            var boot = new BootConvergence(db, atOnce.isPresent() ? firstObservation(podman, firstLook) : podman);
+            var boot = new BootConvergence(db, atOnce.isPresent() ? firstObservation(podman, firstLook) : podman, metrics);
             SortedMap<ResourceId, String> holds = boot.hold(clean, lastShutdownClean);
             Optional<BootConvergence.Report> report = boot.repair(clean, lastShutdownClean, holds);
             Duration wait = Duration.ofSeconds(2);
@@ -216,7 +218,6 @@ final class BootLoop {
      */
     private void runLoop(IntentStore db, SpineRoot root, boolean autostart, Optional<ContainerRuntime.Observation> seen,
                          BuiltinImages images) throws StateException {
-        var metrics = new Metrics();
         Machinery machinery = new Machinery(podman, sysfs, Optional.of(Broker.serving(podman, sysfs)), sys)
                 .sway("/usr/bin/sway", kernel.swayConfig().toString());
         seen.ifPresent(machinery::seed);

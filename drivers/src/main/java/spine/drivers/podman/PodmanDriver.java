@@ -85,6 +85,11 @@ public final class PodmanDriver implements ContainerRuntime {
 
     @Override
     public StepResult apply(Step step) {
+        return step instanceof Step.ContainerStep c ? apply(c)
+                : new StepResult.Failed("a " + step.verb() + " step is not podman's; the loop routes it elsewhere (a bug)", false);
+    }
+
+    private StepResult apply(Step.ContainerStep step) {
         String name = step.target().containerName();
         return switch (step) {
             case Step.RunContainer s -> run(s);
@@ -94,17 +99,6 @@ public final class PodmanDriver implements ContainerRuntime {
             case Step.PauseContainer s -> result(runner.run(argv("pause", name), timeouts.change()));
             case Step.UnpauseContainer s -> result(runner.run(argv("unpause", name), timeouts.change()));
             case Step.RemoveContainer s -> remove(name);
-            case Step.WriteCgroup s -> notMine(s);
-            case Step.SetOomScoreAdj s -> notMine(s);
-            case Step.MoveToCgroup s -> notMine(s);
-            case Step.DrainUmbilical s -> notMine(s);
-            case Step.Freeze s -> notMine(s);
-            case Step.Thaw s -> notMine(s);
-            case Step.ShowWorkspace s -> notMine(s);
-            case Step.MarkWindow s -> notMine(s);
-            case Step.FocusWindow s -> notMine(s);
-            case Step.SpawnCompositor s -> notMine(s);
-            case Step.StopCompositor s -> notMine(s);
         };
     }
 
@@ -128,10 +122,6 @@ public final class PodmanDriver implements ContainerRuntime {
             else results.put(s.target(), apply(s));
         }
         return results;
-    }
-
-    private static StepResult notMine(Step s) {
-        return new StepResult.Failed("a " + s.verb() + " step is not podman's; the loop routes it elsewhere (a bug)", false);
     }
 
     /**
