@@ -78,8 +78,9 @@ public final class PlanComposer {
     }
 
     /**
-     * The focus steps (show, freeze, thaw, focus), for personas that have no container step this pass: a persona about
-     * to start is frozen by the pass after, which the look after this pass makes happen now.
+     * The focus steps (show, freeze, thaw, focus), for personas that have no other step this pass: a persona about to
+     * start is frozen by the pass after, which the look after this pass makes happen now; so is one whose envelope is
+     * being written (composed/02: the focus switch itself is the focus pass's, which plans focus steps alone).
      */
     private static Plan withFocus(Plan plan, List<Step> focus) {
         if (focus.isEmpty()) return plan;
