@@ -65,10 +65,6 @@ chmod +x "$work/podman"
 if [ -n "$classlist" ]; then
   SPINE_PODMAN="$work/podman" "$JAVA_HOME/bin/java" "$@" -XX:DumpLoadedClassList="$work/classes" -jar "$jar" \
     apply -f "$work/train.yaml" --root "$work/root" > "$work/train.log" 2>&1 || { cat "$work/train.log" >&2; exit 1; }
-  # Flyway too, as the first boot after an upgrade with a new migration meets it: the database forgets its schema
-  # version (PRAGMA user_version: four bytes at offset 60 of the file, in SQLite's file format), so the next open goes
-  # through Flyway, which finds every migration applied, validates them, and sets the version again.
-  printf '\0\0\0\0' | dd of="$work/root/spine/intent.db" bs=1 seek=60 conv=notrunc status=none
   # Then the loop, as bay0 starts it at every boot: its system calls (java.lang.foreign, whose classes cost bay0
   # 0.2-0.3 s of /init -> starting under emulation when they came from the runtime's modules), a pass, the governor
   # and the control socket. `spine run` on the same root and stub, stopped with SIGTERM once its first pass is
@@ -85,7 +81,6 @@ if [ -n "$classlist" ]; then
   kill -TERM "$local_pid" 2>/dev/null || true
   wait "$local_pid" || [ $? = 143 ] || { cat "$work/run.log" >&2; exit 1; }
   grep -q 'pass planned' "$work/root/spine/spine.log" || { echo "aot-train: spine run planned no pass" >&2; cat "$work/run.log" >&2; exit 1; }
-  grep -q 'by=flyway' "$work/root/spine/spine.log" || { echo "aot-train: spine run did not open the database through Flyway" >&2; exit 1; }
   { echo "# spine.jar's classlist for the image's CDS archive: scripts/aot-train.sh --classlist (see there)"
     pinned_list "$work/classes" "$work/classes-run"; } > "$out"
   exit 0

@@ -166,7 +166,7 @@ assemble() {
   cds_archive "$jre" "$jardest"
 }
 
-# A static CDS archive of the classes a command's start loads (Jackson, SQLite, Flyway, the CLI), dumped by the
+# A static CDS archive of the classes a command's start loads (Jackson, SQLite, the CLI), dumped by the
 # image's own JVM in the rootfs (chroot, after the closure gave it its libraries: the archive records the jar's path
 # as bay0 sees it; the jar gets the mtime the image gives every file, which the JVM checks). From one class list the
 # dump is byte-identical; a list recorded afresh is not (thread timing changes which classes load), so it is

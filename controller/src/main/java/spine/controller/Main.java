@@ -16,7 +16,7 @@ public final class Main {
             // speed, fifth part"); the class's initialisation lock makes the boot wait for it if it is not done yet
             Thread.ofPlatform().daemon().name("downcall").start(() -> spine.drivers.kernel.Syscalls.linux().uptime());
         }
-        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING); // Flyway's chatter
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING); // libraries' chatter (JUL)
         if (args.length > 1 && args[0].equals("bay0") && args[1].equals("--validate")) {
             // bay0 --validate is the same check as spine validate
             var rest = new java.util.ArrayList<>(List.of(args).subList(2, args.length));

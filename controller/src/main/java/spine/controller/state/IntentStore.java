@@ -18,9 +18,8 @@ import java.util.Optional;
 /**
  * The intent store: SQLite at {@code <root>/spine/intent.db} in WAL mode with synchronous=FULL: an apply that
  * returned success survives a power cut (NORMAL may roll the last commits back; the Gate B kills showed why it matters).
- * Flyway migrates from classpath resources; {@code PRAGMA user_version} mirrors the schema version so a
- * current database skips Flyway entirely (it costs about a second of start-up), and a new one gets its schema and
- * Flyway's history in one transaction without Flyway ({@link FreshSchema}).
+ * {@code PRAGMA user_version} is the schema version: a current database runs nothing, and an older one or a new file
+ * gets the scripts it lacks in one transaction ({@link Migrations}).
  *
  * <p>The store is the connection and its transaction; each table is a small view over them ({@link #intents},
  * {@link #holds}, {@link #trial}, {@link #focus}, {@link #statuses}, {@link #history}, {@link #upgrades}), and every
@@ -63,7 +62,7 @@ public final class IntentStore implements AutoCloseable {
             c = Schema.connect(url);
             if (Schema.userVersion(c) != SCHEMA_VERSION) {
                 try (MigrationLock held = MigrationLock.acquire(root)) {
-                    Schema.migrate(root, url, c);
+                    Schema.migrate(root, c);
                 }
             }
             return new IntentStore(c, clock, root.database().toString());

@@ -5,13 +5,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
-import org.flywaydb.core.Flyway;
 import org.sqlite.SQLiteConfig;
 
 /**
  * The state database's file and schema: how a connection is made (WAL, synchronous=FULL, a busy timeout) and how an
- * older schema is migrated to {@link IntentStore#SCHEMA_VERSION}: a new file by {@link FreshSchema} in one
- * transaction, an old one by Flyway, and {@code PRAGMA user_version} set after either.
+ * older schema, or none, is brought to {@link IntentStore#SCHEMA_VERSION} ({@link Migrations}: one transaction).
  */
 final class Schema {
     private static final System.Logger LOG = System.getLogger("state");
@@ -44,25 +42,24 @@ final class Schema {
     }
 
     /** Runs under the migration lock, so two processes opening a new database never both migrate it. */
-    static void migrate(SpineRoot root, String url, Connection c) throws SQLException, StateException {
-        int version = userVersion(c); // again: another process may have migrated while we waited
-        if (version == SCHEMA_VERSION) return;
+    static void migrate(SpineRoot root, Connection c) throws SQLException, StateException {
+        int version = Migrations.version(c); // again: another process may have migrated while we waited
+        if (version == SCHEMA_VERSION && userVersion(c) == SCHEMA_VERSION) return;
         if (version > SCHEMA_VERSION) {
             throw new StateException(root.database() + " has schema " + version + " but this spine knows only "
                     + SCHEMA_VERSION + "; run a newer spine");
         }
         long t0 = System.nanoTime();
-        boolean fresh = version == 0 && FreshSchema.isEmpty(c);
-        if (fresh) {
-            FreshSchema.create(c);
+        if (version == SCHEMA_VERSION) {
+            // made by Flyway before the version was mirrored: nothing to run, only the mirror to set
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+            }
         } else {
-            Flyway.configure().dataSource(url, null, null).locations("classpath:db/migration").load().migrate();
+            Migrations.migrate(c, version);
         }
-        try (Statement s = c.createStatement()) {
-            s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
-        }
-        LOG.log(System.Logger.Level.INFO, "state db migrated path={0} from={1} to={2} by={3} ms={4}", root.database(),
-                version, SCHEMA_VERSION, fresh ? "fresh-schema" : "flyway", (System.nanoTime() - t0) / 1_000_000);
+        LOG.log(System.Logger.Level.INFO, "state db migrated path={0} from={1} to={2} ms={3}", root.database(),
+                version, SCHEMA_VERSION, (System.nanoTime() - t0) / 1_000_000);
     }
 
     static SQLiteConfig config(boolean readOnly) {
@@ -78,8 +75,6 @@ final class Schema {
     }
 
     static int userVersion(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA user_version")) {
-            return rs.next() ? rs.getInt(1) : 0;
-        }
+        return Migrations.userVersion(c);
     }
 }

@@ -56,8 +56,7 @@ class IntentStoreIT {
              Statement st = c.createStatement()) {
             assertThat(scalar(st, "PRAGMA user_version")).isEqualTo(String.valueOf(IntentStore.SCHEMA_VERSION));
             assertThat(scalar(st, "PRAGMA journal_mode")).isEqualTo("wal");
-            assertThat(scalar(st, "SELECT count(*) FROM flyway_schema_history WHERE success = 1"))
-                    .isEqualTo(String.valueOf(IntentStore.SCHEMA_VERSION));
+            assertThat(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'flyway_schema_history'")).as("no Flyway").isEqualTo("0");
         }
     }
 
@@ -72,11 +71,11 @@ class IntentStoreIT {
     }
 
     @Test
-    void theFreshSchemaListsEveryMigrationInOrder() throws IOException {
+    void theMigrationsListEveryScriptInOrder() throws IOException {
         try (Stream<Path> files = Files.list(Path.of("src/main/resources/db/migration"))) {
             List<String> onDisk = files.map(p -> p.getFileName().toString())
-                    .sorted(java.util.Comparator.comparingInt(n -> Integer.parseInt(FreshSchema.version(n)))).toList();
-            assertThat(FreshSchema.MIGRATIONS).isEqualTo(onDisk);
+                    .sorted(java.util.Comparator.comparingInt(Migrations::version)).toList();
+            assertThat(Migrations.SCRIPTS).isEqualTo(onDisk);
         }
     }
 
@@ -92,76 +91,90 @@ class IntentStoreIT {
         return out;
     }
 
-    private static final String SCHEMA = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name";
-    /** Flyway's history without the columns that say when and how long. */
-    private static final String HISTORY = "SELECT installed_rank, version, description, type, script, checksum, installed_by, success"
-            + " FROM flyway_schema_history ORDER BY installed_rank";
-
-    /** A database made by Flyway alone, as every first open did before FreshSchema. */
-    private static String byFlyway(Path dir, String... locations) throws Exception {
+    /** The schema, without Flyway's own history table and its index (an older Spine's database keeps them). */
+    private static final String SCHEMA = "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name <> 'flyway_schema_history'"
+            + " ORDER BY type, name";
+    /** A database made by Flyway alone, as Spines before the user_version migrator made one, its version mirrored or not. */
+    private static String byFlyway(Path dir, String target, boolean mirrored) throws Exception {
         Files.createDirectories(dir.resolve("spine"));
         String url = "jdbc:sqlite:" + dir.resolve("spine/intent.db");
-        org.flywaydb.core.Flyway.configure().dataSource(url, null, null).locations(locations).load().migrate();
-        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
-            st.execute("PRAGMA user_version = " + IntentStore.SCHEMA_VERSION);
+        org.flywaydb.core.Flyway.configure().dataSource(url, null, null).locations("classpath:db/migration").target(target)
+                .load().migrate();
+        if (mirrored) {
+            try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+                st.execute("PRAGMA user_version = " + target);
+            }
         }
         return url;
     }
 
     @Test
-    void aNewDatabaseGetsTheSchemaAndHistoryFlywayWouldMake(@TempDir Path dir) throws Exception {
-        String flyway = byFlyway(dir.resolve("flyway"), "classpath:db/migration");
-        Path fresh = dir.resolve("fresh/spine/intent.db");
-        Files.createDirectories(fresh.getParent());
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + fresh)) {
-            assertThat(FreshSchema.isEmpty(c)).isTrue();
-            FreshSchema.create(c);
-            assertThat(FreshSchema.isEmpty(c)).isFalse();
-        }
-        String url = "jdbc:sqlite:" + fresh;
+    void aNewDatabaseGetsTheSchemaFlywayMade(@TempDir Path dir) throws Exception {
+        String flyway = byFlyway(dir.resolve("flyway"), String.valueOf(IntentStore.SCHEMA_VERSION), true);
+        IntentStore.open(new SpineRoot(dir.resolve("new")), CLOCK).close();
+        String url = "jdbc:sqlite:" + dir.resolve("new/spine/intent.db");
         assertThat(rows(url, SCHEMA, 4)).isEqualTo(rows(flyway, SCHEMA, 4)).hasSizeGreaterThan(8);
-        assertThat(rows(url, HISTORY, 8)).isEqualTo(rows(flyway, HISTORY, 8)).hasSize(IntentStore.SCHEMA_VERSION);
     }
 
+    /** Every older schema Flyway made, with its version mirrored in user_version or (before that) only in its history. */
     @Test
-    void flywayMigratesAFreshDatabaseLaterJustAsOneItMade(@TempDir Path dir) throws Exception {
-        IntentStore.open(new SpineRoot(dir.resolve("fresh")), CLOCK).close();
-        String fresh = "jdbc:sqlite:" + dir.resolve("fresh/spine/intent.db");
-        String flyway = byFlyway(dir.resolve("flyway"), "classpath:db/migration");
-        for (String url : List.of(fresh, flyway)) {
-            // the checksums, descriptions and types of V1..V4 agree with the scripts (validate throws if not)
-            org.flywaydb.core.Flyway.configure().dataSource(url, null, null).locations("classpath:db/migration").load().validate();
-            var next = org.flywaydb.core.Flyway.configure().dataSource(url, null, null)
-                    .locations("classpath:db/migration", "classpath:db/migration-next").load();
-            assertThat(next.migrate().migrationsExecuted).as(url).isEqualTo(1);
+    void everyOlderFlywayDatabaseMigratesToTheSameSchemaAsANewOne(@TempDir Path dir) throws Exception {
+        IntentStore.open(new SpineRoot(dir.resolve("new")), CLOCK).close();
+        List<String> want = rows("jdbc:sqlite:" + dir.resolve("new/spine/intent.db"), SCHEMA, 4);
+        for (int v = 1; v <= IntentStore.SCHEMA_VERSION; v++) {
+            for (boolean mirrored : List.of(true, false)) {
+                Path at = dir.resolve("v" + v + "-" + mirrored);
+                String url = byFlyway(at, String.valueOf(v), mirrored);
+                IntentStore.open(new SpineRoot(at), CLOCK).close();
+                assertThat(rows(url, SCHEMA, 4)).as("from V" + v + (mirrored ? "" : ", version only in the history"))
+                        .isEqualTo(want);
+                try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+                    assertThat(scalar(st, "PRAGMA user_version")).isEqualTo(String.valueOf(IntentStore.SCHEMA_VERSION));
+                    // Flyway's history stays as it was: an older Spine rolled back to reads user_version, not it
+                    assertThat(scalar(st, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")).isEqualTo(String.valueOf(v));
+                }
+            }
         }
-        assertThat(rows(fresh, SCHEMA, 4)).isEqualTo(rows(flyway, SCHEMA, 4)).anyMatch(r -> r.contains("note TEXT"));
-        assertThat(rows(fresh, HISTORY, 8)).isEqualTo(rows(flyway, HISTORY, 8)).hasSize(IntentStore.SCHEMA_VERSION + 1);
     }
 
     @Test
-    void aFreshSchemaThatFailsHalfWayLeavesAnEmptyFile(@TempDir Path dir) throws Exception {
+    void aMigrationThatFailsHalfWayLeavesTheDatabaseAsItWas(@TempDir Path dir) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("intent.db"))) {
-            // V1 applies, then V6 alters a table only V2 makes: the whole transaction goes, history table included
-            assertThatThrownBy(() -> FreshSchema.create(c, List.of("db/migration/V1__intent_status_history.sql",
-                    "db/migration-next/V6__next.sql"))).isInstanceOf(SQLException.class).hasMessageContaining("hold");
-            assertThat(FreshSchema.isEmpty(c)).isTrue();
+            // V1 applies, then V6 alters a table only V2 makes: the whole transaction goes, user_version included
+            assertThatThrownBy(() -> Migrations.run(c, List.of("db/migration/V1__intent_status_history.sql",
+                    "db/migration-next/V6__next.sql"))).isInstanceOf(SQLException.class).hasMessageContaining("V6__next.sql");
+            try (Statement st = c.createStatement()) {
+                assertThat(scalar(st, "SELECT count(*) FROM sqlite_master")).isEqualTo("0");
+                assertThat(scalar(st, "PRAGMA user_version")).isEqualTo("0");
+            }
         }
     }
 
     @Test
-    void currentDatabaseSkipsFlyway(@TempDir Path dir) throws Exception {
+    void aNextMigrationRunsOnceOnACurrentDatabase(@TempDir Path dir) throws Exception {
+        IntentStore.open(new SpineRoot(dir), CLOCK).close();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spine/intent.db"))) {
+            Migrations.run(c, List.of("db/migration-next/V6__next.sql"));
+            try (Statement st = c.createStatement()) {
+                assertThat(scalar(st, "PRAGMA user_version")).isEqualTo("6");
+                assertThat(rows("jdbc:sqlite:" + dir.resolve("spine/intent.db"), SCHEMA, 4)).anyMatch(r -> r.contains("note TEXT"));
+            }
+        }
+    }
+
+    @Test
+    void aCurrentDatabaseRunsNoMigration(@TempDir Path dir) throws Exception {
         var root = new SpineRoot(dir);
         IntentStore.open(root, CLOCK).close();
-        // If Flyway ran again it would notice its history table is gone and fail or re-create it.
+        // a migration run again would fail: V1 creates its tables without IF NOT EXISTS
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spine/intent.db"));
              Statement st = c.createStatement()) {
-            st.execute("ALTER TABLE flyway_schema_history RENAME TO flyway_moved_aside");
+            st.execute("CREATE TABLE canary (x)");
         }
         IntentStore.open(root, CLOCK).close();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spine/intent.db"));
              Statement st = c.createStatement()) {
-            assertThat(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'flyway_schema_history'")).isEqualTo("0");
+            assertThat(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'canary'")).isEqualTo("1");
         }
     }
 
@@ -183,9 +196,8 @@ class IntentStoreIT {
         assertThat(errors).isEmpty();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("spine/intent.db"));
              Statement st = c.createStatement()) {
-            // each migration ran exactly once, whichever opener won
-            assertThat(scalar(st, "SELECT count(*) FROM flyway_schema_history WHERE success = 1"))
-                    .isEqualTo(String.valueOf(IntentStore.SCHEMA_VERSION));
+            // whichever opener won, the others found it current: a second run of V1 would have failed them
+            assertThat(scalar(st, "PRAGMA user_version")).isEqualTo(String.valueOf(IntentStore.SCHEMA_VERSION));
         }
     }
 
