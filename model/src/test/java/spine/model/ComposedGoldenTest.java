@@ -3,8 +3,6 @@ package spine.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import spine.model.focus.ObservedCompositor;
 import spine.model.focus.Screen;
 import spine.model.focus.Window;
+import spine.model.focus.Windows;
 import spine.model.kernel.CgroupView;
 import spine.model.kernel.EnvelopeFiles;
 import spine.model.kernel.KernelState;
@@ -39,7 +38,6 @@ import spine.model.kernel.Throttle;
  */
 class ComposedGoldenTest {
     private static final Path ROOT = Path.of("src/test/resources/composed");
-    private static final boolean UPDATE = Boolean.getBoolean("golden.update");
     private static final ObjectMapper JSON = new ObjectMapper();
     /** A new cgroup: all controllers enabled, thawed, the kernel's defaults (a case's files override them; null removes one). */
     private static final TreeMap<String, String> BASE = new TreeMap<>(java.util.Map.of("cgroup.controllers",
@@ -48,12 +46,7 @@ class ComposedGoldenTest {
 
     @TestFactory
     Stream<DynamicTest> composedCases() throws IOException {
-        List<Path> cases;
-        try (Stream<Path> s = Files.list(ROOT)) {
-            cases = s.filter(Files::isDirectory).sorted().toList();
-        }
-        assertThat(cases).as("composition golden cases").hasSizeGreaterThanOrEqualTo(6);
-        return cases.stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> check(dir)));
+        return Fixtures.cases(ROOT, 6, ComposedGoldenTest::check);
     }
 
     /** Everything a pass reads, mutable so a plan can be applied to it. */
@@ -133,20 +126,10 @@ class ComposedGoldenTest {
                 }
                 case Step.StopCompositor s -> compositor = Optional.empty();
                 case Step.ShowWorkspace s -> visible = Optional.of(s.workspace());
-                case Step.MarkWindow s -> windows = windows.stream().map(w -> {
-                    if (w.conId() != s.conId()) return w;
-                    var marks = new ArrayList<>(w.marks());
-                    if (!marks.contains(s.mark())) marks.add(s.mark());
-                    return new Window(w.conId(), w.pid(), w.appId(), marks, s.workspace(), w.focused(), w.owner());
-                }).toList();
+                case Step.MarkWindow s -> windows = Windows.marked(windows, s);
                 case Step.FocusWindow s -> {
                     assertThat(files.get(s.target()).get("cgroup.freeze")).as("focus sent to frozen " + s.target()).isEqualTo("0");
-                    boolean[] first = {true};
-                    windows = windows.stream().map(w -> {
-                        boolean f = first[0] && w.marks().contains(s.mark());
-                        if (f) first[0] = false;
-                        return new Window(w.conId(), w.pid(), w.appId(), w.marks(), w.workspace(), f, w.owner());
-                    }).toList();
+                    windows = Windows.focused(windows, s);
                 }
             }
         }
@@ -184,12 +167,7 @@ class ComposedGoldenTest {
             c.path("files").properties().forEach(kv -> w.compositorFiles.put(kv.getKey(), kv.getValue().asText()));
             w.compositorOom = c.path("oom").asInt(0);
             w.visible = Optional.ofNullable(c.path("visible").asText(null));
-            for (JsonNode n : c.path("windows")) {
-                var marks = new ArrayList<String>();
-                n.path("marks").forEach(m -> marks.add(m.asText()));
-                w.windows.add(new Window(n.get("con").asLong(), n.get("pid").asLong(), n.path("app").asText(""), marks,
-                        n.get("workspace").asText(), n.path("focused").asBoolean(false), ResourceId.fromUri(n.path("owner").asText(""))));
-            }
+            for (JsonNode n : c.path("windows")) w.windows.add(Windows.of(n));
         }
         return w;
     }
@@ -205,14 +183,7 @@ class ComposedGoldenTest {
     private static void check(Path dir) throws IOException {
         World world = load(dir);
         PlanComposer.Composed composed = world.plan();
-        List<String> lines = lines(composed);
-        String actual = String.join("\n", lines) + (lines.isEmpty() ? "" : "\n");
-        Path golden = dir.resolve("plan.txt");
-        if (UPDATE) {
-            Files.writeString(golden, actual, StandardCharsets.UTF_8);
-            throw new AssertionError("rewrote " + golden + "; review the diff, then run again without -Dgolden.update");
-        }
-        assertThat(actual).as("composed plan for " + dir.getFileName()).isEqualTo(Files.readString(golden));
+        Fixtures.golden(dir.resolve("plan.txt"), lines(composed));
 
         Plan plan = composed.plan();
         for (int pass = 1; pass <= 3 && !plan.steps().isEmpty(); pass++) {

@@ -3,10 +3,7 @@ package spine.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.DynamicTest;
@@ -19,29 +16,17 @@ import org.junit.jupiter.api.TestFactory;
  */
 class GoldenPlanTest {
     private static final Path ROOT = Path.of("src/test/resources/golden");
-    private static final boolean UPDATE = Boolean.getBoolean("golden.update");
 
     @TestFactory
     Stream<DynamicTest> goldenCases() throws IOException {
-        List<Path> cases;
-        try (Stream<Path> s = Files.list(ROOT)) {
-            cases = s.filter(Files::isDirectory).sorted().toList();
-        }
-        assertThat(cases).as("golden cases").hasSizeGreaterThanOrEqualTo(15);
-        return cases.stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> check(dir)));
+        return Fixtures.cases(ROOT, 15, GoldenPlanTest::check);
     }
 
     private static void check(Path dir) throws IOException {
         DesiredState desired = Fixtures.desired(dir.resolve("desired.yaml"));
         ObservedState observed = Fixtures.observed(dir.resolve("observed.json"), desired);
         Plan plan = Planner.plan(desired, observed);
-        String actual = String.join("\n", plan.lines()) + (plan.lines().isEmpty() ? "" : "\n");
-        Path golden = dir.resolve("plan.txt");
-        if (UPDATE) {
-            Files.writeString(golden, actual, StandardCharsets.UTF_8);
-            throw new AssertionError("rewrote " + golden + "; review the diff, then run again without -Dgolden.update");
-        }
-        assertThat(actual).as("plan for " + dir.getFileName()).isEqualTo(Files.readString(golden));
+        Fixtures.golden(dir.resolve("plan.txt"), plan.lines());
 
         FakeWorld world = new FakeWorld(observed);
         world.apply(plan);

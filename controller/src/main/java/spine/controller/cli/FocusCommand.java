@@ -11,6 +11,7 @@ import spine.controller.state.ConvergeLock;
 import spine.controller.state.IntentStore;
 import spine.controller.state.LogFile;
 import spine.controller.state.StateException;
+import spine.drivers.kernel.HostFile;
 import spine.model.Kind;
 import spine.model.ResourceId;
 
@@ -45,7 +46,7 @@ record FocusCommand(Machine m) {
                 Optional<ControlSocket.Client> daemon = ControlSocket.connect(m.root());
                 if (daemon.isPresent()) return viaConverger(daemon.get(), persona, word);
                 // no answer: no converger runs, or one is starting or closing its socket; the lock's holder tells which
-                java.util.OptionalLong holder = ConvergeLock.holder(m.root(), m.host().locks());
+                java.util.OptionalLong holder = ConvergeLock.holder(m.root(), m.host().path(HostFile.LOCKS));
                 if (holder.isEmpty()) break;
                 if (attempt == CONNECT_ATTEMPTS) {
                     convergerRuns = holder;

@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import spine.controller.image.Candidate;
 import spine.controller.image.Signing;
+import spine.drivers.kernel.HostFile;
 
 /**
  * {@code spine image}: an image archive against the integration contract ({@code verify}), and upgrade candidates:
@@ -60,7 +61,7 @@ record ImageCommand(Machine m) {
             return ExitCode.UNAVAILABLE;
         }
         m.out().println("key " + Signing.keyId(pair.getPublic()) + ": " + key + " (private, 0600) and " + pub
-                + " (copy it into a machine's " + m.host().trust() + ")");
+                + " (copy it into a machine's " + m.host().path(HostFile.TRUST) + ")");
         return ExitCode.OK;
     }
 
@@ -89,7 +90,7 @@ record ImageCommand(Machine m) {
         }
         Path manifest = Path.of(args.positionals.get(1));
         String running = args.one("--running").orElse(Cli.version());
-        Candidate.Verdict v = Candidate.check(manifest, args.one("--trust").map(Path::of).orElseGet(() -> m.host().trust()), running,
+        Candidate.Verdict v = Candidate.check(manifest, args.one("--trust").map(Path::of).orElseGet(() -> m.host().path(HostFile.TRUST)), running,
                 args.flag("--allow-downgrade"), contract(args));
         return switch (v) {
             case Candidate.Verdict.Accepted a -> {

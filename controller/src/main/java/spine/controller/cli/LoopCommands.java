@@ -20,6 +20,7 @@ import spine.controller.state.IntentStore;
 import spine.controller.state.IoPriority;
 import spine.controller.state.LogFile;
 import spine.controller.state.StateException;
+import spine.drivers.kernel.HostFile;
 
 /** {@code spine run} (the loop and its control socket), {@code reconcile --once} and {@code metrics}. */
 record LoopCommands(Machine m) {
@@ -36,7 +37,7 @@ record LoopCommands(Machine m) {
                 return ExitCode.UNAVAILABLE;
             }
             var metrics = new Metrics();
-            IoPriority.stateSync(m.syscalls(), m.host().ownTasks());
+            IoPriority.stateSync(m.syscalls(), m.host().path(HostFile.OWN_TASKS));
             try (ConvergeLock held = lock.get(); IntentStore store = IntentStore.open(m.root(), m.clock());
                  Machinery machinery = m.machinery(true)) {
                 Reconciler reconciler = m.reconciler(machinery, store, metrics);

@@ -17,6 +17,7 @@ import spine.controller.state.SpineRoot;
 import spine.controller.loop.Machinery;
 import spine.drivers.ContainerRuntime;
 import spine.drivers.SocketDirs;
+import spine.drivers.kernel.HostFile;
 import spine.drivers.kernel.Kernel;
 import spine.drivers.kernel.Syscalls;
 import spine.drivers.sysfs.SysfsDriver;
@@ -72,7 +73,7 @@ record Machine(SpineRoot root, Clock clock, Map<String, String> env, PrintStream
         var sysfs = new SysfsDriver(java.nio.file.Path.of("/"));
         Machinery m = new Machinery(podman, sysfs, serving ? java.util.Optional.of(spine.controller.umbilical.Broker.serving(podman, sysfs)) : java.util.Optional.empty(), syscalls());
         // where sway and its configuration are (the image's by default; tests on a build host point elsewhere)
-        return m.sway(env.getOrDefault("SPINE_SWAY", "/usr/bin/sway"), env.getOrDefault("SPINE_SWAY_CONFIG", host().swayConfig().toString()));
+        return m.sway(env.getOrDefault("SPINE_SWAY", "/usr/bin/sway"), env.getOrDefault("SPINE_SWAY_CONFIG", host().path(HostFile.SWAY_CONFIG).toString()));
     }
 
     Reconciler reconciler(Machinery machinery, IntentStore store, Metrics metrics) {

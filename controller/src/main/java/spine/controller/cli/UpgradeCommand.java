@@ -11,6 +11,7 @@ import spine.controller.state.LogFile;
 import spine.controller.state.Slots;
 import spine.controller.state.StateException;
 import spine.controller.state.UpgradeRecords;
+import spine.drivers.kernel.HostFile;
 
 /**
  * {@code spine upgrade MANIFEST [--stage-only]} and {@code spine nack list|forgive} (issue 12): a candidate is checked
@@ -26,7 +27,7 @@ record UpgradeCommand(Machine m) {
         if (args.positionals.size() != 1) throw new UsageException("usage: spine " + Command.UPGRADE.usage);
         Path manifest = Path.of(args.positionals.getFirst());
         String running = args.one("--running").orElse(Cli.version());
-        Candidate.Verdict v = Candidate.check(manifest, args.one("--trust").map(Path::of).orElseGet(() -> m.host().trust()), running,
+        Candidate.Verdict v = Candidate.check(manifest, args.one("--trust").map(Path::of).orElseGet(() -> m.host().path(HostFile.TRUST)), running,
                 args.flag("--allow-downgrade"), args.one("--contract").map(Path::of).orElseGet(spine.controller.image.ImageVerifier::defaultContract));
         if (v instanceof Candidate.Verdict.Refused r) {
             m.err().println("spine: refused (" + r.kind() + "): " + r.reason());
@@ -50,7 +51,7 @@ record UpgradeCommand(Machine m) {
                 LOG.log(System.Logger.Level.WARNING, "upgrade refused manifest={0} kind=busy reason=\"{1}\"", manifest, blocked.get());
                 return ExitCode.PENDING;
             }
-            String slot = Slots.choose(records.slots(), Slots.runningHashOf(m.host().cmdlineFile()));
+            String slot = Slots.choose(records.slots(), Slots.runningHashOf(m.host().path(HostFile.CMDLINE)));
             Path dir = manifest.toAbsolutePath().normalize().getParent();
             var files = new java.util.ArrayList<Slots.Artifact>();
             for (Candidate.Artifact art : a.manifest().artifacts()) {

@@ -28,6 +28,7 @@ import spine.drivers.kernel.Syscalls;
 import spine.drivers.sysfs.SysfsDriver;
 import spine.model.StepResult;
 import spine.drivers.SocketDirs;
+import spine.drivers.kernel.HostFile;
 import spine.drivers.podman.PodmanDriver;
 
 /**
@@ -111,7 +112,7 @@ public final class Bay0 {
             genesis.line("oom_score_adj -1000 failed: " + f.reason());
         }
         mounts.rest();
-        IoPriority.stateSync(sys, kernel.ownTasks()); // before the threads that flush state exist
+        IoPriority.stateSync(sys, kernel.path(HostFile.OWN_TASKS)); // before the threads that flush state exist
         options = BootOptions.from(kernel.cmdline(), genesis::line);
         genesis.line("mounted proc/sys/dev");
         signals.install(() -> shutdown(Syscalls.RB_POWER_OFF, "SIGTERM"), () -> shutdown(Syscalls.RB_AUTOBOOT, "SIGINT"));

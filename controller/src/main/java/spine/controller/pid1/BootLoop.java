@@ -27,6 +27,7 @@ import spine.controller.state.SpineRoot;
 import spine.controller.state.StateException;
 import spine.controller.umbilical.Broker;
 import spine.drivers.ContainerRuntime;
+import spine.drivers.kernel.HostFile;
 import spine.drivers.kernel.Kernel;
 import spine.drivers.kernel.Syscalls;
 import spine.drivers.podman.PodmanDriver;
@@ -219,7 +220,7 @@ final class BootLoop {
     private void runLoop(IntentStore db, SpineRoot root, boolean autostart, Optional<ContainerRuntime.Observation> seen,
                          BuiltinImages images) throws StateException {
         Machinery machinery = new Machinery(podman, sysfs, Optional.of(Broker.serving(podman, sysfs)), sys)
-                .sway("/usr/bin/sway", kernel.swayConfig().toString());
+                .sway("/usr/bin/sway", kernel.path(HostFile.SWAY_CONFIG).toString());
         seen.ifPresent(machinery::seed);
         var runtime = new ImageGate(machinery, images::begin, images.placed(), IMAGES_BOUND, images::suspect);
         var reconciler = new Reconciler(db, runtime, new Executor(runtime, db, metrics, parallel), new BackoffTracker(), metrics,

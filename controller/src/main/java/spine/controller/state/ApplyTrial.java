@@ -1,7 +1,6 @@
 package spine.controller.state;
 
 import java.io.IOException;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -61,13 +60,8 @@ public final class ApplyTrial {
                 try (Statement s = db.c().createStatement(); ResultSet rs = s.executeQuery("SELECT kind, name, spec FROM intent ORDER BY kind, name")) {
                     while (rs.next()) previous.addObject().put("kind", rs.getString(1)).put("name", rs.getString(2)).put("spec", rs.getString(3));
                 }
-                try (PreparedStatement i = db.c().prepareStatement("INSERT INTO apply_trial (slot, started_at, deadline, uid, previous) VALUES (1, ?, ?, ?, ?)")) {
-                    i.setString(1, now.toString());
-                    i.setString(2, now.plus(window).toString());
-                    i.setLong(3, uid);
-                    i.setString(4, previous.toString());
-                    i.executeUpdate();
-                }
+                db.update("INSERT INTO apply_trial (slot, started_at, deadline, uid, previous) VALUES (1, ?, ?, ?, ?)", now.toString(),
+                        now.plus(window).toString(), uid, previous.toString());
                 LOG.log(System.Logger.Level.INFO, "apply on trial until={0} uid={1} kept={2}", now.plus(window), uid, previous.size());
                 return intents.applyRows(specs, uid, now.toString());
             });

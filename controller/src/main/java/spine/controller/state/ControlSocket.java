@@ -28,6 +28,7 @@ import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.AFUNIXSocketCredentials;
 
+import spine.drivers.kernel.HostFile;
 import spine.drivers.kernel.Kernel;
 
 /**
@@ -172,7 +173,7 @@ public final class ControlSocket {
     /** Hands the socket to group spine when that group exists, and returns its gid. */
     private static OptionalLong spineGroup(Kernel host, Path socket) {
         try {
-            for (String line : Files.readAllLines(host.groups())) {
+            for (String line : Files.readAllLines(host.path(HostFile.GROUPS))) {
                 List<String> f = List.of(line.split(":", -1));
                 if (f.size() >= 3 && f.get(0).equals("spine")) {
                     GroupPrincipal g = socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName("spine");

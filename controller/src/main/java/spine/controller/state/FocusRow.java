@@ -1,6 +1,5 @@
 package spine.controller.state;
 
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -49,12 +48,7 @@ public final class FocusRow {
                     d.executeUpdate("DELETE FROM focus");
                 }
                 if (persona.isPresent()) {
-                    try (PreparedStatement i = db.c().prepareStatement("INSERT INTO focus (slot, persona, since, uid) VALUES (1, ?, ?, ?)")) {
-                        i.setString(1, persona.get().toString());
-                        i.setString(2, now);
-                        i.setLong(3, uid);
-                        i.executeUpdate();
-                    }
+                    db.update("INSERT INTO focus (slot, persona, since, uid) VALUES (1, ?, ?, ?)", persona.get().toString(), now, uid);
                 }
                 LOG.log(System.Logger.Level.INFO, "focus recorded persona={0} uid={1}", persona.map(ResourceId::toString).orElse("none"), uid);
                 return Optional.empty();
@@ -64,11 +58,8 @@ public final class FocusRow {
 
     /** Clears the focus when it was on {@code persona}, which is being deleted; inside the caller's transaction. */
     static void clearIfOn(Db db, String persona) throws SQLException {
-        try (PreparedStatement f = db.c().prepareStatement("DELETE FROM focus WHERE persona = ?")) {
-            f.setString(1, persona);
-            if (f.executeUpdate() > 0) {
-                LOG.log(System.Logger.Level.INFO, "focus cleared: its persona was deleted persona={0}; every persona thaws", persona);
-            }
+        if (db.update("DELETE FROM focus WHERE persona = ?", persona) > 0) {
+            LOG.log(System.Logger.Level.INFO, "focus cleared: its persona was deleted persona={0}; every persona thaws", persona);
         }
     }
 }

@@ -71,19 +71,8 @@ public final class History {
     /** Appends one row; inside the caller's transaction. {@code uid} below zero: nobody asked (a revert). */
     void insert(String at, String kind, String name, String action, long generation, String spec, String hash, long uid)
             throws SQLException {
-        try (PreparedStatement h = db.c().prepareStatement(
-                "INSERT INTO history (at, kind, name, action, generation, spec, spec_hash, uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-            h.setString(1, at);
-            h.setString(2, kind);
-            h.setString(3, name);
-            h.setString(4, action);
-            h.setLong(5, generation);
-            h.setString(6, spec);
-            h.setString(7, hash);
-            if (uid >= 0) h.setLong(8, uid);
-            else h.setNull(8, java.sql.Types.INTEGER);
-            h.executeUpdate();
-        }
+        db.update("INSERT INTO history (at, kind, name, action, generation, spec, spec_hash, uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                at, kind, name, action, generation, spec, hash, uid >= 0 ? uid : null);
     }
 
     /** The newest generation a resource ever had (0 for none), so a resource made again never reuses one. */

@@ -52,13 +52,8 @@ public final class Holds {
                     d.executeUpdate("DELETE FROM hold");
                 }
                 for (var e : holds.entrySet()) {
-                    try (PreparedStatement i = db.c().prepareStatement("INSERT INTO hold (kind, name, reason, since) VALUES (?, ?, ?, ?)")) {
-                        i.setString(1, e.getKey().kind().cliName());
-                        i.setString(2, e.getKey().toString());
-                        i.setString(3, e.getValue());
-                        i.setString(4, now);
-                        i.executeUpdate();
-                    }
+                    db.update("INSERT INTO hold (kind, name, reason, since) VALUES (?, ?, ?, ?)", e.getKey().kind().cliName(),
+                            e.getKey().toString(), e.getValue(), now);
                 }
                 return null;
             });

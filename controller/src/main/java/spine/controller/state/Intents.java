@@ -171,39 +171,21 @@ public final class Intents {
     void write(String kind, String name, String spec, long generation, String at, String action, long uid,
                boolean runsAsContainer) throws SQLException {
         String hash = IntentStore.sha256(spec);
-        try (PreparedStatement u = db.c().prepareStatement("""
+        db.update("""
                 INSERT INTO intent (kind, name, spec, spec_hash, generation, updated_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (kind, name) DO UPDATE SET spec = excluded.spec, spec_hash = excluded.spec_hash,
-                    generation = excluded.generation, updated_at = excluded.updated_at""")) {
-            u.setString(1, kind);
-            u.setString(2, name);
-            u.setString(3, spec);
-            u.setString(4, hash);
-            u.setLong(5, generation);
-            u.setString(6, at);
-            u.executeUpdate();
-        }
+                    generation = excluded.generation, updated_at = excluded.updated_at""", kind, name, spec, hash, generation, at);
         history.insert(at, kind, name, action, generation, spec, hash, uid);
         if (!runsAsContainer) return;
-        try (PreparedStatement st = db.c().prepareStatement("""
+        db.update("""
                 INSERT INTO status (kind, name, phase, observed_generation, phase_since, updated_at)
-                VALUES (?, ?, 'stopped', 0, ?, ?) ON CONFLICT (kind, name) DO NOTHING""")) {
-            st.setString(1, kind);
-            st.setString(2, name);
-            st.setString(3, at);
-            st.setString(4, at);
-            st.executeUpdate();
-        }
+                VALUES (?, ?, 'stopped', 0, ?, ?) ON CONFLICT (kind, name) DO NOTHING""", kind, name, at, at);
     }
 
     /** One resource's intent, status and hold rows, and the focus when it was the active persona. */
     void deleteRows(String kind, String name) throws SQLException {
         for (String table : List.of("intent", "status", "hold")) {
-            try (PreparedStatement d = db.c().prepareStatement("DELETE FROM " + table + " WHERE kind = ? AND name = ?")) {
-                d.setString(1, kind);
-                d.setString(2, name);
-                d.executeUpdate();
-            }
+            db.update("DELETE FROM " + table + " WHERE kind = ? AND name = ?", kind, name);
         }
         FocusRow.clearIfOn(db, name);
     }

@@ -85,20 +85,11 @@ public final class Statuses {
     }
 
     private void updateCrash(ResourceId id, CrashLoop.Record crash) throws SQLException {
-        try (PreparedStatement u = db.c().prepareStatement("""
+        db.update("""
                 UPDATE status SET restarts = ?, crashes = ?, exit_code = ?, exited_at = ?, next_try = ?, crash_generation = ?
-                WHERE kind = ? AND name = ?""")) {
-            u.setInt(1, crash.restarts());
-            u.setInt(2, crash.crashes());
-            if (crash.exitCode().isPresent()) u.setInt(3, crash.exitCode().getAsInt());
-            else u.setNull(3, java.sql.Types.INTEGER);
-            u.setString(4, crash.exitedAt().map(Instant::toString).orElse(null));
-            u.setString(5, crash.nextTry().map(Instant::toString).orElse(null));
-            u.setLong(6, crash.generation());
-            u.setString(7, id.kind().cliName());
-            u.setString(8, id.toString());
-            u.executeUpdate();
-        }
+                WHERE kind = ? AND name = ?""", crash.restarts(), crash.crashes(),
+                crash.exitCode().isPresent() ? crash.exitCode().getAsInt() : null, crash.exitedAt().map(Instant::toString).orElse(null),
+                crash.nextTry().map(Instant::toString).orElse(null), crash.generation(), id.kind().cliName(), id.toString());
     }
 
     /**
@@ -117,7 +108,7 @@ public final class Statuses {
 
     private void upsert(ResourceId id, Phase phase, long observedGeneration, Optional<String> lastError) throws SQLException {
         // Only resources with intent have a status: a pruned container's row must not come back.
-        try (PreparedStatement u = db.c().prepareStatement("""
+        db.update("""
                 INSERT INTO status (kind, name, phase, observed_generation, last_error, phase_since, updated_at)
                 SELECT ?1, ?2, ?3, max(?4, 0), ?5, ?6, ?6
                 WHERE EXISTS (SELECT 1 FROM intent WHERE intent.kind = ?1 AND intent.name = ?2)
@@ -126,14 +117,7 @@ public final class Statuses {
                     phase = excluded.phase,
                     observed_generation = CASE WHEN ?4 < 0 THEN status.observed_generation ELSE excluded.observed_generation END,
                     last_error = excluded.last_error,
-                    updated_at = excluded.updated_at""")) {
-            u.setString(1, id.kind().cliName());
-            u.setString(2, id.toString());
-            u.setString(3, phase.word());
-            u.setLong(4, observedGeneration);
-            u.setString(5, lastError.orElse(null));
-            u.setString(6, db.now());
-            u.executeUpdate();
-        }
+                    updated_at = excluded.updated_at""", id.kind().cliName(), id.toString(), phase.word(), observedGeneration,
+                lastError.orElse(null), db.now());
     }
 }

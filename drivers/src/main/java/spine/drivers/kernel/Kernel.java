@@ -79,39 +79,14 @@ public final class Kernel {
         }
     }
 
-    /** /proc/locks: who holds which lock (the converger lock's holder). */
-    public Path locks() {
-        return at("/proc/locks");
-    }
-
-    /** /proc/cmdline as a file (the running image's hash is read from it). */
-    public Path cmdlineFile() {
-        return at("/proc/cmdline");
-    }
-
-    /** /proc/self/task: this process's threads. */
-    public Path ownTasks() {
-        return at("/proc/self/task");
-    }
-
     /** /proc/PID/status of a process (its supplementary groups). */
     public Path status(long pid) {
         return at("/proc/" + pid + "/status");
     }
 
-    /** /etc/group: the spine group's gid. */
-    public Path groups() {
-        return at("/etc/group");
-    }
-
-    /** /etc/spine/trust: the public keys an upgrade must be signed by. */
-    public Path trust() {
-        return at("/etc/spine/trust");
-    }
-
-    /** /etc/spine/sway/config: the compositor's configuration in the image. */
-    public Path swayConfig() {
-        return at("/etc/spine/sway/config");
+    /** One of the machine's own files Spine reads by name, under this root. */
+    public Path path(HostFile file) {
+        return at(file.absolute());
     }
 
     public void mkdirs(String absolute) throws IOException {

@@ -3,8 +3,6 @@ package spine.model.focus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import spine.model.ContainerState;
+import spine.model.Fixtures;
 import spine.model.DesiredState;
 import spine.model.Kind;
 import spine.model.Labels;
@@ -41,17 +40,11 @@ import spine.model.kernel.KernelState;
  */
 class FocusGoldenTest {
     private static final Path ROOT = Path.of("src/test/resources/focus");
-    private static final boolean UPDATE = Boolean.getBoolean("golden.update");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TestFactory
     Stream<DynamicTest> focusCases() throws IOException {
-        List<Path> cases;
-        try (Stream<Path> s = Files.list(ROOT)) {
-            cases = s.filter(Files::isDirectory).sorted().toList();
-        }
-        assertThat(cases).as("focus golden cases").hasSizeGreaterThanOrEqualTo(8);
-        return cases.stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> check(dir)));
+        return Fixtures.cases(ROOT, 8, FocusGoldenTest::check);
     }
 
     /** The world a case describes, mutable so the plan can be applied to it. */
@@ -93,20 +86,10 @@ class FocusGoldenTest {
                     cgroups.get(s.target()).put("cgroup.events", "populated 1\nfrozen 0");
                 }
                 case Step.ShowWorkspace s -> visible = Optional.of(s.workspace());
-                case Step.MarkWindow s -> windows = windows.stream().map(w -> {
-                    if (w.conId() != s.conId()) return w;
-                    var marks = new ArrayList<>(w.marks());
-                    if (!marks.contains(s.mark())) marks.add(s.mark());
-                    return new Window(w.conId(), w.pid(), w.appId(), marks, s.workspace(), w.focused(), w.owner());
-                }).toList();
+                case Step.MarkWindow s -> windows = Windows.marked(windows, s);
                 case Step.FocusWindow s -> {
                     assertThat(frozen(s.target())).as("focus sent to frozen " + s.target()).isFalse();
-                    boolean[] first = {true};
-                    windows = windows.stream().map(w -> {
-                        boolean f = first[0] && w.marks().contains(s.mark());
-                        if (f) first[0] = false;
-                        return new Window(w.conId(), w.pid(), w.appId(), w.marks(), w.workspace(), f, w.owner());
-                    }).toList();
+                    windows = Windows.focused(windows, s);
                 }
                 default -> throw new AssertionError("not a focus step: " + step);
             }
@@ -149,13 +132,7 @@ class FocusGoldenTest {
         if (screen != null && !screen.isNull()) {
             w.compositor = true;
             w.visible = Optional.ofNullable(screen.path("visible").asText(null));
-            for (JsonNode n : screen.path("windows")) {
-                var marks = new ArrayList<String>();
-                n.path("marks").forEach(m -> marks.add(m.asText()));
-                Optional<ResourceId> owner = n.hasNonNull("owner") ? ResourceId.fromUri(n.get("owner").asText()) : Optional.empty();
-                w.windows.add(new Window(n.get("con").asLong(), n.get("pid").asLong(), n.path("app").asText(""), marks,
-                        n.get("workspace").asText(), n.path("focused").asBoolean(false), owner));
-            }
+            for (JsonNode n : screen.path("windows")) w.windows.add(Windows.of(n));
         }
         return w;
     }
@@ -166,13 +143,7 @@ class FocusGoldenTest {
         var lines = new ArrayList<String>();
         r.note().ifPresent(n -> lines.add("note -- " + n));
         r.steps().forEach(s -> lines.add(s.target() + " " + s.verb() + " -- " + s.reason()));
-        String actual = String.join("\n", lines) + (lines.isEmpty() ? "" : "\n");
-        Path golden = dir.resolve("plan.txt");
-        if (UPDATE) {
-            Files.writeString(golden, actual, StandardCharsets.UTF_8);
-            throw new AssertionError("rewrote " + golden + "; review the diff, then run again without -Dgolden.update");
-        }
-        assertThat(actual).as("focus plan for " + dir.getFileName()).isEqualTo(Files.readString(golden));
+        Fixtures.golden(dir.resolve("plan.txt"), lines);
 
         for (Step s : r.steps()) world.apply(s);
         assertThat(world.plan().steps()).as("plan after applying " + dir.getFileName()).isEmpty();
