@@ -2,7 +2,12 @@
 # Benchmarks for docs/BENCHMARKS.md (not run by CI). Each prints the figures it measured side by side.
 #   scripts/bench.sh planner    Planner on 1,000 and 10,000 personas
 #   scripts/bench.sh apply      cold apply of 20 personas: spine apply vs a podman run -d loop vs podman kube play
-#   scripts/bench.sh noop       no-op apply of 20 converged personas: wall time and podman call count
+#   scripts/bench.sh noop [OTHER]  no-op apply of 20 converged personas: wall time and podman call count, against its
+#                               floor (./spine help + one podman ps) and without the AOT cache; with OTHER (another
+#                               checkout, built), its ./spine alternating in the same rounds
+#   scripts/bench.sh boot-stretch [R] [OTHER]  in the VM (TCG): kernel -> starting -> init complete against the busybox
+#                               floor and a Java /init on the same image (scripts/mkfloor.sh --java), R (3) rounds; with
+#                               OTHER, that checkout's build/spine.img too, on a persist disk of its own
 #   scripts/bench.sh idle       spine run while idle: CPU share and RSS over 60 s
 #   scripts/bench.sh vm [R]     in the VM (TCG): kernel -> bay0 starting vs kernel -> a busybox /init on the same kernel
 #                               (scripts/mkfloor.sh); init complete -> 5 autostart personas running vs 5 x podman
@@ -103,8 +108,12 @@ YAML
   rm -f "$work/apply.$$"
   ;;
 noop)
+  # with OTHER (another checkout with its own build, e.g. the commit before a change), its ./spine alternates with
+  # this one's in every round, on the same root and containers
+  other=${2:-}
   "$here/scripts/example-images.sh"
   "$here/spine" version >/dev/null
+  [ -n "$other" ] && "$other/spine" version >/dev/null
   specs "$work/specs"; reset; rm -rf "$work/root"
   "$here/spine" apply -f "$work/specs" --root "$work/root" >/dev/null
   cat > "$work/counting-podman" <<SH
@@ -113,6 +122,7 @@ echo "\$*" >> "$work/podman-calls"
 exec podman "\$@"
 SH
   chmod +x "$work/counting-podman"
+  rm -f "$work"/noop*.$$
   for round in 1 2 3 4 5; do
     : > "$work/podman-calls"; t=$(date +%s%N)
     SPINE_PODMAN="$work/counting-podman" "$here/spine" apply -f "$work/specs" --root "$work/root" >/dev/null
@@ -120,13 +130,20 @@ SH
     t=$(date +%s%N)
     SPINE_AOT=off "$here/spine" apply -f "$work/specs" --root "$work/root" >/dev/null
     echo "$(ms $t)" >> "$work/noop-off.$$"
+    if [ -n "$other" ]; then
+      t=$(date +%s%N); "$other/spine" apply -f "$work/specs" --root "$work/root" >/dev/null; echo "$(ms $t)" >> "$work/noop-other.$$"
+    fi
+    # the floor: a JVM start through ./spine (its AOT cache too) plus the one podman call a no-op apply makes
+    t=$(date +%s%N); "$here/spine" help >/dev/null; echo "$(ms $t)" >> "$work/noop-help.$$"
+    t=$(date +%s%N); podman ps -a --format json >/dev/null; echo "$(ms $t)" >> "$work/noop-ps.$$"
   done
-  echo "noop-apply personas=$N median_ms=$(cut -d' ' -f1 "$work/noop.$$" | median) podman_calls=$(cut -d' ' -f2 "$work/noop.$$" | sort -u | tr '\n' ' ')runs=5"
+  noop=$(cut -d' ' -f1 "$work/noop.$$" | median); help=$(median < "$work/noop-help.$$"); ps=$(median < "$work/noop-ps.$$")
+  echo "noop-apply personas=$N median_ms=$noop podman_calls=$(cut -d' ' -f2 "$work/noop.$$" | sort -u | tr '\n' ' ')runs=5"
   echo "for comparison: the same without the AOT cache (SPINE_AOT=off) median_ms=$(median < "$work/noop-off.$$") runs=5"
-  rm -f "$work/noop-off.$$"
-  t=$(date +%s%N); podman ps -a --format json >/dev/null; echo "for comparison: one podman ps -a --format json ms=$(ms $t)"
+  [ -n "$other" ] && echo "for comparison: $other/spine, alternating, median_ms=$(median < "$work/noop-other.$$") runs=5"
+  echo "floor: ./spine help median_ms=$help + one podman ps -a --format json median_ms=$ps = $((help + ps)) ms; no-op apply / floor = $(awk -v a="$noop" -v b="$((help + ps))" 'BEGIN{printf "%.2f", a/b}')"
   t=$(date +%s%N); "$JAVA_HOME/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -version 2>/dev/null; echo "for comparison: java -version (JVM start and exit) ms=$(ms $t)"
-  rm -f "$work/noop.$$"; reset
+  rm -f "$work"/noop*.$$; reset
   ;;
 idle)
   "$here/scripts/example-images.sh"
@@ -151,6 +168,13 @@ vm)
   # a JUnit class run by name only (not *IT, so CI never runs it); it builds the image and boots QEMU
   "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
     -Dit.test=BootBench -Dfailsafe.failIfNoSpecifiedTests=false -Dspine.bench.rounds="${2:-3}" | grep --line-buffered -E '^BootBench|Tests run:|FAIL'
+  ;;
+boot-stretch)
+  # BootStretchBench: kernel -> starting -> init complete against the busybox floor and a Java /init (spine version on
+  # the image's runtime, CDS archive and flags) in the same run; with OTHER, that checkout's build/spine.img too
+  "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dit.test=BootStretchBench -Dfailsafe.failIfNoSpecifiedTests=false -Dspine.bench.rounds="${2:-3}" \
+    ${3:+-Dspine.bench.other=$3} | grep --line-buffered -E '^BootStretchBench|Tests run:|FAIL'
   ;;
 soak)
   "$here/scripts/mvn.sh" verify -pl model,drivers,controller -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \

@@ -58,8 +58,6 @@ final class BootLoop {
     private final java.util.function.Function<com.fasterxml.jackson.databind.node.ObjectNode,
             Optional<com.fasterxml.jackson.databind.node.ObjectNode>> pid1Requests;
     private final int parallel;
-    /** One registry for the boot repair's steps and the loop's: {@code spine get metrics} sees both. */
-    private final Metrics metrics = new Metrics();
     private volatile boolean stopping;
     private volatile ControlLoop loop;
     private volatile Thread thread;
@@ -144,6 +142,9 @@ final class BootLoop {
         Optional<ConvergeLock> atOnce = ConvergeLock.tryAcquire(root, "bay0");
         try (ConvergeLock held = atOnce.isPresent() ? atOnce.get() : convergerLock(root)) {
             if (held == null) return; // shutting down
+            // one registry for the boot repair's steps and the loop's, so `spine get metrics` sees both; made here, on the
+            // convergence thread, not before `init complete` (Micrometer's classes cost tens of ms under TCG)
+            var metrics = new Metrics();
             var boot = new BootConvergence(db, atOnce.isPresent() ? firstObservation(podman, firstLook) : podman, metrics);
             SortedMap<ResourceId, String> holds = boot.hold(clean, lastShutdownClean);
             Optional<BootConvergence.Report> report = boot.repair(clean, lastShutdownClean, holds);
@@ -159,7 +160,7 @@ final class BootLoop {
             genesis.line(report.get().line());
             flush.run();
             record.report(report.get().json(), report.get().line());
-            runLoop(db, root, clean && lastShutdownClean, boot.untouchedObservation(), builtinImages(Optional.of(root)));
+            runLoop(db, root, clean && lastShutdownClean, boot.untouchedObservation(), builtinImages(Optional.of(root)), metrics);
         }
     }
 
@@ -218,7 +219,7 @@ final class BootLoop {
      * A socket that cannot be bound stops the loop, as before: {@code spine} commands could not reach it.
      */
     private void runLoop(IntentStore db, SpineRoot root, boolean autostart, Optional<ContainerRuntime.Observation> seen,
-                         BuiltinImages images) throws StateException {
+                         BuiltinImages images, Metrics metrics) throws StateException {
         Machinery machinery = new Machinery(podman, sysfs, Optional.of(Broker.serving(podman, sysfs)), sys)
                 .sway("/usr/bin/sway", kernel.path(HostFile.SWAY_CONFIG).toString());
         seen.ifPresent(machinery::seed);
