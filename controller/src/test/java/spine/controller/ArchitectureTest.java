@@ -94,6 +94,14 @@ class ArchitectureTest {
                 .as("Syscalls.linux() outside " + ENTRY_POINTS).isEmpty();
     }
 
+    /** Every process starts through the CommandRunner seam: logged, bounded or registered with PID 1's reaper. */
+    @Test
+    void processesStartOnlyInTheExecPackage() throws IOException {
+        assertThat(calls(owner -> owner.startsWith("spine/drivers/exec/"),
+                c -> c.target().equals("java/lang/ProcessBuilder") || (c.target().equals("java/lang/Runtime") && c.name().equals("exec"))))
+                .as("processes started outside spine.drivers.exec").isEmpty();
+    }
+
     /**
      * Host paths are named in one place: /proc, /sys and /etc resolve under the injected root of drivers.kernel
      * (or of the sysfs driver, which names them relative to its root), and PID 1 names the ones it mounts and reads

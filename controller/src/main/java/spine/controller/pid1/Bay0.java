@@ -74,7 +74,7 @@ public final class Bay0 {
         this.clock = clock;
         this.version = version;
         this.signals = signals;
-        this.console = console == null ? new Console.SerialShell(kernel, children) : console;
+        this.console = console == null ? new Console.SerialShell(kernel, new ProcessCommandRunner(Map.of(), children)) : console;
     }
 
     /** Runs PID 1. Never returns. */

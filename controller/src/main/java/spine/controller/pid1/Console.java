@@ -1,9 +1,10 @@
 package spine.controller.pid1;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 
-import spine.drivers.exec.ChildProcesses;
+import spine.drivers.exec.CommandRunner;
 import spine.drivers.kernel.Kernel;
 
 /** What bay0 offers on the console after init complete: in the image, a respawned busybox shell on the serial line. */
@@ -19,13 +20,14 @@ interface Console {
         private static final System.Logger LOG = System.getLogger("bay0");
 
         private final Kernel kernel;
-        private final ChildProcesses children;
+        private final CommandRunner runner;
         private volatile boolean stopped;
         private volatile Process shell;
 
-        SerialShell(Kernel kernel, ChildProcesses children) {
+        /** {@code runner} starts the shell, registered with the children PID 1's reaper leaves to the JDK. */
+        SerialShell(Kernel kernel, CommandRunner runner) {
             this.kernel = kernel;
-            this.children = children;
+            this.runner = runner;
         }
 
         @Override
@@ -34,13 +36,13 @@ interface Console {
             Thread.ofPlatform().daemon().name("console-shell").start(() -> {
                 while (!stopped) {
                     try {
-                        var pb = new ProcessBuilder("/bin/sh", "-c", "exec /bin/setsid -c /bin/sh -l <" + tty + " >" + tty + " 2>&1");
-                        pb.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-                        pb.environment().put("HOME", "/");
-                        pb.environment().put("TERM", "vt100");
-                        pb.environment().put("PS1", "spine# ");
-                        pb.environment().putAll(env);
-                        shell = children.start(pb);
+                        var shellEnv = new java.util.TreeMap<>(System.getenv());
+                        shellEnv.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+                        shellEnv.put("HOME", "/");
+                        shellEnv.put("TERM", "vt100");
+                        shellEnv.put("PS1", "spine# ");
+                        shellEnv.putAll(env);
+                        shell = runner.start(List.of("/bin/sh", "-c", "exec /bin/setsid -c /bin/sh -l <" + tty + " >" + tty + " 2>&1"), shellEnv);
                         LOG.log(System.Logger.Level.INFO, "console shell started tty={0} pid={1}", tty, shell.pid());
                         int code = shell.waitFor();
                         LOG.log(System.Logger.Level.INFO, "console shell exited code={0}; respawning", code);
