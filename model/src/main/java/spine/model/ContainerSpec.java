@@ -12,15 +12,24 @@ import java.util.TreeMap;
 /**
  * Everything podman needs to create one container, with the envelope already resolved.
  * Its {@link #specHash()} covers exactly what a running container cannot change in place, so a
- * state change (start, pause) never recreates, while an image, command, env, network or limit change does.
+ * state change (start, pause) never recreates, while an image, command, env, network, limit or volume change does
+ * (a volume's data stays: it lives on persist, not in the container).
  */
 public record ContainerSpec(ResourceId id, String image, List<String> command, SortedMap<String, String> env,
                             NetworkMode network, Envelope limits, Optional<String> socket, boolean umbilical,
-                            Optional<Integer> uid, boolean display) {
+                            Optional<Integer> uid, boolean display, List<Volume> volumes) {
     public ContainerSpec {
         if (!id.kind().runsAsContainer()) throw new IllegalArgumentException(id + " is not a container kind");
         command = List.copyOf(command);
         env = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(env));
+        volumes = List.copyOf(volumes);
+    }
+
+    /** Without volumes. */
+    public ContainerSpec(ResourceId id, String image, List<String> command, SortedMap<String, String> env,
+                         NetworkMode network, Envelope limits, Optional<String> socket, boolean umbilical,
+                         Optional<Integer> uid, boolean display) {
+        this(id, image, command, env, network, limits, socket, umbilical, uid, display, List.of());
     }
 
     /** A spec with no umbilical and the image's own user. */
@@ -31,7 +40,7 @@ public record ContainerSpec(ResourceId id, String image, List<String> command, S
 
     public static ContainerSpec of(Persona p, Envelope limits) {
         return new ContainerSpec(p.id(), p.image(), p.command(), p.env(), p.network(), limits, Optional.empty(),
-                p.umbilical(), Optional.empty(), p.display());
+                p.umbilical(), Optional.empty(), p.display(), p.volumes());
     }
 
     /** A tenant runs as its own unprivileged uid ({@link Tenant#uid()}), which owns its socket directory. */
@@ -63,6 +72,10 @@ public record ContainerSpec(ResourceId id, String image, List<String> command, S
         if (umbilical) sb.append("umbilical=true\n");
         uid.ifPresent(u -> sb.append("uid=").append(u).append('\n'));
         if (display) sb.append("display=true\n");
+        for (Volume v : volumes) {
+            sb.append("volume.").append(quote(v.name())).append('=').append(quote(v.path())).append(',')
+                    .append(v.size().map(String::valueOf).orElse("-")).append(',').append(v.readOnly() ? "ro" : "rw").append('\n');
+        }
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 8);

@@ -7,15 +7,23 @@ import java.util.TreeMap;
 
 /**
  * A user's podman container: {@code kind: Persona}, named {@code p://<label>}. With {@code display}, it gets the
- * compositor's Wayland socket (the socket file alone) and its windows belong to it.
+ * compositor's Wayland socket (the socket file alone) and its windows belong to it; its {@code volumes} outlive it.
  */
 public record Persona(ResourceId id, String image, List<String> command, SortedMap<String, String> env,
                       RunState state, Optional<String> envelope, boolean umbilical, boolean autostart,
-                      NetworkMode network, RestartPolicy restart, boolean display) implements Spec {
+                      NetworkMode network, RestartPolicy restart, boolean display, List<Volume> volumes) implements Spec {
     public Persona {
         if (id.kind() != Kind.PERSONA) throw new IllegalArgumentException("not a persona name: " + id);
         command = List.copyOf(command);
         env = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(env));
+        volumes = List.copyOf(volumes);
+    }
+
+    /** Without volumes. */
+    public Persona(ResourceId id, String image, List<String> command, SortedMap<String, String> env, RunState state,
+                   Optional<String> envelope, boolean umbilical, boolean autostart, NetworkMode network, RestartPolicy restart,
+                   boolean display) {
+        this(id, image, command, env, state, envelope, umbilical, autostart, network, restart, display, List.of());
     }
 
     /** Without a display. */
@@ -31,6 +39,6 @@ public record Persona(ResourceId id, String image, List<String> command, SortedM
     }
 
     public Persona withState(RunState newState) {
-        return new Persona(id, image, command, env, newState, envelope, umbilical, autostart, network, restart, display);
+        return new Persona(id, image, command, env, newState, envelope, umbilical, autostart, network, restart, display, volumes);
     }
 }

@@ -38,7 +38,7 @@ enum Command {
             workspace, freezes every other running persona (cgroup.freeze), thaws this one and focuses its window.
             --none: no foreground persona, every persona thawed. spine get focus shows desired and observed focus.
             Exit codes: 0 recorded, 2 no such persona, 3 unavailable."""),
-    GET("get", "get [KIND] [NAME] [-o table|yaml|json] | get boot [-o json] | get images [-o json] | get governor [-o json] | get focus [-o json]",
+    GET("get", "get [KIND] [NAME] [-o table|yaml|json] | get boot [-o json] | get images [-o json] | get volumes [-o json] | get governor [-o json] | get focus [-o json]",
             "desired state, observed phase, restarts and last error",
             List.of("-o"), """
             KIND is persona, tenant or envelope. The table shows WANT (held when this boot holds it stopped), PHASE
@@ -47,6 +47,7 @@ enum Command {
             -o yaml prints re-appliable specs; -o json adds status details and, for each running container, its
             envelope as the kernel enforces it. get boot shows how this boot went; get images, the built-in images
             as placed (name, id, when, how: loaded, reloaded, verified, tagged) and what this boot did to them;
+            get volumes, every volume on the state root (persona, name, path, bytes, size, orphaned: no intent names it);
             get governor, the governor's level and its decisions (from the running converger).
             Exit codes: 0, 2 unknown kind or name, 3 unavailable or an old schema (run spine apply or reboot)."""),
     HISTORY("history", "history [KIND NAME] [-o table|json]",
@@ -56,11 +57,12 @@ enum Command {
             socket peer's for an apply through spine run or bay0), kind and name, generation, create/update/delete,
             and the fields that changed against the resource's previous generation.
             Exit codes: 0, 2 unknown kind or name, 3 unavailable."""),
-    DELETE("delete", "delete KIND NAME [--timeout 120s]",
-            "remove intent and prune its container",
+    DELETE("delete", "delete KIND NAME [--timeout 120s] | delete volume PERSONA NAME",
+            "remove intent and prune its container; or remove one volume",
             List.of("--timeout"), """
             Removes the intent (the history keeps it) and prunes the container. An envelope still named by a persona
-            or tenant is refused.
+            or tenant is refused. A persona's volumes are kept (spine get volumes shows them orphaned); delete volume
+            removes one with every file in it, refused while an intent names it.
             Exit codes: 0 converged, 1 not, 2 invalid or not found, 3 unavailable."""),
     RUN("run", "run [--resync 30s] [--parallel 4]",
             "the level-triggered loop (hands-off convergence daemon)",

@@ -55,6 +55,7 @@ record GetCommand(Machine m) {
             return ExitCode.OK;
         }
         if (!args.positionals.isEmpty() && args.positionals.getFirst().equals("images")) return images(args);
+        if (!args.positionals.isEmpty() && args.positionals.getFirst().equals("volumes")) return new VolumeCommand(m).list(args);
         if (!args.positionals.isEmpty() && args.positionals.getFirst().equals("governor")) return governor(args);
         if (!args.positionals.isEmpty() && args.positionals.getFirst().equals("focus")) return focus(args);
         Optional<Kind> kind = Optional.empty();

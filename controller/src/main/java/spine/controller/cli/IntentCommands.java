@@ -189,6 +189,7 @@ record IntentCommands(Machine m) {
 
     int delete(Args args) throws UsageException, StateException {
         args.allowOnly(Command.DELETE);
+        if (!args.positionals.isEmpty() && args.positionals.getFirst().equals("volume")) return new VolumeCommand(m).delete(args);
         if (args.positionals.size() != 2) throw new UsageException("usage: spine delete KIND NAME, e.g. spine delete persona p://work");
         Kind kind = Kind.fromCli(args.positionals.get(0)).orElseThrow(() ->
                 new UsageException("unknown kind \"" + args.positionals.get(0) + "\"; use persona, tenant or envelope"));

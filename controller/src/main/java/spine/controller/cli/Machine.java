@@ -64,7 +64,7 @@ record Machine(SpineRoot root, Clock clock, Map<String, String> env, PrintStream
             if (k.startsWith("CONTAINERS_")) podmanEnv.put(k, v);
         });
         return new PodmanDriver(new ProcessCommandRunner(podmanEnv), List.of(podman), PodmanDriver.Timeouts.defaults(),
-                new SocketDirs(runDir()));
+                new SocketDirs(runDir())).withVolumes(root.volumeDirs());
     }
 
     /** podman, the kernel and (for a lasting converger) the umbilical broker. */
@@ -73,7 +73,8 @@ record Machine(SpineRoot root, Clock clock, Map<String, String> env, PrintStream
         var sysfs = new SysfsDriver(java.nio.file.Path.of("/"));
         Machinery m = new Machinery(podman, sysfs, serving ? java.util.Optional.of(spine.controller.umbilical.Broker.serving(podman, sysfs)) : java.util.Optional.empty(), syscalls());
         // where sway and its configuration are (the image's by default; tests on a build host point elsewhere)
-        return m.sway(env.getOrDefault("SPINE_SWAY", "/usr/bin/sway"), env.getOrDefault("SPINE_SWAY_CONFIG", host().path(HostFile.SWAY_CONFIG).toString()));
+        return m.volumes(new spine.controller.state.Volumes(root))
+                .sway(env.getOrDefault("SPINE_SWAY", "/usr/bin/sway"), env.getOrDefault("SPINE_SWAY_CONFIG", host().path(HostFile.SWAY_CONFIG).toString()));
     }
 
     Reconciler reconciler(Machinery machinery, IntentStore store, Metrics metrics) {

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
+import spine.controller.state.StateException;
+import spine.controller.state.Volumes;
 import spine.controller.umbilical.Broker;
 import spine.controller.umbilical.RunDirs;
 import spine.drivers.ContainerRuntime;
@@ -42,6 +44,7 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     private final Optional<Broker> broker;
     private volatile Optional<GovernorLoop> governor = Optional.empty();
     private volatile KernelState lastKernel = KernelState.empty();
+    private volatile Optional<Volumes> volumes = Optional.empty();
     private final CompositorSupervisor compositor;
     /** podman's last answer: a start looks up whether the container mounts the Wayland socket (its display label). */
     private volatile ObservedState lastObservation = ObservedState.empty();
@@ -67,24 +70,12 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
         broker.ifPresent(Broker::close);
     }
 
-    public void governor(GovernorLoop g) {
-        governor = Optional.of(g);
-    }
-
     public Optional<GovernorLoop> governor() {
         return governor;
     }
 
     public Optional<Broker> broker() {
         return broker;
-    }
-
-    public SysfsDriver sysfs() {
-        return sysfs;
-    }
-
-    public PodmanDriver podman() {
-        return podman;
     }
 
     /** An observation already made, taken by the next {@link #observe()} instead of asking podman again; used once. */
@@ -115,7 +106,7 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     public StepResult apply(Step step) {
         return switch (step) {
             case Step.RunContainer s -> {
-                Optional<String> why = prepare(s.target(), s.container().umbilical());
+                Optional<String> why = prepare(s.target(), s.container().umbilical()).or(() -> volumesFor(s));
                 if (why.isEmpty() && s.container().display()) why = compositor.displayNotServed(s.target());
                 yield why.isPresent() ? new StepResult.Failed(why.get(), true) : podman.apply(s);
             }
@@ -158,6 +149,20 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
                 .map(c -> "true".equals(c.labels().get(Labels.DISPLAY))).orElse(false);
         if (why.isEmpty() && display) why = compositor.displayNotServed(s.target());
         return why;
+    }
+
+    /** The volumes a container mounts, on persist, made before it runs; the reason when they cannot be. */
+    private Optional<String> volumesFor(Step.RunContainer s) {
+        if (s.container().volumes().isEmpty()) return Optional.empty();
+        if (volumes.isEmpty()) return Optional.of(s.target() + " has volumes, and this process knows no state root to keep them under");
+        try {
+            if (volumes.get().ensure(s.target(), s.container().volumes())) {
+                LOG.log(System.Logger.Level.INFO, "volumes made target={0} under={1}", s.target(), volumes.get().dirs().root());
+            }
+            return Optional.empty();
+        } catch (StateException e) {
+            return Optional.of(e.getMessage());
+        }
     }
 
     /** The host directories a container mounts, made before it runs or starts (a tenant's is logged with its owner). */
@@ -213,6 +218,12 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
     /** What wakes the loop on a window event. */
     public void onWindowEvent(Runnable wake) {
         compositor.onWindowEvent(wake);
+    }
+
+    /** Where the volumes live (the state root's); without it a container with volumes does not run. */
+    public Machinery volumes(Volumes v) {
+        volumes = Optional.of(v);
+        return this;
     }
 
     /** Where sway and its configuration are: the image's by default; tests point elsewhere. */

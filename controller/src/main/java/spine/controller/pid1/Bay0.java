@@ -179,7 +179,7 @@ public final class Bay0 {
         flushGenesis();
 
         podman = new PodmanDriver(new ProcessCommandRunner(podmanEnv, children), List.of(options.podman()),
-                PodmanDriver.Timeouts.defaults(), new SocketDirs(kernel.path(RUN_DIR)));
+                PodmanDriver.Timeouts.defaults(), new SocketDirs(kernel.path(RUN_DIR))).withVolumes(state.root().volumeDirs());
         bootLoop = new BootLoop(context, this::flushGenesis, record, podman, trial, options.parallel(),
                 req -> upgradeBoot.flatMap(u -> u.answer(req)));
         // before the shell: the boot's first podman calls start while bay0 is the only process that could make any

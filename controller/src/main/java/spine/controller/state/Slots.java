@@ -4,12 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -101,7 +98,7 @@ public final class Slots {
         }
         Path slots = Files.createDirectories(root.slots());
         try (var old = Files.list(slots)) {
-            for (Path p : old.filter(p -> p.getFileName().toString().startsWith(".")).toList()) removeTree(p); // a cut staging's leftovers
+            for (Path p : old.filter(p -> p.getFileName().toString().startsWith(".")).toList()) SpineRoot.removeTree(p); // a cut staging's leftovers
         }
         Path tmp = Files.createDirectory(slots.resolve("." + name + ".staging"));
         long t0 = System.nanoTime();
@@ -114,13 +111,13 @@ public final class Slots {
             }
             fsync(tmp);
             Path target = dir(name);
-            if (Files.exists(target)) removeTree(target);
+            if (Files.exists(target)) SpineRoot.removeTree(target);
             Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             fsync(slots);
             LOG.log(System.Logger.Level.INFO, "upgrade slot staged slot={0} files={1} ms={2}", name, artifacts.size(), (System.nanoTime() - t0) / 1_000_000);
             return target;
         } catch (IOException | RuntimeException e) {
-            removeTree(tmp);
+            SpineRoot.removeTree(tmp);
             throw e;
         }
     }
@@ -150,24 +147,6 @@ public final class Slots {
         try (FileChannel c = FileChannel.open(dir, StandardOpenOption.READ)) {
             c.force(true);
         }
-    }
-
-    private static void removeTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        Files.walkFileTree(p, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                if (e != null) throw e;
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     private static MessageDigest sha256() {

@@ -1,9 +1,15 @@
 package spine.controller.state;
 
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+
+import spine.drivers.VolumeDirs;
 
 /**
  * The writable root ({@code /persist} on a device, {@code --root DIR} or {@code SPINE_ROOT} in host mode).
@@ -40,6 +46,30 @@ public final class SpineRoot {
 
     Path controlSocket() {
         return dir().resolve("control.sock");
+    }
+
+    /** Where the volumes live: {@code <root>/volumes}, beside the state directory, never inside it. */
+    public VolumeDirs volumeDirs() {
+        return new VolumeDirs(root.resolve("volumes"));
+    }
+
+    /** Removes a directory and everything in it; nothing when it is not there. A link is removed, never followed. */
+    static void removeTree(Path p) throws IOException {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
+        Files.walkFileTree(p, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                if (e != null) throw e;
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
     }
 
     Path slots() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.TreeMap;
 
 import spine.drivers.ContainerRuntime;
 import spine.drivers.SocketDirs;
+import spine.drivers.VolumeDirs;
 import spine.drivers.exec.CommandResult;
 import spine.drivers.exec.CommandRunner;
 import spine.model.ContainerSpec;
@@ -29,6 +31,7 @@ import spine.model.ObservedState;
 import spine.model.ResourceId;
 import spine.model.Step;
 import spine.model.StepResult;
+import spine.model.Volume;
 
 /**
  * The only component that changes containers. Observes with a single {@code podman ps -a --format json};
@@ -48,14 +51,26 @@ public final class PodmanDriver implements ContainerRuntime {
     private final List<String> podman;
     private final Timeouts timeouts;
     private final SocketDirs sockets;
+    private final Optional<VolumeDirs> volumes;
     private final PodmanCli cli;
 
     public PodmanDriver(CommandRunner runner, List<String> podman, Timeouts timeouts, SocketDirs sockets) {
+        this(runner, podman, timeouts, sockets, Optional.empty());
+    }
+
+    private PodmanDriver(CommandRunner runner, List<String> podman, Timeouts timeouts, SocketDirs sockets,
+                         Optional<VolumeDirs> volumes) {
         this.runner = runner;
         this.podman = List.copyOf(podman);
         this.timeouts = timeouts;
         this.sockets = sockets;
+        this.volumes = volumes;
         this.cli = new PodmanCli(runner, podman, timeouts);
+    }
+
+    /** The same driver with the host's volume directories: without them, a container with volumes does not run. */
+    public PodmanDriver withVolumes(VolumeDirs dirs) {
+        return new PodmanDriver(runner, podman, timeouts, sockets, Optional.of(dirs));
     }
 
     /** With sockets under {@link SocketDirs#DEFAULT}. */
@@ -131,6 +146,9 @@ public final class PodmanDriver implements ContainerRuntime {
      * leftover is removed from storage and the run tried once more. A container podman does know is never touched.
      */
     private StepResult run(Step.RunContainer s) {
+        if (!s.container().volumes().isEmpty() && volumes.isEmpty()) {
+            return new StepResult.Failed(s.target() + " has volumes, and this process knows no state root to keep them under", false);
+        }
         List<String> argv = runArgs(s.container(), s.generation());
         CommandResult first = runner.run(argv, timeouts.run());
         if (first.ok() || !first.stderr().contains("is already in use")) return result(first);
@@ -225,7 +243,8 @@ public final class PodmanDriver implements ContainerRuntime {
 
     /** {@code podman run -d} with Spine's labels and the envelope's flags. */
     public List<String> runArgs(ContainerSpec spec, long generation) {
-        var a = argv("run", "-d", "--name", spec.id().containerName());
+        // never a pull: there is no registry, and podman would spend the whole timeout retrying one
+        var a = argv("run", "-d", "--pull", "never", "--name", spec.id().containerName());
         label(a, Labels.NAME, spec.id().toString());
         label(a, Labels.KIND, spec.id().kind().cliName());
         label(a, Labels.SPEC_HASH, spec.specHash());
@@ -270,6 +289,12 @@ public final class PodmanDriver implements ContainerRuntime {
             a.add("XDG_RUNTIME_DIR=" + SocketDirs.DISPLAY_DIR_IN_CONTAINER);
             a.add("--env");
             a.add("WAYLAND_DISPLAY=" + SocketDirs.DISPLAY_NAME);
+        }
+        for (Volume v : spec.volumes()) {
+            // the state package made the directory; the volume outlives this container, its recreates and the boot repair
+            Path dir = volumes.orElseThrow(() -> new IllegalStateException("no volume directories")).dir(spec.id(), v.name());
+            a.add("--volume");
+            a.add(dir + ":" + v.path() + (v.readOnly() ? ":ro" : ":rw"));
         }
         spec.env().forEach((k, v) -> { a.add("--env"); a.add(k + "=" + v); });
         a.add(spec.image());
@@ -321,9 +346,11 @@ public final class PodmanDriver implements ContainerRuntime {
             return new StepResult.Ok(id.length() > 12 ? id.substring(0, 12) : id);
         }
         String why = r.summary();
-        boolean permanent = why.contains("image not known") || why.contains("no such image")
-                || why.contains("invalid reference format");
-        return new StepResult.Failed(why, !permanent);
+        if (why.contains("image not known") || why.contains("no such image")) {
+            return new StepResult.Failed(why + ": the image is not in local storage, and Spine pulls from no registry;"
+                    + " load it first (podman load -i ARCHIVE), then apply again", false);
+        }
+        return new StepResult.Failed(why, !why.contains("invalid reference format"));
     }
 
     private List<String> argv(String... args) {

@@ -230,13 +230,27 @@ class PodmanDriverTest {
                 RunState.RUNNING, Optional.of("small"), false, false, NetworkMode.NONE);
         ContainerSpec spec = ContainerSpec.of(p, env);
         List<String> args = driver(null).runArgs(spec, 7);
-        assertThat(String.join(" ", args)).isEqualTo("podman run -d --name p__work"
+        assertThat(String.join(" ", args)).isEqualTo("podman run -d --pull never --name p__work"
                 + " --label io.spine.name=p://work --label io.spine.kind=persona"
                 + " --label io.spine.spec-hash=" + spec.specHash() + " --label io.spine.generation=7"
                 + " --network none --cpus 0.5 --cpu-shares 2598 --memory 536870912 --memory-swap 536870912"
                 + " --oom-score-adj 500 --pids-limit 256 --security-opt no-new-privileges"
                 + " --volume /run/spine/locks/p__work:/run/spine-lock:rw --env LANG=C"
                 + " localhost/spine/busybox:1 sleep 60");
+    }
+
+    @Test
+    void volumesAreBoundFromTheStateRootAndAContainerWithVolumesNeedsOne() {
+        var p = new Persona(ResourceId.persona("diary"), "localhost/spine/busybox:1", List.of(), new TreeMap<>(), RunState.RUNNING,
+                Optional.empty(), false, false, NetworkMode.NONE, spine.model.RestartPolicy.ALWAYS, false,
+                List.of(new spine.model.Volume("home", "/home/user", Optional.empty(), false),
+                        new spine.model.Volume("music", "/srv/music", Optional.empty(), true)));
+        ContainerSpec spec = ContainerSpec.of(p, Envelope.unlimited());
+        String args = String.join(" ", driver(null).withVolumes(new spine.drivers.VolumeDirs(java.nio.file.Path.of("/persist/volumes")))
+                .runArgs(spec, 1));
+        assertThat(args).contains(" --volume /persist/volumes/p__diary/home:/home/user:rw --volume /persist/volumes/p__diary/music:/srv/music:ro ");
+        StepResult r = driver(null).apply(new Step.RunContainer(p.id(), spec, 1, "test"));
+        assertThat(r).isEqualTo(new StepResult.Failed("p://diary has volumes, and this process knows no state root to keep them under", false));
     }
 
     @Test
@@ -254,7 +268,8 @@ class PodmanDriverTest {
         var missingImage = driver(new CommandResult(125, "",
                 "Error: localhost/nope:1: image not known\n", Duration.ofMillis(5), false));
         StepResult r = missingImage.apply(new Step.StartContainer(ResourceId.persona("work"), "test"));
-        assertThat(r).isEqualTo(new StepResult.Failed("Error: localhost/nope:1: image not known", false));
+        assertThat(r).isEqualTo(new StepResult.Failed("Error: localhost/nope:1: image not known: the image is not in local storage,"
+                + " and Spine pulls from no registry; load it first (podman load -i ARCHIVE), then apply again", false));
         var hung = driver(new CommandResult(-1, "", "", Duration.ofSeconds(30), true));
         assertThat(hung.apply(new Step.PauseContainer(ResourceId.persona("work"), "test")))
                 .isEqualTo(new StepResult.Failed("timed out after 30000 ms", true));

@@ -55,6 +55,14 @@ public final class SpecCodec {
                 // only when not the default, so intent stored before the field existed keeps its generation
                 if (p.restart() != RestartPolicy.ALWAYS) s.put("restart", p.restart().word());
                 if (p.display()) s.put("display", true);
+                if (!p.volumes().isEmpty()) {
+                    var list = s.putArray("volumes");
+                    for (var v : p.volumes()) {
+                        ObjectNode o = list.addObject().put("name", v.name()).put("path", v.path());
+                        v.size().ifPresent(b -> o.put("size", b));
+                        if (v.readOnly()) o.put("readOnly", true);
+                    }
+                }
             }
             case Tenant t -> {
                 s.put("image", t.image());

@@ -19,6 +19,7 @@ import spine.model.RestartPolicy;
 import spine.model.RunState;
 import spine.model.Spec;
 import spine.model.Tenant;
+import spine.model.Volume;
 
 /**
  * Strict parser for {@code apiVersion: spine/v1} documents. Unknown fields, wrong types, bad names and
@@ -101,7 +102,8 @@ public final class SpecParser {
 
     private static Optional<Spec> persona(ResourceId id, Node node, List<SpecError> errors) {
         var f = new Fields(node, "Persona spec",
-                set("image", "command", "env", "state", "envelope", "umbilical", "autostart", "network", "restart", "display"), errors);
+                set("image", "command", "env", "state", "envelope", "umbilical", "autostart", "network", "restart", "display", "volumes"),
+                errors);
         Optional<String> image = image(f);
         List<String> command = f.stringList("command");
         SortedMap<String, String> env = env(f);
@@ -112,7 +114,47 @@ public final class SpecParser {
         NetworkMode network = f.choice("network", NetworkMode.class).orElse(NetworkMode.NONE);
         RestartPolicy restart = f.choice("restart", RestartPolicy.class).orElse(RestartPolicy.ALWAYS);
         boolean display = f.bool("display").orElse(false);
-        return image.map(i -> new Persona(id, i, command, env, state, envelope, umbilical, autostart, network, restart, display));
+        List<Volume> volumes = volumes(f, errors);
+        return image.map(i -> new Persona(id, i, command, env, state, envelope, umbilical, autostart, network, restart, display,
+                volumes));
+    }
+
+    /** {@code volumes:}, each refused where it stands: a bad name, a path that is not absolute or hides a Spine mount. */
+    private static List<Volume> volumes(Fields f, List<SpecError> errors) {
+        Optional<Node> n = f.node("volumes");
+        if (n.isEmpty()) return List.of();
+        if (!(n.get() instanceof Node.ListNode list)) {
+            f.error("volumes", "\"volumes\" must be a list, e.g. volumes: [{name: home, path: /home/user}]");
+            return List.of();
+        }
+        var out = new ArrayList<Volume>();
+        var names = new java.util.HashSet<String>();
+        var paths = new java.util.HashSet<String>();
+        int i = 0;
+        for (Node item : list.items()) {
+            var v = new Fields(item, "spec.volumes[" + i++ + "]", set("name", "path", "size", "readOnly"), errors);
+            Optional<String> name = v.string("name", true, "home");
+            Optional<String> path = v.string("path", true, "/home/user");
+            Optional<Long> size = v.bytes("size", 1L << 20, Long.MAX_VALUE / 2, "2Gi");
+            boolean readOnly = v.bool("readOnly").orElse(false);
+            boolean ok = name.isPresent() && path.isPresent();
+            if (name.isPresent() && !ResourceId.isLabel(name.get())) {
+                v.error("name", "volume name \"" + name.get() + "\" is not a label: " + ResourceId.LABEL_RULE);
+                ok = false;
+            } else if (name.isPresent() && !names.add(name.get())) {
+                v.error("name", "a second volume named \"" + name.get() + "\"; each volume of a persona has its own name");
+                ok = false;
+            }
+            if (path.isPresent() && Volume.refusal(path.get()).isPresent()) {
+                v.error("path", "volume path \"" + path.get() + "\" " + Volume.refusal(path.get()).get());
+                ok = false;
+            } else if (path.isPresent() && !paths.add(path.get())) {
+                v.error("path", "a second volume at " + path.get() + "; each volume of a persona has its own path");
+                ok = false;
+            }
+            if (ok) out.add(new Volume(name.get(), path.get(), size, readOnly));
+        }
+        return out;
     }
 
     private static Optional<Spec> tenant(ResourceId id, Node node, List<SpecError> errors) {
