@@ -5,6 +5,7 @@
 #   scripts/bench.sh noop [OTHER]  no-op apply of 20 converged personas: wall time and podman call count, against its
 #                               floor (./spine help + one podman ps) and without the AOT cache; with OTHER (another
 #                               checkout, built), its ./spine alternating in the same rounds
+#   scripts/bench.sh volumes    issue 28: apply of a persona with two volumes vs the same mkdir + podman run -d by hand
 #   scripts/bench.sh boot-stretch [R] [OTHER]  in the VM (TCG): kernel -> starting -> init complete against the busybox
 #                               floor and a Java /init on the same image (scripts/mkfloor.sh --java), R (3) rounds; with
 #                               OTHER, that checkout's build/spine.img too, on a persist disk of its own
@@ -106,6 +107,40 @@ YAML
     echo "cold-apply personas=$N $k median_ms=$(grep "^$k " "$work/apply.$$" | cut -d' ' -f2 | median) runs=$(grep -c "^$k " "$work/apply.$$")"
   done
   rm -f "$work/apply.$$"
+  ;;
+volumes)
+  # issue 28: spine apply of one persona with two volumes (directories made, bound, converged) against the same
+  # container by hand: mkdir of the two directories and podman run -d with the same mounts and flags; 5 rounds each
+  "$here/scripts/example-images.sh"
+  "$here/spine" version >/dev/null
+  rm -rf "$work/vol"; mkdir -p "$work/vol"
+  cat > "$work/vol/v.yaml" <<YAML
+apiVersion: spine/v1
+kind: Persona
+metadata: {name: "p://vbench"}
+spec:
+  image: localhost/spine/busybox:1
+  command: ["sleep", "3600"]
+  state: running
+  volumes:
+    - {name: home, path: /home/user}
+    - {name: data, path: /srv/data}
+YAML
+  for round in 1 2 3 4 5; do
+    reset; rm -rf "$work/vol/root"; t=$(date +%s%N)
+    "$here/spine" apply -f "$work/vol/v.yaml" --root "$work/vol/root" >/dev/null
+    echo "spine $(ms $t)" >> "$work/vol.$$"
+    reset; rm -rf "$work/vol/hand"; t=$(date +%s%N)
+    mkdir -p "$work/vol/hand/home" "$work/vol/hand/data" /tmp/spine-bench-lock && chmod 0777 "$work/vol/hand/home" "$work/vol/hand/data"
+    podman run -d --pull never --name p__vbench --network none --pids-limit -1 --security-opt no-new-privileges \
+      --volume /tmp/spine-bench-lock:/run/spine-lock:rw --volume "$work/vol/hand/home:/home/user:rw" \
+      --volume "$work/vol/hand/data:/srv/data:rw" localhost/spine/busybox:1 sleep 3600 >/dev/null
+    echo "hand $(ms $t)" >> "$work/vol.$$"
+  done
+  reset
+  spine=$(grep '^spine ' "$work/vol.$$" | cut -d' ' -f2 | median); hand=$(grep '^hand ' "$work/vol.$$" | cut -d' ' -f2 | median)
+  echo "apply of a persona with two volumes median_ms=$spine; by hand (mkdir, podman run -d -v -v) median_ms=$hand; ratio $(awk -v a="$spine" -v b="$hand" 'BEGIN{printf "%.2f", a/b}') runs=5"
+  rm -f "$work/vol.$$"; rm -rf /tmp/spine-bench-lock
   ;;
 noop)
   # with OTHER (another checkout with its own build, e.g. the commit before a change), its ./spine alternates with
