@@ -60,7 +60,7 @@ public final class IntentStore implements AutoCloseable {
         Connection c = null;
         try {
             c = Schema.connect(url);
-            if (Schema.userVersion(c) != SCHEMA_VERSION) {
+            if (Migrations.userVersion(c) != SCHEMA_VERSION) {
                 try (MigrationLock held = MigrationLock.acquire(root)) {
                     Schema.migrate(root, c);
                 }
@@ -93,7 +93,7 @@ public final class IntentStore implements AutoCloseable {
         Connection c = null;
         try {
             c = Schema.config(true).createConnection("jdbc:sqlite:" + root.database());
-            int version = Schema.userVersion(c);
+            int version = Migrations.userVersion(c);
             if (version < SCHEMA_VERSION) {
                 throw new StateException(root.database() + " has schema " + version + " and this spine reads schema "
                         + SCHEMA_VERSION + "; run spine apply or reboot to migrate it (read-only commands never write)");

@@ -1,7 +1,6 @@
 package spine.controller.state;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -44,7 +43,7 @@ final class Schema {
     /** Runs under the migration lock, so two processes opening a new database never both migrate it. */
     static void migrate(SpineRoot root, Connection c) throws SQLException, StateException {
         int version = Migrations.version(c); // again: another process may have migrated while we waited
-        if (version == SCHEMA_VERSION && userVersion(c) == SCHEMA_VERSION) return;
+        if (version == SCHEMA_VERSION && Migrations.userVersion(c) == SCHEMA_VERSION) return;
         if (version > SCHEMA_VERSION) {
             throw new StateException(root.database() + " has schema " + version + " but this spine knows only "
                     + SCHEMA_VERSION + "; run a newer spine");
@@ -72,9 +71,5 @@ final class Schema {
         cfg.setBusyTimeout(BUSY_TIMEOUT_MS);
         cfg.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
         return cfg;
-    }
-
-    static int userVersion(Connection c) throws SQLException {
-        return Migrations.userVersion(c);
     }
 }

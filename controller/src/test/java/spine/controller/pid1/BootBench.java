@@ -75,7 +75,7 @@ class BootBench {
         return Duration.between(init, last).toNanos() / 1e9;
     }
 
-    private static double median(List<Double> xs) {
+    static double median(List<Double> xs) {
         var s = new ArrayList<>(xs);
         s.sort(Double::compare);
         return s.get(s.size() / 2);

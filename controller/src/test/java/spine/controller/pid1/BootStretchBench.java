@@ -50,12 +50,6 @@ class BootStretchBench {
         }
     }
 
-    private static double median(List<Double> xs) {
-        var s = new ArrayList<>(xs);
-        s.sort(Double::compare);
-        return s.get(s.size() / 2);
-    }
-
     @Test
     void bootStretchAgainstItsFloors(@TempDir Path dir) throws Exception {
         VmHarness.ensureImage();
@@ -109,13 +103,13 @@ class BootStretchBench {
             System.out.println(line);
         }
         var summary = new StringBuilder(String.format("BootStretchBench summary (median of %d, TCG, RAM preallocated): busybox floor %.2f s;"
-                + " Java floor %.2f s", ROUNDS, median(floor), median(javaExit)));
+                + " Java floor %.2f s", ROUNDS, BootBench.median(floor), BootBench.median(javaExit)));
         for (String k : images.keySet()) {
             var stretch = new ArrayList<Double>();
             for (int i = 0; i < ROUNDS; i++) stretch.add(init.get(k).get(i) - starting.get(k).get(i));
             summary.append(String.format("; %s: kernel -> starting %.2f s (%.2fx the Java floor), starting -> init complete %.2f s,"
-                    + " kernel -> init complete %.2f s (%.2fx the Java floor)", k, median(starting.get(k)),
-                    median(starting.get(k)) / median(javaExit), median(stretch), median(init.get(k)), median(init.get(k)) / median(javaExit)));
+                    + " kernel -> init complete %.2f s (%.2fx the Java floor)", k, BootBench.median(starting.get(k)),
+                    BootBench.median(starting.get(k)) / BootBench.median(javaExit), BootBench.median(stretch), BootBench.median(init.get(k)), BootBench.median(init.get(k)) / BootBench.median(javaExit)));
         }
         System.out.println(summary);
     }
