@@ -23,11 +23,13 @@ public final class VmHarness implements AutoCloseable {
 
     private final Process qemu;
     private final Path serial;
+    private final Path qemuOut;
     private final OutputStream console;
 
-    private VmHarness(Process qemu, Path serial) {
+    private VmHarness(Process qemu, Path serial, Path qemuOut) {
         this.qemu = qemu;
         this.serial = serial;
+        this.qemuOut = qemuOut;
         this.console = qemu.getOutputStream();
     }
 
@@ -87,9 +89,9 @@ public final class VmHarness implements AutoCloseable {
         var argv = new ArrayList<>(List.of(REPO.resolve("scripts/boot-qemu.sh").toString(),
                 "--timeout", Long.toString(timeout.toSeconds()), "--serial-log", serial.toString()));
         argv.addAll(List.of(bootArgs));
-        Process p = new ProcessBuilder(argv).directory(REPO.toFile())
-                .redirectOutput(workDir.resolve("qemu.out").toFile()).redirectErrorStream(true).start();
-        return new VmHarness(p, serial);
+        Path out = workDir.resolve("qemu.out");
+        Process p = new ProcessBuilder(argv).directory(REPO.toFile()).redirectOutput(out.toFile()).redirectErrorStream(true).start();
+        return new VmHarness(p, serial, out);
     }
 
     /**
@@ -142,7 +144,28 @@ public final class VmHarness implements AutoCloseable {
         Matcher m = p.matcher(serialLog());
         if (m.find()) return m.group();
         throw new AssertionError("serial log never matched /" + regex + "/ within " + timeout
-                + (qemu.isAlive() ? "" : " (QEMU exited)") + "; serial log:\n" + tail(serialLog(), 4000));
+                + (qemu.isAlive() ? "" : " (QEMU exited)") + "; " + hostNote() + "; serial log:\n" + tail(serialLog(), 4000));
+    }
+
+    /**
+     * What the host says at a failed wait: boot-qemu's and QEMU's own lines (not the serial copy), the exit status,
+     * and the host's load and free memory. A guest silent after its firmware (CI once saw nothing past SeaBIOS for
+     * five minutes) is told apart from a busy or starved host by these.
+     */
+    private String hostNote() {
+        var note = new StringBuilder(qemu.isAlive() ? "QEMU running" : "QEMU exit " + qemu.exitValue());
+        try {
+            if (Files.exists(qemuOut)) {
+                Files.readString(qemuOut, StandardCharsets.ISO_8859_1).lines()
+                        .filter(l -> l.startsWith("boot-qemu:") || l.startsWith("qemu-system")).forEach(l -> note.append("; ").append(l));
+            }
+            note.append("; host loadavg ").append(Files.readString(Path.of("/proc/loadavg")).strip());
+            Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemAvailable:"))
+                    .forEach(l -> note.append("; host ").append(l.replaceAll("\\s+", " ")));
+        } catch (IOException e) {
+            note.append("; host state unreadable: ").append(e.getMessage());
+        }
+        return note.toString();
     }
 
     /** Types a command line into the serial shell. */

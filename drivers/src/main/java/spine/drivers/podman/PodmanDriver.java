@@ -155,11 +155,17 @@ public final class PodmanDriver implements ContainerRuntime {
         String name = s.target().containerName();
         CommandResult known = runner.run(argv("container", "exists", name), timeouts.observe());
         if (known.timedOut() || known.exit() != 1) return result(first); // 0: podman knows it; the next pass plans for it
+        int tries = 1;
         CommandResult cleared = runner.run(argv("rm", "--storage", name), timeouts.remove());
+        for (; busyShm(cleared) && tries < BUSY_TRIES; tries++) {
+            pause(tries);
+            cleared = runner.run(argv("rm", "--storage", name), timeouts.remove());
+        }
         if (!cleared.ok() && !noSuchContainer(cleared)) return result(cleared);
         StepResult again = result(runner.run(argv, timeouts.run()));
+        String note = tries == 1 ? "" : "; " + busyNote(tries);
         return again instanceof StepResult.Ok ok
-                ? new StepResult.Ok(ok.detail() + " (removed a leftover in container storage that held the name)")
+                ? new StepResult.Ok(ok.detail() + " (removed a leftover in container storage that held the name" + note + ")")
                 : again;
     }
 
@@ -207,8 +213,12 @@ public final class PodmanDriver implements ContainerRuntime {
 
     private static StepResult afterBusy(StepResult r, int attempt) {
         if (attempt == 1 || !(r instanceof StepResult.Ok ok)) return r;
-        String note = "rm found the container's /dev/shm busy " + (attempt - 1) + (attempt == 2 ? " time" : " times") + " first";
+        String note = busyNote(attempt);
         return new StepResult.Ok(ok.detail().isBlank() ? note : ok.detail() + " (" + note + ")");
+    }
+
+    private static String busyNote(int attempt) {
+        return "rm found the container's /dev/shm busy " + (attempt - 1) + (attempt == 2 ? " time" : " times") + " first";
     }
 
     private static boolean noSuchContainer(CommandResult r) {
