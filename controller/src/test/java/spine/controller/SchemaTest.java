@@ -35,7 +35,8 @@ class SchemaTest {
         return Map.of(
                 "Persona", f.getSchema(Files.readString(REPO.resolve("docs/schema/persona.schema.json"))),
                 "Tenant", f.getSchema(Files.readString(REPO.resolve("docs/schema/tenant.schema.json"))),
-                "Envelope", f.getSchema(Files.readString(REPO.resolve("docs/schema/envelope.schema.json"))));
+                "Envelope", f.getSchema(Files.readString(REPO.resolve("docs/schema/envelope.schema.json"))),
+                "Image", f.getSchema(Files.readString(REPO.resolve("docs/schema/image.schema.json"))));
     }
 
     private static List<JsonNode> documents(Path file) throws IOException {

@@ -3,6 +3,7 @@ package spine.drivers;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import spine.model.ObservedState;
 import spine.model.ResourceId;
@@ -19,6 +20,11 @@ public interface ContainerRuntime {
     Observation observe();
 
     StepResult apply(Step step);
+
+    /** Every image name:tag in storage with its id, asked only when intent holds Images; empty when not answered. */
+    default Optional<Map<String, String>> imageIds() {
+        return Optional.empty();
+    }
 
     /**
      * Starts existing containers, each step's result by its target. A runtime that can start several in one call

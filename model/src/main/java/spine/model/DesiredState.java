@@ -83,6 +83,7 @@ public record DesiredState(SortedMap<ResourceId, Spec> specs, SortedMap<Resource
                         out.put(t.id(), new DesiredContainer(ContainerSpec.of(t, env), t.state(), generation(t.id()))));
                 case Compositor ignored -> { } // a host process: Machinery's compositor, not podman
                 case Envelope ignored -> { }
+                case AppImage ignored -> { }
             }
         }
         return out;
@@ -97,10 +98,25 @@ public record DesiredState(SortedMap<ResourceId, Spec> specs, SortedMap<Resource
                 case Tenant t -> t.envelope();
                 case Compositor c -> c.envelope();
                 case Envelope ignored -> Optional.empty();
+                case AppImage ignored -> Optional.empty();
             };
             ref.filter(name -> envelope(name).isEmpty()).ifPresent(name -> out.put(s.id(), name));
         }
         return out;
+    }
+
+    /** The Images in intent, by id. */
+    public SortedMap<ResourceId, AppImage> images() {
+        var out = new TreeMap<ResourceId, AppImage>();
+        specs.values().forEach(s -> {
+            if (s instanceof AppImage i) out.put(i.id(), i);
+        });
+        return out;
+    }
+
+    /** The Image that provides {@code ref}, if one does (the first by name, should a database edited by hand hold two). */
+    public Optional<AppImage> imageProviding(String ref) {
+        return images().values().stream().filter(i -> i.ref().equals(ref)).findFirst();
     }
 
     /** The compositor in intent, if any. */

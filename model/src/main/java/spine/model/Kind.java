@@ -1,12 +1,14 @@
 package spine.model;
 
 /**
- * The three kinds of resource. Declaration order is plan order: tenants before personas.
+ * The kinds of resource. Declaration order is the order of names: tenants, personas, envelopes, images. Envelopes and
+ * images are bare labels, told apart by their kind.
  */
 public enum Kind {
     TENANT("Tenant", "tenant", "sys://", "sys__"),
     PERSONA("Persona", "persona", "p://", "p__"),
-    ENVELOPE("Envelope", "envelope", "", null);
+    ENVELOPE("Envelope", "envelope", "", null),
+    IMAGE("Image", "image", "", null);
 
     private final String yamlKind;
     private final String cliName;

@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import spine.model.focus.CompositorPlanner;
+import spine.model.image.AppImagePlanner;
 import spine.model.focus.FocusPlanner;
 import spine.model.focus.ObservedCompositor;
 import spine.model.focus.Screen;
@@ -29,10 +30,17 @@ public final class PlanComposer {
      */
     public record Inputs(DesiredState desired, ObservedState observed, Set<ResourceId> settled, KernelState kernel,
                          List<Throttle> throttles, Optional<ObservedCompositor> compositor, Optional<ResourceId> focus,
-                         Optional<Screen> screen) {
+                         Optional<Screen> screen, AppImagePlanner.Inputs images) {
         public Inputs {
             settled = Set.copyOf(settled);
             throttles = List.copyOf(throttles);
+        }
+
+        /** Without Images: nothing to load, no container waits for one. */
+        public Inputs(DesiredState desired, ObservedState observed, Set<ResourceId> settled, KernelState kernel,
+                      List<Throttle> throttles, Optional<ObservedCompositor> compositor, Optional<ResourceId> focus,
+                      Optional<Screen> screen) {
+            this(desired, observed, settled, kernel, throttles, compositor, focus, screen, AppImagePlanner.Inputs.NONE);
         }
     }
 
@@ -46,11 +54,29 @@ public final class PlanComposer {
 
     public static Composed compose(Inputs in) {
         Plan plan = Planner.plan(in.desired(), in.observed()).without(in.settled());
+        plan = withImages(plan, AppImagePlanner.plan(in.desired(), in.images()));
         EnvelopePlanner.Result env = EnvelopePlanner.plan(in.desired(), in.observed(), in.kernel(), in.throttles());
         plan = withEnvelopes(plan, env);
         plan = withCompositor(plan, CompositorPlanner.plan(in.desired(), in.compositor()));
         FocusPlanner.Result focus = FocusPlanner.plan(in.focus(), in.desired(), in.observed(), in.kernel(), in.screen());
         return new Composed(withFocus(plan, focus.steps()), env.unenforceable(), env.notReadBack(), focus.note());
+    }
+
+    /**
+     * The Images' loads first of all; a container that would be run (or replaced) on an image that is not loaded
+     * keeps what it has and waits, as a conflict with the reason, until the load is done.
+     */
+    private static Plan withImages(Plan plan, AppImagePlanner.Result images) {
+        if (images.loads().isEmpty() && images.waiting().isEmpty()) return plan;
+        var waits = new TreeSet<ResourceId>();
+        plan.steps().stream().filter(s -> s.step() instanceof Step.RunContainer && images.waiting().containsKey(s.step().target()))
+                .forEach(s -> waits.add(s.step().target()));
+        var steps = new ArrayList<Plan.PlannedStep>();
+        images.loads().forEach(l -> steps.add(new Plan.PlannedStep(PlanPhase.IMAGES, l)));
+        plan.without(waits).steps().forEach(steps::add);
+        var conflicts = new ArrayList<>(plan.conflicts());
+        waits.forEach(id -> conflicts.add(new Plan.Conflict(id, images.waiting().get(id))));
+        return new Plan(steps, conflicts);
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
  *   persona  := "p://"   label      container name "p__"   label
  *   tenant   := "sys://" label      container name "sys__" label
  *   envelope := label
+ *   image    := label
  *   label    := [a-z] [a-z0-9-]{0,30}, not ending in "-"
  * </pre>
  * A label never holds "_" or ":", so the container name splits at its first "__" into exactly one
@@ -37,6 +38,8 @@ public record ResourceId(Kind kind, String label) implements Comparable<Resource
 
     public static ResourceId envelope(String label) { return new ResourceId(Kind.ENVELOPE, label); }
 
+    public static ResourceId image(String label) { return new ResourceId(Kind.IMAGE, label); }
+
     /** Parses a name of the given kind, or explains why it is not one. */
     public static Result parse(Kind kind, String name) {
         if (name == null || name.isEmpty()) {
@@ -64,6 +67,7 @@ public record ResourceId(Kind kind, String label) implements Comparable<Resource
             case PERSONA -> "personas must be p://<label>, e.g. p://work";
             case TENANT -> "tenants must be sys://<label>, e.g. sys://ai";
             case ENVELOPE -> "envelopes are a bare label, e.g. small";
+            case IMAGE -> "images are a bare label, e.g. notes";
         };
     }
 

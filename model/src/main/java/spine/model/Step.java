@@ -6,11 +6,12 @@ import java.util.Optional;
 /**
  * One idempotent change to the world. The set is closed, and who carries a step out is its type: a
  * {@link ContainerStep} goes to podman, a {@link KernelStep} to the sysfs driver, a {@link WindowStep} to the
- * compositor's sway connection, a {@link CompositorStep} to the compositor's supervisor, and {@link DrainUmbilical}
- * to the broker. A switch over one of these has no default branch, so a new step does not compile until its owner
+ * compositor's sway connection, a {@link CompositorStep} to the compositor's supervisor, an {@link ImageStep} to
+ * podman's image verbs, and {@link DrainUmbilical} to the broker. A switch over one of these has no default branch, so a new step does not compile until its owner
  * handles it. The phases a step moves its target through are {@link #phases()}, decided here once.
  */
-public sealed interface Step permits Step.ContainerStep, Step.KernelStep, Step.WindowStep, Step.CompositorStep, Step.DrainUmbilical {
+public sealed interface Step
+        permits Step.ContainerStep, Step.KernelStep, Step.WindowStep, Step.CompositorStep, Step.ImageStep, Step.DrainUmbilical {
     ResourceId target();
 
     /** Printed by {@code spine diff} and logged by the executor. */
@@ -31,6 +32,9 @@ public sealed interface Step permits Step.ContainerStep, Step.KernelStep, Step.W
 
     /** The compositor's supervisor's: the sway process itself. */
     sealed interface CompositorStep extends Step permits SpawnCompositor, StopCompositor {}
+
+    /** podman's image verbs: an app's image loaded from its archive. */
+    sealed interface ImageStep extends Step permits LoadImage {}
 
     /**
      * The phase a target is in while the step runs (recorded before it, so a crash halfway shows it) and the one the
@@ -56,6 +60,7 @@ public sealed interface Step permits Step.ContainerStep, Step.KernelStep, Step.W
             case StopCompositor s -> Phases.of(Phase.STOPPING, Phase.STOPPED);
             case KernelStep s -> Phases.NONE;
             case WindowStep s -> Phases.NONE;
+            case ImageStep s -> Phases.NONE; // an Image's load is recorded apart (its own status: loaded id or error)
             case DrainUmbilical s -> Phases.NONE;
         };
     }
@@ -146,6 +151,14 @@ public sealed interface Step permits Step.ContainerStep, Step.KernelStep, Step.W
     /** Gives keyboard focus to the foreground persona's window, by its mark. Never sent to a frozen persona. */
     record FocusWindow(ResourceId target, String mark, String reason) implements WindowStep {
         public String verb() { return "focus"; }
+    }
+
+    /**
+     * Loads an Image's archive into podman's storage, checking the archive's sha256 while it is read (nothing is loaded
+     * when it differs), and names the loaded image {@code image.ref()}.
+     */
+    record LoadImage(ResourceId target, AppImage image, String reason) implements ImageStep {
+        public String verb() { return "load"; }
     }
 
     /** Spawns the compositor (sway, a host process) and waits until it is ready: both its sockets served by it. */

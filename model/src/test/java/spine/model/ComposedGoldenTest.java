@@ -104,6 +104,7 @@ class ComposedGoldenTest {
                 }
                 case Step.ContainerStep s -> podman.apply(s);
                 case Step.DrainUmbilical s -> { }
+                case Step.ImageStep s -> throw new AssertionError("the composed cases hold no Image: " + s); // AppImagePlannerTest
                 case Step.WriteCgroup s -> (s.target().equals(Compositor.ID) ? compositorFiles : files.get(s.target()))
                         .put(s.file(), s.value());
                 case Step.SetOomScoreAdj s -> {

@@ -14,10 +14,12 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
+import spine.controller.state.ImageLoads;
 import spine.controller.state.IntentStore;
 import spine.controller.state.StateBridge;
 import spine.controller.state.StateException;
 import spine.controller.state.Status;
+import spine.model.AppImage;
 import spine.model.DesiredState;
 import spine.model.Envelope;
 import spine.model.Kind;
@@ -62,7 +64,7 @@ record GetCommand(Machine m) {
         Optional<String> name = Optional.empty();
         if (!args.positionals.isEmpty()) {
             kind = Kind.fromCli(args.positionals.getFirst());
-            if (kind.isEmpty()) throw new UsageException("unknown kind \"" + args.positionals.getFirst() + "\"; use persona, tenant or envelope");
+            if (kind.isEmpty()) throw new UsageException("unknown kind \"" + args.positionals.getFirst() + "\"; use persona, tenant, envelope or image");
         }
         if (args.positionals.size() > 1) name = Optional.of(args.positionals.get(1));
         String format = args.one("-o").orElse("table");
@@ -71,12 +73,14 @@ record GetCommand(Machine m) {
         DesiredState desired = DesiredState.empty();
         SortedMap<ResourceId, Status> statuses = new TreeMap<>();
         SortedMap<ResourceId, String> holds = new TreeMap<>();
+        SortedMap<String, ImageLoads.Load> loads = new TreeMap<>();
         Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), m.clock());
         if (ro.isPresent()) {
             try (IntentStore store = ro.get()) {
                 desired = IntentCommands.loadedOrFail(store);
                 statuses = store.statuses().all();
                 holds = store.holds().all();
+                loads = store.imageLoads().all();
             }
         }
         var selected = new ArrayList<Spec>();
@@ -90,9 +94,9 @@ record GetCommand(Machine m) {
             return ExitCode.INVALID;
         }
         switch (format) {
-            case "json" -> m.out().println(json(selected, desired, statuses, holds, kernel(selected)));
+            case "json" -> m.out().println(json(selected, desired, statuses, holds, loads, kernel(selected)));
             case "yaml" -> m.out().print(SpecCodec.toYaml(selected));
-            default -> table(selected, desired, statuses, holds);
+            default -> table(selected, desired, statuses, holds, loads);
         }
         return ExitCode.OK;
     }
@@ -157,7 +161,7 @@ record GetCommand(Machine m) {
     }
 
     private void table(List<Spec> specs, DesiredState desired, SortedMap<ResourceId, Status> statuses,
-                       SortedMap<ResourceId, String> holds) {
+                       SortedMap<ResourceId, String> holds, SortedMap<String, ImageLoads.Load> loads) {
         String fmt = "%-8s  %-24s  %-8s  %-9s  %-8s  %-3s  %-8s  %s%n";
         m.out().printf(fmt, "KIND", "NAME", "WANT", "PHASE", "RESTARTS", "GEN", "OBSERVED", "LAST ERROR");
         for (Spec s : specs) {
@@ -167,8 +171,15 @@ record GetCommand(Machine m) {
                 case Tenant t -> t.state().word();
                 case spine.model.Compositor c -> c.state().word();
                 case Envelope e -> "-";
+                case AppImage i -> "loaded";
             };
             if (holds.containsKey(s.id())) want = "held";
+            if (s instanceof AppImage i) {
+                ImageLoads.Load l = loads.get(i.id().label());
+                m.out().printf(fmt, "image", i.id(), want, imagePhase(i, l), "-", desired.generation(i.id()), "-",
+                        l == null ? "-" : l.lastError().orElse("-"));
+                continue;
+            }
             m.out().printf(fmt, s.id().kind().cliName(), s.id(), want, st == null ? "-" : st.phase().word(),
                     st == null || !s.id().kind().runsAsContainer() ? "-" : Integer.toString(st.crash().restarts()),
                     desired.generation(s.id()), st == null ? "-" : Long.toString(st.observedGeneration()),
@@ -179,9 +190,27 @@ record GetCommand(Machine m) {
             if (st != null && (st.phase() == Phase.CRASHLOOP || st.phase() == Phase.EXITED)) m.out().println(exitLine(s.id(), st));
         }
         for (Spec s : specs) {
+            if (!(s instanceof AppImage i)) continue;
+            ImageLoads.Load l = loads.get(i.id().label());
+            m.out().println("image " + i.id() + ": " + i.ref() + " from " + i.archive() + " (sha256 " + i.sha256() + ")"
+                    + (l != null && l.imageId().isPresent() && l.sha256().filter(i.sha256()::equals).isPresent()
+                    ? "; loaded as image " + l.imageId().get().substring(0, Math.min(12, l.imageId().get().length())) + " at " + l.loadedAt().orElse("-")
+                    : "; not loaded"));
+        }
+        for (Spec s : specs) {
             String why = holds.get(s.id());
             if (why != null) m.out().println("held stopped this boot (" + why + "): " + s.id() + "; spine apply -f its spec to start it");
         }
+    }
+
+    /**
+     * loaded: the last load was of this archive and worked; failed: the last load failed (LAST ERROR says why);
+     * pending: never loaded, or the spec names another archive since.
+     */
+    static String imagePhase(AppImage i, ImageLoads.Load l) {
+        if (l == null) return "pending";
+        if (l.lastError().isPresent()) return "failed";
+        return l.sha256().filter(i.sha256()::equals).isPresent() ? "loaded" : "pending";
     }
 
     /** One line on a resource that exited by itself: its code, and when Spine will start it again, if ever. */
@@ -300,7 +329,8 @@ record GetCommand(Machine m) {
     }
 
     private static String json(List<Spec> specs, DesiredState desired, SortedMap<ResourceId, Status> statuses,
-                               SortedMap<ResourceId, String> holds, Optional<KernelState> kernel) {
+                               SortedMap<ResourceId, String> holds, SortedMap<String, ImageLoads.Load> loads,
+                               Optional<KernelState> kernel) {
         ArrayNode list = JsonNodeFactory.instance.arrayNode();
         for (Spec s : specs) {
             ObjectNode o = list.addObject();
@@ -309,6 +339,15 @@ record GetCommand(Machine m) {
             o.put("generation", desired.generation(s.id()));
             o.set("spec", SpecCodec.body(s));
             ObjectNode st = o.putObject("status");
+            if (s instanceof AppImage i) {
+                ImageLoads.Load l = loads.get(i.id().label());
+                st.put("phase", imagePhase(i, l));
+                st.put("imageId", l == null ? null : l.imageId().orElse(null));
+                st.put("loadedSha256", l == null ? null : l.sha256().orElse(null));
+                st.put("loadedAt", l == null ? null : l.loadedAt().orElse(null));
+                st.put("lastError", l == null ? null : l.lastError().orElse(null));
+                continue;
+            }
             if (holds.containsKey(s.id())) st.put("held", holds.get(s.id()));
             else st.putNull("held");
             Status status = statuses.get(s.id());

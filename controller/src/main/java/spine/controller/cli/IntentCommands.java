@@ -131,8 +131,10 @@ record IntentCommands(Machine m) {
     }
 
     private void notConverged(Duration timeout) {
-        m.err().println("spine: not converged (timeout " + timeout.toSeconds() + "s); spine get shows why:"
-                + " crash loops, exits, conflicts and the last error of each resource");
+        // the wait ends at the timeout, or at once when nothing more can happen without the user (a conflict, a failure
+        // that waits for the spec to change): the message must not claim a timeout that did not pass
+        m.err().println("spine: not converged (within --timeout " + timeout.toSeconds() + "s, or stopped early: nothing more"
+                + " happens without you); spine get shows why: crash loops, exits, conflicts and the last error of each resource");
     }
 
     private int invalid(List<SpecError> errors) {

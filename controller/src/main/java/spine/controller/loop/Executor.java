@@ -68,7 +68,7 @@ public final class Executor {
                     starts.add(s);
                     continue;
                 }
-                threads.add(bounded(permits, "step-" + g.getKey().containerName(), () -> {
+                threads.add(bounded(permits, "step-" + g.getKey(), () -> {
                     for (Step s : g.getValue()) {
                         Outcome o = run(s, phase, passId);
                         outcomes.add(o);
@@ -207,7 +207,9 @@ public final class Executor {
     private Outcome finish(Step step, PlanPhase phase, String passId, Optional<Phase> before, StepResult result, Duration took) {
         ResourceId id = step.target();
         logEnd(step, passId, result, took);
-        if (phase != PlanPhase.PRUNE) {
+        if (step instanceof Step.LoadImage l) {
+            loaded(l, result, passId);
+        } else if (phase != PlanPhase.PRUNE) {
             switch (result) {
                 case StepResult.Ok ok -> step.phases().after().ifPresent(p -> record(id, p, Optional.empty(), passId));
                 case StepResult.Failed f ->
@@ -215,6 +217,18 @@ public final class Executor {
             }
         }
         return new Outcome(id, step, result, took);
+    }
+
+    /** An Image's load is recorded in its own row: the sha256 checked and the image id it gave, or why it failed. */
+    private void loaded(Step.LoadImage l, StepResult result, String passId) {
+        try {
+            switch (result) {
+                case StepResult.Ok ok -> store.imageLoads().loaded(l.target().label(), l.image().sha256(), ok.detail());
+                case StepResult.Failed f -> store.imageLoads().failed(l.target().label(), f.reason());
+            }
+        } catch (StateException e) {
+            LOG.log(System.Logger.Level.ERROR, "image load record failed pass={0} target={1} error=\"{2}\"", passId, l.target(), e.getMessage());
+        }
     }
 
     private Phase currentPhase(ResourceId id) {

@@ -14,6 +14,7 @@ import spine.controller.umbilical.Broker;
 import spine.controller.umbilical.RunDirs;
 import spine.drivers.ContainerRuntime;
 import spine.drivers.kernel.Syscalls;
+import spine.controller.state.ImageArchives;
 import spine.drivers.podman.PodmanDriver;
 import spine.drivers.sysfs.SysfsDriver;
 import spine.model.DesiredState;
@@ -116,6 +117,7 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
             }
             case Step.ContainerStep s -> podman.apply(s);
             case Step.KernelStep s -> sysfs.apply(s);
+            case Step.ImageStep s -> podman.images().apply(s, ImageArchives::open);
             case Step.DrainUmbilical s -> broker.map(b -> b.drain(s.target(), s.deadline()))
                     .orElseGet(() -> new StepResult.Ok("no broker in this process; nothing to drain"));
             case Step.WindowStep s -> compositor.windows(s);
@@ -126,6 +128,11 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
                 yield new StepResult.Ok("compositor stopped");
             }
         };
+    }
+
+    @Override
+    public Optional<Map<String, String>> imageIds() {
+        return podman.images().present();
     }
 
     /** Each start that may go ahead goes to podman in one call; the others fail as {@link #apply} would fail them. */

@@ -28,8 +28,10 @@ import spine.model.Phase;
 import spine.model.Plan;
 import spine.model.PlanComposer;
 import spine.model.ResourceId;
+import spine.model.Step;
 import spine.model.StepResult;
 import spine.model.PlanPhase;
+import spine.model.image.AppImagePlanner;
 import spine.model.kernel.KernelState;
 
 /**
@@ -180,6 +182,7 @@ public final class Reconciler {
             else if (permanent.contains(id)) backoff.failedUntilChanged(id, desired.generation(id), now);
             else backoff.failed(id, now);
         });
+        plan = afterLoads(plan, desired, outcomes, passId);
         recordSettled(desired, j.observed(), plan, j.exited(), passId);
         kernel.settled(desired, j.observed());
 
@@ -253,9 +256,25 @@ public final class Reconciler {
         lastKernel = k;
         Optional<ResourceId> focus = store.focus().get().map(FocusRow.Focus::persona);
         PlanComposer.Composed c = PlanComposer.compose(new PlanComposer.Inputs(desired, observed, settled, k, kernel.throttles(desired),
-                kernel.compositor(), focus, kernel.screen(observed)));
+                kernel.compositor(), focus, kernel.screen(observed), images(desired)));
         note(c, passId);
         return new Judged(observed, c.plan(), held, exited);
+    }
+
+    /**
+     * What the Images need decided: podman's image names (one {@code podman images}, asked only when intent holds an
+     * Image) and each Image's recorded load.
+     */
+    private AppImagePlanner.Inputs images(DesiredState desired) throws StateException {
+        if (desired.images().isEmpty()) return AppImagePlanner.Inputs.NONE;
+        var loaded = new TreeMap<ResourceId, AppImagePlanner.Loaded>();
+        var errors = new TreeMap<ResourceId, String>();
+        store.imageLoads().all().forEach((name, l) -> {
+            ResourceId id = ResourceId.image(name);
+            if (l.sha256().isPresent() && l.imageId().isPresent()) loaded.put(id, new AppImagePlanner.Loaded(l.sha256().get(), l.imageId().get()));
+            l.lastError().ifPresent(e -> errors.put(id, e));
+        });
+        return new AppImagePlanner.Inputs(runtime.imageIds(), loaded, errors);
     }
 
     /** Logs what the plan could not do, each time it changes: envelopes not enforced or not read back, focus waiting. */
@@ -300,6 +319,27 @@ public final class Reconciler {
         if (!j.plan().steps().isEmpty()) return false;
         recordSettled(desired, j.observed(), j.plan(), j.exited(), passId);
         return j.plan().conflicts().isEmpty();
+    }
+
+    /**
+     * A container that waited for an Image whose load failed in this very pass waits for that reason, not for a load
+     * that was about to run when the plan was made: what its status and the apply's report then say.
+     */
+    private static Plan afterLoads(Plan plan, DesiredState desired, List<Executor.Outcome> outcomes, String passId) {
+        var failed = new TreeMap<String, String>(); // ref -> why its load failed
+        for (Executor.Outcome o : outcomes) {
+            if (o.step() instanceof Step.LoadImage l && o.result() instanceof StepResult.Failed f) failed.put(l.image().ref(), f.reason());
+        }
+        if (failed.isEmpty()) return plan;
+        var conflicts = plan.conflicts().stream().map(c -> {
+            DesiredContainer d = desired.containers().get(c.target());
+            String why = d == null ? null : failed.get(d.spec().image());
+            if (why == null) return c;
+            var now = new Plan.Conflict(c.target(), AppImagePlanner.notLoaded(d.spec().image(), why));
+            LOG.log(System.Logger.Level.WARNING, "conflict pass={0} target={1} reason=\"{2}\"", passId, now.target(), now.reason());
+            return now;
+        }).toList();
+        return new Plan(plan.steps(), conflicts);
     }
 
     /** Resources with nothing left to do are settled: their phase is what podman shows, at their current generation. */

@@ -69,6 +69,11 @@ final class ImageGate implements ContainerRuntime {
     }
 
     @Override
+    public Optional<Map<String, String>> imageIds() {
+        return inner.imageIds();
+    }
+
+    @Override
     public Map<ResourceId, StepResult> startAll(List<Step.StartContainer> steps) {
         var results = new LinkedHashMap<ResourceId, StepResult>();
         inner.startAll(steps).forEach((target, r) -> results.put(target, told(imageOf(target), r)));

@@ -57,7 +57,7 @@ public final class ApplyTrial {
             }
             List<Intents.Applied> applied = db.inTransaction(() -> {
                 ArrayNode previous = JsonNodeFactory.instance.arrayNode();
-                try (Statement s = db.c().createStatement(); ResultSet rs = s.executeQuery("SELECT kind, name, spec FROM intent ORDER BY kind, name")) {
+                try (Statement s = db.c().createStatement(); ResultSet rs = s.executeQuery("SELECT kind, name, spec FROM " + Intents.ALL + " ORDER BY kind, name")) {
                     while (rs.next()) previous.addObject().put("kind", rs.getString(1)).put("name", rs.getString(2)).put("spec", rs.getString(3));
                 }
                 db.update("INSERT INTO apply_trial (slot, started_at, deadline, uid, previous) VALUES (1, ?, ?, ?, ?)", now.toString(),

@@ -19,10 +19,12 @@ import java.util.Optional;
  * The intent store: SQLite at {@code <root>/spine/intent.db} in WAL mode with synchronous=FULL: an apply that
  * returned success survives a power cut (NORMAL may roll the last commits back; the Gate B kills showed why it matters).
  * {@code PRAGMA user_version} is the schema version: a current database runs nothing, and an older one or a new file
- * gets the scripts it lacks in one transaction ({@link Migrations}).
+ * gets the scripts it lacks in one transaction ({@link Migrations}); tables an older Spine may ignore come as addenda,
+ * which leave the version alone so a rolled-back Spine still opens the file ({@link Addenda}).
  *
  * <p>The store is the connection and its transaction; each table is a small view over them ({@link #intents},
- * {@link #holds}, {@link #trial}, {@link #focus}, {@link #statuses}, {@link #history}, {@link #upgrades}), and every
+ * {@link #holds}, {@link #trial}, {@link #focus}, {@link #statuses}, {@link #history}, {@link #upgrades},
+ * {@link #imageLoads}), and every
  * view's statements hold this store's monitor, so none interleaves with another's transaction.
  */
 public final class IntentStore implements AutoCloseable {
@@ -39,6 +41,7 @@ public final class IntentStore implements AutoCloseable {
     private final FocusRow focus;
     private final Statuses statuses;
     private final UpgradeRecords upgrades;
+    private final ImageLoads imageLoads;
 
     private IntentStore(Connection db, Clock clock, String path) {
         this.db = db;
@@ -46,7 +49,8 @@ public final class IntentStore implements AutoCloseable {
         var shared = new Db(this, db, clock, path);
         this.holds = new Holds(shared);
         this.history = new History(shared);
-        this.intents = new Intents(shared, holds, history);
+        this.imageLoads = new ImageLoads(shared);
+        this.intents = new Intents(shared, holds, history, imageLoads);
         this.trial = new ApplyTrial(shared, intents, history);
         this.focus = new FocusRow(shared, intents);
         this.statuses = new Statuses(shared);
@@ -60,9 +64,10 @@ public final class IntentStore implements AutoCloseable {
         Connection c = null;
         try {
             c = Schema.connect(url);
-            if (Migrations.userVersion(c) != SCHEMA_VERSION) {
+            if (Migrations.userVersion(c) != SCHEMA_VERSION || !Addenda.pending(c).isEmpty()) {
                 try (MigrationLock held = MigrationLock.acquire(root)) {
                     Schema.migrate(root, c);
+                    Addenda.apply(c, Addenda.pending(c), clock.instant().toString()); // again: another process may have
                 }
             }
             return new IntentStore(c, clock, root.database().toString());
@@ -101,6 +106,10 @@ public final class IntentStore implements AutoCloseable {
             if (version > SCHEMA_VERSION) {
                 throw new StateException(root.database() + " has schema " + version + " but this spine knows only "
                         + SCHEMA_VERSION + "; run a newer spine");
+            }
+            if (!Addenda.pending(c).isEmpty()) {
+                throw new StateException(root.database() + " lacks the tables of " + String.join(", ", Addenda.pending(c))
+                        + "; run spine apply or reboot to add them (read-only commands never write)");
             }
             return Optional.of(new IntentStore(c, clock, root.database().toString()));
         } catch (SQLException | StateException e) {
@@ -143,6 +152,11 @@ public final class IntentStore implements AutoCloseable {
     /** The upgrade records in this database: the NACK registry and the A/B slots (issue 12). */
     public UpgradeRecords upgrades() {
         return upgrades;
+    }
+
+    /** What each Image's last load did: the id it gave, or why it failed. */
+    public ImageLoads imageLoads() {
+        return imageLoads;
     }
 
     /** {@code PRAGMA integrity_check}: "ok" when the file is sound. */

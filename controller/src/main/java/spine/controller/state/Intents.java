@@ -43,19 +43,34 @@ public final class Intents {
     /** One stored row as it is: its kind and name as stored, its spec's hash and its generation. */
     record Row(String kind, String name, String hash, long generation) {}
 
+    private static final String IMAGE = spine.model.Kind.IMAGE.cliName();
+    /**
+     * Every intent row: Images have their own table of the same shape (an addendum), so an older Spine, which reads
+     * {@code intent} alone, never meets a kind it cannot parse.
+     */
+    static final String ALL = "(SELECT kind, name, spec, spec_hash, generation FROM intent"
+            + " UNION ALL SELECT kind, name, spec, spec_hash, generation FROM image_intent)";
+
+    /** The table a kind's intent rows live in. */
+    private static String table(String kind) {
+        return kind.equals(IMAGE) ? "image_intent" : "intent";
+    }
+
     private final Db db;
     private final Holds holds;
     private final History history;
+    private final ImageLoads imageLoads;
     /**
      * Each stored row's parse, by its place and text: every pass and every focus switch loads intent, and need not
      * parse the YAML of rows that did not change. Holds the rows of the last load only.
      */
     private Map<String, SpecParser.Result> parsed = Map.of();
 
-    Intents(Db db, Holds holds, History history) {
+    Intents(Db db, Holds holds, History history, ImageLoads imageLoads) {
         this.db = db;
         this.holds = holds;
         this.history = history;
+        this.imageLoads = imageLoads;
     }
 
     public Loaded load() throws StateException {
@@ -65,7 +80,7 @@ public final class Intents {
             var gens = new TreeMap<ResourceId, Long>();
             var errors = new ArrayList<SpecError>();
             try (Statement s = db.c().createStatement();
-                 ResultSet rs = s.executeQuery("SELECT kind, name, spec, generation FROM intent ORDER BY kind, name")) {
+                 ResultSet rs = s.executeQuery("SELECT kind, name, spec, generation FROM " + ALL + " ORDER BY kind, name")) {
                 while (rs.next()) {
                     String where = "intent:" + rs.getString(1) + "/" + rs.getString(2);
                     String text = rs.getString(3);
@@ -100,7 +115,8 @@ public final class Intents {
             String now = db.now();
             return db.inTransaction(() -> {
                 long generation;
-                try (PreparedStatement q = db.c().prepareStatement("SELECT generation FROM intent WHERE kind = ? AND name = ?")) {
+                try (PreparedStatement q = db.c().prepareStatement("SELECT generation FROM " + table(id.kind().cliName())
+                        + " WHERE kind = ? AND name = ?")) {
                     q.setString(1, id.kind().cliName());
                     q.setString(2, id.toString());
                     try (ResultSet rs = q.executeQuery()) {
@@ -128,7 +144,7 @@ public final class Intents {
     /** Every row, by "kind name"; inside the caller's transaction. */
     SortedMap<String, Row> rows() throws SQLException {
         var out = new TreeMap<String, Row>();
-        try (Statement s = db.c().createStatement(); ResultSet rs = s.executeQuery("SELECT kind, name, spec_hash, generation FROM intent")) {
+        try (Statement s = db.c().createStatement(); ResultSet rs = s.executeQuery("SELECT kind, name, spec_hash, generation FROM " + ALL)) {
             while (rs.next()) out.put(rs.getString(1) + " " + rs.getString(2), new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
         }
         return out;
@@ -137,7 +153,7 @@ public final class Intents {
     List<Applied> applyRows(List<Spec> specs, long uid, String now) throws SQLException {
         var out = new ArrayList<Applied>();
         // each statement prepared once for the whole apply, not once per spec (a no-op apply is mostly these two)
-        try (PreparedStatement q = db.c().prepareStatement("SELECT generation, spec_hash FROM intent WHERE kind = ? AND name = ?");
+        try (PreparedStatement q = db.c().prepareStatement("SELECT generation, spec_hash FROM " + ALL + " WHERE kind = ? AND name = ?");
              PreparedStatement held = holds.releaseStatement()) {
             for (Spec spec : specs) {
                 String kind = spec.id().kind().cliName();
@@ -155,7 +171,9 @@ public final class Intents {
                     }
                 }
                 Holds.release(held, kind, name); // the user acted on it: a boot hold no longer applies
-                if (hash.equals(oldHash)) {
+                // an Image whose last load failed is tried again when applied again, changed or not (its file was fixed)
+                boolean retry = kind.equals(IMAGE) && hash.equals(oldHash) && imageLoads.failedLast(name);
+                if (hash.equals(oldHash) && !retry) {
                     out.add(new Applied(spec.id(), Change.UNCHANGED, generation));
                     continue;
                 }
@@ -171,8 +189,8 @@ public final class Intents {
     void write(String kind, String name, String spec, long generation, String at, String action, long uid,
                boolean runsAsContainer) throws SQLException {
         String hash = IntentStore.sha256(spec);
-        db.update("""
-                INSERT INTO intent (kind, name, spec, spec_hash, generation, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+        db.update("INSERT INTO " + table(kind) + """
+                 (kind, name, spec, spec_hash, generation, updated_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (kind, name) DO UPDATE SET spec = excluded.spec, spec_hash = excluded.spec_hash,
                     generation = excluded.generation, updated_at = excluded.updated_at""", kind, name, spec, hash, generation, at);
         history.insert(at, kind, name, action, generation, spec, hash, uid);
@@ -184,6 +202,11 @@ public final class Intents {
 
     /** One resource's intent, status and hold rows, and the focus when it was the active persona. */
     void deleteRows(String kind, String name) throws SQLException {
+        if (kind.equals(IMAGE)) {
+            db.update("DELETE FROM image_intent WHERE kind = ? AND name = ?", kind, name);
+            db.update("DELETE FROM image_load WHERE name = ?", name);
+            return;
+        }
         for (String table : List.of("intent", "status", "hold")) {
             db.update("DELETE FROM " + table + " WHERE kind = ? AND name = ?", kind, name);
         }

@@ -108,12 +108,68 @@ class IntentStoreIT {
         return url;
     }
 
+    /** The tables the addenda make (and the one that records them): an older Spine never reads them. */
+    private static final List<String> ADDENDA_TABLES = List.of("addendum", "image_intent", "image_load");
+    private static final String WITHOUT_ADDENDA = SCHEMA.replace(" ORDER BY", " AND tbl_name NOT IN ('addendum', 'image_intent',"
+            + " 'image_load') ORDER BY");
+
     @Test
-    void aNewDatabaseGetsTheSchemaFlywayMade(@TempDir Path dir) throws Exception {
+    void aNewDatabaseGetsTheSchemaFlywayMadeAndTheAddendaBeside(@TempDir Path dir) throws Exception {
         String flyway = byFlyway(dir.resolve("flyway"), String.valueOf(IntentStore.SCHEMA_VERSION), true);
         IntentStore.open(new SpineRoot(dir.resolve("new")), CLOCK).close();
         String url = "jdbc:sqlite:" + dir.resolve("new/spine/intent.db");
-        assertThat(rows(url, SCHEMA, 4)).isEqualTo(rows(flyway, SCHEMA, 4)).hasSizeGreaterThan(8);
+        assertThat(rows(url, WITHOUT_ADDENDA, 4)).isEqualTo(rows(flyway, SCHEMA, 4)).hasSizeGreaterThan(8);
+        assertThat(rows(url, "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('addendum', 'image_intent', 'image_load')"
+                + " ORDER BY name", 1)).containsExactly("addendum | ", "image_intent | ", "image_load | ");
+    }
+
+    /**
+     * The rollback argument: after the addenda a database still has the version and every table an older Spine (schema
+     * 5) reads and writes exactly as that Spine made them, so one rolled back to opens it; the addenda only create
+     * tables, each once.
+     */
+    @Test
+    void theAddendaLeaveWhatAnOlderSpineReadsAsItWas(@TempDir Path dir) throws Exception {
+        String url = byFlyway(dir, String.valueOf(IntentStore.SCHEMA_VERSION), true);
+        List<String> before = rows(url, SCHEMA, 4);
+        var root = new SpineRoot(dir);
+        try (IntentStore s = IntentStore.open(root, CLOCK)) {
+            s.intents().apply(List.of(new spine.model.AppImage(spine.model.ResourceId.image("notes"), "/persist/images/notes.oci.tar",
+                    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "localhost/notes:1")), 0);
+        }
+        IntentStore.open(root, CLOCK).close(); // a second open runs no addendum again
+        assertThat(rows(url, WITHOUT_ADDENDA, 4)).isEqualTo(before);
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            assertThat(scalar(st, "PRAGMA user_version")).isEqualTo(String.valueOf(IntentStore.SCHEMA_VERSION));
+            assertThat(scalar(st, "SELECT count(*) FROM addendum")).isEqualTo(String.valueOf(Addenda.SCRIPTS.size()));
+            assertThat(scalar(st, "SELECT count(*) FROM intent")).as("an Image never lands where an older Spine parses intent").isEqualTo("0");
+            assertThat(scalar(st, "SELECT name FROM image_intent")).isEqualTo("notes");
+        }
+        for (String script : Addenda.SCRIPTS) {
+            String sql = Addenda.resource(Addenda.LOCATION + script).replaceAll("(?m)--.*$", "");
+            for (String statement : sql.split(";")) {
+                if (statement.isBlank()) continue;
+                assertThat(statement.strip()).as(script + " only creates").matches("(?s)CREATE (TABLE|INDEX) IF NOT EXISTS .*");
+            }
+            var tables = java.util.regex.Pattern.compile("CREATE TABLE IF NOT EXISTS (\\w+)").matcher(sql);
+            while (tables.find()) assertThat(ADDENDA_TABLES).contains(tables.group(1));
+        }
+    }
+
+    @Test
+    void theAddendaListEveryScriptInOrder() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("src/main/resources/db/addenda"))) {
+            assertThat(Addenda.SCRIPTS).isEqualTo(files.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+    }
+
+    @Test
+    void aReadOnlyOpenOfADatabaseWithoutTheAddendaSaysWhatToDo(@TempDir Path dir) throws Exception {
+        byFlyway(dir, String.valueOf(IntentStore.SCHEMA_VERSION), true);
+        assertThatThrownBy(() -> IntentStore.openReadOnly(new SpineRoot(dir), CLOCK)).hasMessageContaining("lacks the tables of A1__images.sql")
+                .hasMessageContaining("run spine apply or reboot");
+        IntentStore.open(new SpineRoot(dir), CLOCK).close();
+        IntentStore.openReadOnly(new SpineRoot(dir), CLOCK).orElseThrow().close();
     }
 
     /** Every older schema Flyway made, with its version mirrored in user_version or (before that) only in its history. */

@@ -4,6 +4,17 @@ import java.time.Duration;
 
 /** The outcome of one external command: exit code (-1 when it timed out), captured output and duration. */
 public record CommandResult(int exit, String stdout, String stderr, Duration took, boolean timedOut) {
+    /** Exit code of a process its caller killed before its input ended ({@link CommandRunner#feed}). */
+    public static final int ABORTED = -2;
+
+    static CommandResult aborted(java.util.List<String> argv, String why) {
+        return new CommandResult(ABORTED, "", "aborted before its input ended: " + why, Duration.ZERO, false);
+    }
+
+    public boolean aborted() {
+        return exit == ABORTED;
+    }
+
     public boolean ok() {
         return !timedOut && exit == 0;
     }

@@ -92,6 +92,79 @@ public final class ProcessCommandRunner implements CommandRunner {
         return result;
     }
 
+    /**
+     * The feeder writes stdin on a virtual thread while this one waits out the timeout: a process that stops reading
+     * cannot hold the caller past it (the kill breaks the feeder's pipe). An abort kills the process tree before the
+     * input ends, so it never sees its end.
+     */
+    @Override
+    public CommandResult feed(List<String> argv, Duration timeout, Feeder feeder) {
+        String cmd = String.join(" ", argv);
+        LOG.log(Level.INFO, "command starting argv=\"{0}\" timeout_ms={1} stdin=fed", cmd, timeout.toMillis());
+        long start = System.nanoTime();
+        Process p;
+        try {
+            var pb = new ProcessBuilder(argv);
+            pb.environment().putAll(environment);
+            p = children.start(pb.redirectInput(ProcessBuilder.Redirect.PIPE));
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "command failed to start argv=\"{0}\" error=\"{1}\"", cmd, e.getMessage());
+            return new CommandResult(127, "", e.getMessage(), Duration.ofNanos(System.nanoTime() - start), false);
+        }
+        var out = new Capture(p.getInputStream());
+        var err = new Capture(p.getErrorStream());
+        var abort = new java.util.concurrent.atomic.AtomicReference<String>();
+        Thread writer = Thread.ofVirtual().name("feed").start(() -> {
+            try (var stdin = new java.io.BufferedOutputStream(p.getOutputStream(), 1 << 16)) {
+                if (!feeder.feed(stdin)) {
+                    abort.set("the caller ended it");
+                    kill(p); // before the close below gives the process its end of input
+                }
+            } catch (IOException | RuntimeException e) {
+                if (abort.get() == null) abort.set(String.valueOf(e.getMessage()));
+                kill(p);
+            }
+        });
+        boolean finished;
+        try {
+            writer.join(timeout);
+            finished = p.waitFor(Math.max(0, timeout.toMillis() - Duration.ofNanos(System.nanoTime() - start).toMillis()),
+                    TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            finished = false;
+        }
+        if (!finished) {
+            kill(p);
+            try {
+                writer.join(DRAIN);
+                p.waitFor(DRAIN.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        CommandResult result = abort.get() != null
+                ? new CommandResult(CommandResult.ABORTED, out.text(), "aborted before its input ended: " + abort.get() + "\n" + err.text(), took, false)
+                : new CommandResult(finished ? p.exitValue() : -1, out.text(), err.text(), took, !finished);
+        if (result.aborted()) {
+            LOG.log(Level.WARNING, "command aborted argv=\"{0}\" ms={1} why=\"{2}\"", cmd, took.toMillis(), oneLine(abort.get()));
+        } else if (result.timedOut()) {
+            LOG.log(Level.WARNING, "command timed out argv=\"{0}\" ms={1} stderr=\"{2}\"", cmd, took.toMillis(), oneLine(result.stderr()));
+        } else if (result.exit() != 0) {
+            LOG.log(Level.WARNING, "command finished argv=\"{0}\" exit={1} ms={2} stderr=\"{3}\"", cmd, result.exit(),
+                    took.toMillis(), oneLine(result.stderr()));
+        } else {
+            LOG.log(Level.INFO, "command finished argv=\"{0}\" exit=0 ms={1}", cmd, took.toMillis());
+        }
+        return result;
+    }
+
+    private static void kill(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+    }
+
     private static String oneLine(String s) {
         String t = s.strip().replace('\n', '|').replace("\"", "'");
         return t.length() > 400 ? t.substring(0, 400) + "..." : t;

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import spine.drivers.ContainerRuntime;
 import spine.drivers.SocketDirs;
@@ -350,6 +352,9 @@ public final class PodmanDriver implements ContainerRuntime {
                 Instant.ofEpochSecond(exited)));
     }
 
+    /** podman 4.3: "Error: localhost/nope:1: image not known". */
+    private static final Pattern UNKNOWN_IMAGE = Pattern.compile("(?:Error: )?(\\S+): image not known");
+
     private static StepResult result(CommandResult r) {
         if (r.ok()) {
             String id = r.stdout().strip();
@@ -357,8 +362,9 @@ public final class PodmanDriver implements ContainerRuntime {
         }
         String why = r.summary();
         if (why.contains("image not known") || why.contains("no such image")) {
-            return new StepResult.Failed(why + ": the image is not in local storage, and Spine pulls from no registry;"
-                    + " load it first (podman load -i ARCHIVE), then apply again", false);
+            Matcher m = UNKNOWN_IMAGE.matcher(why);
+            return new StepResult.Failed((m.find() ? "image " + m.group(1) : why) + " is not in local storage and there is no"
+                    + " registry: provide it with an Image spec (docs/OPERATIONS.md, \"Apps\")", false);
         }
         return new StepResult.Failed(why, !why.contains("invalid reference format"));
     }

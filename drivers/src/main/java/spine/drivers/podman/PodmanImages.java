@@ -1,6 +1,12 @@
 package spine.drivers.podman;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,11 +15,14 @@ import java.util.TreeMap;
 
 import spine.drivers.exec.CommandResult;
 import spine.drivers.exec.CommandRunner;
+import spine.model.AppImage;
+import spine.model.Step;
+import spine.model.StepResult;
 
 /**
  * podman's image verbs, apart from the container steps: what storage holds, loading an archive, naming, removing and
  * checking an image against a digest list, and saving a container's own files before its image is removed. Used by
- * bay0's placement of the built-in images; it never pulls (there is no registry).
+ * bay0's placement of the built-in images and by the Images' loads; it never pulls (there is no registry).
  */
 public final class PodmanImages {
     /** What a check of an image's files against a digest list found; {@code detail} names what did not match. */
@@ -65,6 +74,105 @@ public final class PodmanImages {
     /** Loads an image archive (OCI or docker) into storage: there is never a registry pull. */
     public CommandResult load(String archive) {
         return runner.run(argv("load", "-q", "-i", archive), timeouts.run());
+    }
+
+    /**
+     * An Image's load: the archive streamed into {@code podman load} with its sha256 computed on the way, the last
+     * chunk held back until the hash is known; when it differs, podman is killed before its input ends and loads
+     * nothing. The file is read once, and what is checked is what is loaded (no window for the file to change between).
+     * Then the loaded image is named {@code ref}. Ok's detail is the image id.
+     */
+    public StepResult apply(Step.ImageStep step, Archives archives) {
+        return switch (step) {
+            case Step.LoadImage s -> load(s.image(), archives);
+        };
+    }
+
+    /**
+     * Opens an Image's archive for reading. The state package owns the files under the persist root (where archives
+     * live), so the loop hands its opener in; a file that is not there, or not a regular file, throws
+     * {@link java.nio.file.NoSuchFileException}.
+     */
+    @FunctionalInterface
+    public interface Archives {
+        InputStream open(Path archive) throws IOException;
+    }
+
+    private StepResult load(AppImage image, Archives archives) {
+        Path archive = Path.of(image.archive());
+        InputStream opened;
+        try {
+            opened = archives.open(archive);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return new StepResult.Failed("archive " + archive + " is not there (or not a file); copy it there, then spine apply"
+                    + " the Image again", false);
+        } catch (IOException e) {
+            return new StepResult.Failed("archive " + archive + " cannot be read: " + e.getMessage(), false);
+        }
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+        var actual = new String[1];
+        CommandResult r = runner.feed(argv("load", "-q"), timeouts.run().plus(LOAD_BOUND), stdin -> {
+            try (InputStream in = opened) {
+                byte[] held = new byte[1 << 16];
+                byte[] next = new byte[1 << 16];
+                int heldLen = in.readNBytes(held, 0, held.length);
+                while (true) {
+                    int n = in.readNBytes(next, 0, next.length);
+                    if (n == 0) break;
+                    sha.update(held, 0, heldLen);
+                    stdin.write(held, 0, heldLen);
+                    byte[] t = held; held = next; next = t;
+                    heldLen = n;
+                }
+                sha.update(held, 0, heldLen);
+                actual[0] = HexFormat.of().formatHex(sha.digest());
+                if (!actual[0].equals(image.sha256())) return false; // the last chunk never reaches podman
+                stdin.write(held, 0, heldLen);
+                return true;
+            }
+        });
+        if (actual[0] != null && !actual[0].equals(image.sha256())) {
+            return new StepResult.Failed("sha256 of " + archive + " is " + actual[0] + ", the Image says " + image.sha256()
+                    + "; nothing was loaded. Copy the right archive there, or put its sha256 in the spec", false);
+        }
+        if (r.aborted()) return new StepResult.Failed("reading " + archive + " failed: " + r.summary(), false);
+        if (!r.ok()) {
+            return new StepResult.Failed("podman load refused " + archive + ": " + r.summary()
+                    + " (an OCI or docker archive, as podman save writes it, is wanted)", r.timedOut());
+        }
+        List<String> names = loadedNames(r.stdout());
+        if (names.size() != 1) {
+            return new StepResult.Failed(archive + " held " + names.size() + " images (" + String.join(", ", names)
+                    + "); an Image's archive holds exactly one", false);
+        }
+        CommandResult id = runner.run(argv("image", "inspect", "--format", "{{.Id}}", names.getFirst()), timeouts.observe());
+        if (!id.ok()) return new StepResult.Failed("podman cannot inspect the image it loaded: " + id.summary(), true);
+        String imageId = bareId(id.stdout().strip());
+        CommandResult tagged = tag(imageId, image.ref());
+        if (!tagged.ok()) return new StepResult.Failed("podman tag " + image.ref() + " failed: " + tagged.summary(), true);
+        return new StepResult.Ok(imageId);
+    }
+
+    /** A big archive is read and written at disk speed: its load gets longer than any other podman call. */
+    private static final Duration LOAD_BOUND = Duration.ofMinutes(10);
+
+    /**
+     * The names {@code podman load -q} printed: "Loaded image: NAME" per image (podman 4.3), or one line
+     * "Loaded image(s): A,B"; an archive without a name gives its id.
+     */
+    static List<String> loadedNames(String stdout) {
+        var out = new ArrayList<String>();
+        for (String l : stdout.lines().map(String::strip).toList()) {
+            int colon = l.indexOf(": ");
+            if (!l.startsWith("Loaded image") || colon < 0) continue;
+            for (String n : l.substring(colon + 2).split(",")) if (!n.isBlank()) out.add(n.strip());
+        }
+        return out;
     }
 
     /** Gives an image in storage a second name: a built-in image that shares its archive with another. */

@@ -283,8 +283,8 @@ class PodmanDriverTest {
         var missingImage = driver(new CommandResult(125, "",
                 "Error: localhost/nope:1: image not known\n", Duration.ofMillis(5), false));
         StepResult r = missingImage.apply(new Step.StartContainer(ResourceId.persona("work"), "test"));
-        assertThat(r).isEqualTo(new StepResult.Failed("Error: localhost/nope:1: image not known: the image is not in local storage,"
-                + " and Spine pulls from no registry; load it first (podman load -i ARCHIVE), then apply again", false));
+        assertThat(r).isEqualTo(new StepResult.Failed("image localhost/nope:1 is not in local storage and there is no registry:"
+                + " provide it with an Image spec (docs/OPERATIONS.md, \"Apps\")", false));
         var hung = driver(new CommandResult(-1, "", "", Duration.ofSeconds(30), true));
         assertThat(hung.apply(new Step.PauseContainer(ResourceId.persona("work"), "test")))
                 .isEqualTo(new StepResult.Failed("timed out after 30000 ms", true));

@@ -88,4 +88,107 @@ class PodmanImagesTest {
         assertThat(calls.getLast()).containsExactly("tar", "-C", upper, "-cf", "/persist/spine/saved/p__diary.tar", ".");
         assertThat(scripted(ok("<no value>\n")).saveChanges("p__x", "/t.tar").ok()).isFalse();
     }
+
+    /** A runner that keeps what a fed process was given, and whether it was given its end. */
+    private final java.io.ByteArrayOutputStream fed = new java.io.ByteArrayOutputStream();
+    private boolean ended;
+
+    private PodmanImages feeding(CommandResult... replies) {
+        var queue = new ArrayDeque<>(List.of(replies));
+        var runner = new spine.drivers.exec.CommandRunner() {
+            @Override
+            public CommandResult run(List<String> argv, Duration timeout) {
+                calls.add(argv);
+                return queue.isEmpty() ? ok("") : queue.poll();
+            }
+
+            @Override
+            public CommandResult feed(List<String> argv, Duration timeout, Feeder feeder) {
+                calls.add(argv);
+                try {
+                    ended = feeder.feed(fed);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return ended ? queue.poll() : new CommandResult(CommandResult.ABORTED, "", "aborted", Duration.ZERO, false);
+            }
+        };
+        return new PodmanDriver(runner, List.of("podman"), PodmanDriver.Timeouts.defaults()).images();
+    }
+
+    private static spine.model.Step.LoadImage load(java.nio.file.Path archive, String sha) {
+        return new spine.model.Step.LoadImage(spine.model.ResourceId.image("notes"),
+                new spine.model.AppImage(spine.model.ResourceId.image("notes"), archive.toString(), sha, "localhost/notes:1"), "never loaded");
+    }
+
+    /** As the state package opens an archive: a regular file, or NoSuchFileException. */
+    private static final PodmanImages.Archives READ = p -> {
+        if (!java.nio.file.Files.isRegularFile(p)) throw new java.nio.file.NoSuchFileException(p.toString());
+        return java.nio.file.Files.newInputStream(p);
+    };
+
+    /** 200 KiB: several of the 64 KiB chunks, and a last one shorter than the rest. */
+    private static byte[] archiveBytes() {
+        byte[] b = new byte[200 * 1024 + 17];
+        new java.util.Random(7).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void anArchiveWhoseSha256MatchesIsFedWholeLoadedAndNamed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        byte[] bytes = archiveBytes();
+        var archive = java.nio.file.Files.write(dir.resolve("notes.oci.tar"), bytes);
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        var images = feeding(ok("Loaded image: localhost/notes-build:1\n"), ok("sha256:" + TOOLS + "\n"), ok(""));
+        assertThat(images.apply(load(archive, sha), READ)).isEqualTo(new spine.model.StepResult.Ok(TOOLS));
+        assertThat(ended).isTrue();
+        assertThat(fed.toByteArray()).isEqualTo(bytes);
+        assertThat(calls).containsExactly(List.of("podman", "load", "-q"),
+                List.of("podman", "image", "inspect", "--format", "{{.Id}}", "localhost/notes-build:1"),
+                List.of("podman", "tag", TOOLS, "localhost/notes:1"));
+    }
+
+    /** The last chunk is held back until the hash is known: podman never gets the end of an archive that differs. */
+    @Test
+    void anArchiveWhoseSha256DiffersNeverReachesItsEndAndNothingIsNamed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        byte[] bytes = archiveBytes();
+        var archive = java.nio.file.Files.write(dir.resolve("notes.oci.tar"), bytes);
+        String actual = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        var r = feeding().apply(load(archive, "0".repeat(64)), READ);
+        assertThat(r).isInstanceOfSatisfying(spine.model.StepResult.Failed.class, f -> {
+            assertThat(f.retryable()).isFalse();
+            assertThat(f.reason()).isEqualTo("sha256 of " + archive + " is " + actual + ", the Image says " + "0".repeat(64)
+                    + "; nothing was loaded. Copy the right archive there, or put its sha256 in the spec");
+        });
+        assertThat(ended).isFalse();
+        assertThat(fed.size()).isLessThan(bytes.length);
+        assertThat(calls).containsExactly(List.of("podman", "load", "-q"));
+    }
+
+    @Test
+    void aMissingArchiveAndTwoImagesInOneAreClearFailures(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        assertThat(feeding().apply(load(dir.resolve("gone.tar"), "0".repeat(64)), READ)).isInstanceOfSatisfying(spine.model.StepResult.Failed.class,
+                f -> assertThat(f.reason()).startsWith("archive " + dir.resolve("gone.tar") + " is not there"));
+        assertThat(calls).isEmpty();
+        byte[] bytes = archiveBytes();
+        var archive = java.nio.file.Files.write(dir.resolve("two.tar"), bytes);
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        var r = feeding(ok("Loaded image: localhost/a:1\nLoaded image: localhost/b:1\n")).apply(load(archive, sha), READ);
+        assertThat(r).isInstanceOfSatisfying(spine.model.StepResult.Failed.class,
+                f -> assertThat(f.reason()).contains("held 2 images (localhost/a:1, localhost/b:1)"));
+        var refused = feeding(failed(125, "", "Error: payload does not match any of the supported image formats:\n * oci-archive: loading index")).apply(load(archive, sha), READ);
+        assertThat(refused).isInstanceOfSatisfying(spine.model.StepResult.Failed.class, f -> {
+            assertThat(f.retryable()).isFalse();
+            assertThat(f.reason()).startsWith("podman load refused " + archive);
+        });
+    }
+
+    @Test
+    void theNamesALoadPrintedAreReadInBothForms() {
+        assertThat(PodmanImages.loadedNames("Loaded image: localhost/notes:1\n")).containsExactly("localhost/notes:1");
+        assertThat(PodmanImages.loadedNames("Loaded image(s): localhost/a:1,localhost/b:2\n")).containsExactly("localhost/a:1", "localhost/b:2");
+        assertThat(PodmanImages.loadedNames("Loaded image: sha256:" + TOOLS + "\n")).containsExactly("sha256:" + TOOLS);
+        assertThat(PodmanImages.loadedNames("Getting image source signatures\n")).isEmpty();
+    }
 }

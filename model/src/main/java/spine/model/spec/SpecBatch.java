@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import spine.model.AppImage;
 import spine.model.DesiredState;
 import spine.model.Compositor;
 import spine.model.Envelope;
@@ -14,7 +15,10 @@ import spine.model.ResourceId;
 import spine.model.Spec;
 import spine.model.Tenant;
 
-/** Checks that span documents: a name given twice in one apply, and references to envelopes that exist nowhere. */
+/**
+ * Checks that span documents: a name given twice in one apply, references to envelopes that exist nowhere, and two
+ * Images that would give one ref.
+ */
 public final class SpecBatch {
     private SpecBatch() {}
 
@@ -34,6 +38,18 @@ public final class SpecBatch {
                     errors.add(l.mark().error(describe(l.spec().id()) + " names envelope \"" + name
                             + "\", which is neither stored nor in this apply; add a kind: Envelope document named "
                             + name + " or drop the envelope field")));
+        }
+        // each ref from one Image: the stored ones this apply does not replace, then this apply's in document order
+        var providers = new HashMap<String, ResourceId>();
+        var appliedIds = applied.stream().map(l -> l.spec().id()).collect(java.util.stream.Collectors.toSet());
+        stored.images().values().stream().filter(i -> !appliedIds.contains(i.id())).forEach(i -> providers.put(i.ref(), i.id()));
+        for (SpecParser.Located l : applied) {
+            if (!(l.spec() instanceof AppImage i)) continue;
+            ResourceId other = providers.putIfAbsent(i.ref(), i.id());
+            if (other != null && !other.equals(i.id())) {
+                errors.add(l.mark().error(describe(i.id()) + " names ref " + i.ref() + ", which image \"" + other
+                        + "\" already provides; each ref comes from one Image"));
+            }
         }
         errors.sort(null);
         return errors;
@@ -56,6 +72,7 @@ public final class SpecBatch {
             case Tenant t -> t.envelope();
             case Compositor c -> c.envelope();
             case Envelope ignored -> Optional.empty();
+            case AppImage ignored -> Optional.empty();
         };
     }
 

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 
 import java.util.List;
 
+import spine.model.AppImage;
 import spine.model.Compositor;
 import spine.model.Envelope;
 import spine.model.Persona;
@@ -78,6 +79,11 @@ public final class SpecCodec {
                 s.put("backend", c.backend().word());
                 c.envelope().ifPresent(e -> s.put("envelope", e));
                 s.put("state", c.state().word());
+            }
+            case AppImage i -> {
+                s.put("archive", i.archive());
+                s.put("sha256", i.sha256());
+                s.put("ref", i.ref());
             }
             case Envelope e -> {
                 if (e.cpuMax().isPresent() || e.cpuWeight().isPresent()) {

@@ -10,6 +10,7 @@ import java.util.SortedMap;
 import java.util.regex.Pattern;
 
 import spine.model.Compositor;
+import spine.model.AppImage;
 import spine.model.Envelope;
 import spine.model.Kind;
 import spine.model.NetworkMode;
@@ -70,7 +71,7 @@ public final class SpecParser {
         Optional<Kind> kind = Kind.fromYaml(kindWord.get());
         if (kind.isEmpty()) {
             top.error("kind", "kind \"" + kindWord.get() + "\" is unknown; "
-                    + Hints.suggest(kindWord.get(), List.of("Persona", "Tenant", "Envelope")));
+                    + Hints.suggest(kindWord.get(), List.of("Persona", "Tenant", "Envelope", "Image")));
             return Optional.empty();
         }
         Optional<Node> metaNode = top.node("metadata");
@@ -86,7 +87,8 @@ public final class SpecParser {
         });
         Optional<Node> specNode = top.node("spec");
         if (specNode.isEmpty() && kind.get() != Kind.ENVELOPE) {
-            errors.add(top.mark().error("missing field \"spec\" in " + kind.get().yamlKind() + "; add spec: with at least image:"));
+            errors.add(top.mark().error("missing field \"spec\" in " + kind.get().yamlKind() + "; add spec: with "
+                    + (kind.get() == Kind.IMAGE ? "archive:, sha256: and ref:" : "at least image:")));
             return Optional.empty();
         }
         Node spec = specNode.orElse(new Node.MapNode(top.mark(), java.util.Map.of()));
@@ -96,6 +98,7 @@ public final class SpecParser {
             case PERSONA -> persona(checked, spec, errors);
             case TENANT -> tenant(checked, spec, errors);
             case ENVELOPE -> envelope(checked, spec, errors);
+            case IMAGE -> image(checked, spec, errors);
         };
         return id.isPresent() ? parsed : Optional.empty();
     }
@@ -230,6 +233,55 @@ public final class SpecParser {
                 oom.map(Long::intValue), pids.map(Long::intValue), nnp));
     }
 
+    /**
+     * An Image: where its archive is, the archive's sha256, and the name it is loaded under. The name must be a
+     * {@code localhost/} one with a tag: podman would read any other as a registry's, and there is none.
+     */
+    private static Optional<Spec> image(ResourceId id, Node node, List<SpecError> errors) {
+        var f = new Fields(node, "Image spec", set("archive", "sha256", "ref"), errors);
+        Optional<String> archive = f.string("archive", true, "/persist/images/" + id.label() + ".oci.tar");
+        if (archive.isPresent() && archiveRefusal(archive.get()).isPresent()) {
+            f.error("archive", "archive \"" + archive.get() + "\" " + archiveRefusal(archive.get()).get());
+            archive = Optional.empty();
+        }
+        Optional<String> sha = f.string("sha256", true, "\"<what sha256sum ARCHIVE prints>\"");
+        if (sha.isPresent() && !AppImage.SHA256.matcher(sha.get()).matches()) {
+            f.error("sha256", "sha256 \"" + sha.get() + "\" is not 64 lowercase hex digits; use what sha256sum ARCHIVE prints");
+            sha = Optional.empty();
+        }
+        Optional<String> ref = f.string("ref", true, "localhost/" + id.label() + ":1");
+        if (ref.isPresent() && !APP_REF.matcher(ref.get()).matches()) {
+            f.error("ref", "ref \"" + ref.get() + "\" must be localhost/NAME:TAG (lowercase name, a tag), e.g. localhost/"
+                    + id.label() + ":1; Spine pulls from no registry");
+            ref = Optional.empty();
+        } else if (ref.isPresent() && ref.get().startsWith(BUILTIN_PREFIX)) {
+            f.error("ref", "ref \"" + ref.get() + "\" is under " + BUILTIN_PREFIX + ", which the built-in images own; name it"
+                    + " localhost/" + id.label() + ":1 or the like");
+            ref = Optional.empty();
+        }
+        if (archive.isEmpty() || sha.isEmpty() || ref.isEmpty()) return Optional.empty();
+        return Optional.of(new AppImage(id, archive.get(), sha.get(), ref.get()));
+    }
+
+    /** The built-in images' names (images/contract.yaml): bay0 places, checks and reloads them, so no Image may take one. */
+    static final String BUILTIN_PREFIX = "localhost/spine/";
+
+    private static final Pattern APP_REF = Pattern.compile("localhost/[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
+            + ":[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+
+    /** Why an archive path is refused: not absolute, or not in its plain form ({@code .}, {@code ..}, {@code //}). */
+    static Optional<String> archiveRefusal(String path) {
+        if (!path.startsWith("/")) return Optional.of("is not an absolute path; e.g. /persist/images/notes.oci.tar");
+        if (path.endsWith("/")) return Optional.of("names a directory; name the archive file");
+        for (String seg : path.substring(1).split("/", -1)) {
+            if (seg.isEmpty() || seg.equals(".") || seg.equals("..")) {
+                return Optional.of("is not a plain path (empty, . or .. segments); write it as the file's plain absolute path");
+            }
+        }
+        if (path.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) return Optional.of("holds a control character");
+        return Optional.empty();
+    }
+
     private static Optional<String> image(Fields f) {
         Optional<String> image = f.string("image", true, "localhost/spine/busybox:1");
         if (image.isPresent() && !IMAGE.matcher(image.get()).matches()) {
@@ -257,6 +309,7 @@ public final class SpecParser {
             case PERSONA -> "p://work";
             case TENANT -> "sys://ai";
             case ENVELOPE -> "small";
+            case IMAGE -> "notes";
         };
     }
 
