@@ -20,31 +20,54 @@ import spine.controller.PodmanHarness;
  * apply says so at once; a ref taken away is loaded again by the next pass.
  */
 class AppImagesIT {
-    private static final String SOURCE = "localhost/it-notes-build:1";
     private static final String REF = "localhost/it-notes:1";
+    private static final String BAD = "localhost/it-bad:1";
     private static PodmanHarness podman;
     private static Path archive;
+    private static Path badArchive;
+    private static Path hijack;
     private static String sha;
     private Path root;
 
-    /** An image of its own (busybox plus a file), saved as an OCI archive and then removed from storage. */
+    /**
+     * An image of its own (busybox plus a file), saved as an OCI archive under each ref a test uses, then removed from
+     * storage; and a copy whose index.json names the built-in busybox instead, as a hostile archive would.
+     */
     @BeforeAll
     static void harness() throws Exception {
         podman = new PodmanHarness();
         podman.reset();
         untag(REF);
-        untag("localhost/it-bad:1");
+        untag(BAD);
         Path dir = PodmanHarness.scratch("appimage-src");
         assertThat(podman.podman("run", "--name", "it-notes-build", "--network", "none", "localhost/spine/busybox:1", "sh", "-c",
                 "echo 'notes app' > /app.txt").ok()).isTrue();
-        var committed = podman.podman("commit", "-q", "it-notes-build", SOURCE);
+        var committed = podman.podman("commit", "-q", "it-notes-build", REF);
         assertThat(committed.ok()).as(committed.stderr()).isTrue();
         podman.reset();
-        archive = dir.resolve("notes.oci.tar");
-        var saved = podman.podman("save", "--format", "oci-archive", "-o", archive.toString(), SOURCE);
+        archive = save(dir.resolve("notes.oci.tar"), REF);
+        assertThat(podman.podman("tag", REF, BAD).ok()).isTrue();
+        badArchive = save(dir.resolve("bad.oci.tar"), BAD);
+        untag(BAD);
+        untag(REF);
+        assertThat(podman.podman("image", "exists", REF).ok()).isFalse();
+        sha = sha(archive);
+        Path unpacked = Files.createDirectories(dir.resolve("unpacked"));
+        hijack = dir.resolve("hijack.oci.tar");
+        var tar = new ProcessBuilder("sh", "-c", "tar -xf \"$1\" -C \"$2\" && sed -i 's|" + REF + "|localhost/spine/busybox:1|' \"$2/index.json\""
+                + " && tar -cf \"$3\" -C \"$2\" .", "repack", archive.toString(), unpacked.toString(), hijack.toString())
+                .redirectErrorStream(true).start();
+        assertThat(tar.waitFor()).as(new String(tar.getInputStream().readAllBytes())).isZero();
+    }
+
+    private static Path save(Path file, String ref) {
+        var saved = podman.podman("save", "--format", "oci-archive", "-o", file.toString(), ref);
         assertThat(saved.ok()).as(saved.stderr()).isTrue();
-        assertThat(podman.podman("rmi", SOURCE).ok()).isTrue();
-        sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(archive)));
+        return file;
+    }
+
+    private static String sha(Path file) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 
     private static void untag(String ref) {
@@ -59,10 +82,14 @@ class AppImagesIT {
     @AfterAll
     static void cleanUp() {
         untag(REF);
-        untag(SOURCE);
+        untag(BAD);
     }
 
     private Path specs(String name, String imageSha, String ref) throws Exception {
+        return specs(name, archive, imageSha, ref);
+    }
+
+    private Path specs(String name, Path archive, String imageSha, String ref) throws Exception {
         Path dir = Files.createDirectories(root.resolve("specs-" + name));
         Files.writeString(dir.resolve("app.yaml"), """
                 apiVersion: spine/v1
@@ -117,24 +144,38 @@ class AppImagesIT {
         root = PodmanHarness.scratch("appimages");
         String wrong = "deadbeef".repeat(8);
         long t0 = System.nanoTime();
-        PodmanHarness.Result applied = podman.spine(root, "apply", "-f", specs("bad", wrong, "localhost/it-bad:1").toString());
+        PodmanHarness.Result applied = podman.spine(root, "apply", "-f", specs("bad", badArchive, wrong, BAD).toString());
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertThat(applied.exit()).as(applied.toString()).isEqualTo(ExitCode.PENDING);
         assertThat(ms).as("apply says so at once, not after its timeout").isLessThan(20_000);
-        assertThat(present("localhost/it-bad:1")).isFalse();
+        assertThat(present(BAD)).isFalse();
         assertThat(podman.containers()).doesNotContainKey("p__bad");
 
+        String badSha = sha(badArchive);
         String got = podman.spine(root, "get", "image", "bad").out();
-        assertThat(got).contains("failed", "sha256 of " + archive + " is " + sha + ", the Image says " + wrong, "nothing was loaded");
-        String why = "image localhost/it-bad:1 is not loaded: sha256 of " + archive + " is " + sha;
+        assertThat(got).contains("failed", "sha256 of " + badArchive + " is " + badSha + ", the Image says " + wrong, "nothing was loaded");
+        String why = "image " + BAD + " is not loaded: sha256 of " + badArchive + " is " + badSha;
         assertThat(Files.readString(root.resolve("spine/spine.log"))).contains(why);
         assertThat(podman.spine(root, "get", "persona", "p://bad").out()).contains(why);
         assertThat(applied.out()).contains(why);
 
         // the right sha256: loaded, and the persona that waited runs
-        PodmanHarness.Result fixed = podman.spine(root, "apply", "-f", specs("bad", sha, "localhost/it-bad:1").toString());
+        PodmanHarness.Result fixed = podman.spine(root, "apply", "-f", specs("bad", badArchive, badSha, BAD).toString());
         assertThat(fixed.exit()).as(fixed.toString()).isZero();
         assertThat(podman.containers().get("p__bad")).endsWith(" running");
-        untag("localhost/it-bad:1");
+        untag(BAD);
+    }
+
+    /** podman load gives an image every name its archive carries: one naming a built-in image is refused, unloaded. */
+    @Test
+    void anArchiveThatNamesABuiltInImageLoadsNothingAndTheBuiltInKeepsItsImage() throws Exception {
+        root = PodmanHarness.scratch("appimages");
+        String busybox = podman.podman("image", "inspect", "--format", "{{.Id}}", "localhost/spine/busybox:1").stdout().strip();
+        PodmanHarness.Result applied = podman.spine(root, "apply", "-f", specs("hijack", hijack, sha(hijack), "localhost/it-hijack:1").toString());
+        assertThat(applied.exit()).as(applied.toString()).isEqualTo(ExitCode.PENDING);
+        assertThat(podman.spine(root, "get", "image", "hijack").out()).contains("names itself localhost/spine/busybox:1",
+                "nothing was loaded");
+        assertThat(podman.podman("image", "inspect", "--format", "{{.Id}}", "localhost/spine/busybox:1").stdout().strip()).isEqualTo(busybox);
+        assertThat(present("localhost/it-hijack:1")).isFalse();
     }
 }

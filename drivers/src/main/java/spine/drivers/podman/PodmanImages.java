@@ -116,6 +116,7 @@ public final class PodmanImages {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
         var actual = new String[1];
+        var names = new ArchiveNames();
         CommandResult r = runner.feed(argv("load", "-q"), timeouts.run().plus(LOAD_BOUND), stdin -> {
             try (InputStream in = opened) {
                 byte[] held = new byte[1 << 16];
@@ -125,13 +126,16 @@ public final class PodmanImages {
                     int n = in.readNBytes(next, 0, next.length);
                     if (n == 0) break;
                     sha.update(held, 0, heldLen);
+                    names.update(held, 0, heldLen);
                     stdin.write(held, 0, heldLen);
                     byte[] t = held; held = next; next = t;
                     heldLen = n;
                 }
                 sha.update(held, 0, heldLen);
+                names.update(held, 0, heldLen);
                 actual[0] = HexFormat.of().formatHex(sha.digest());
-                if (!actual[0].equals(image.sha256())) return false; // the last chunk never reaches podman
+                // the last chunk reaches podman only when the hash and the names are right
+                if (!actual[0].equals(image.sha256()) || namesRefusal(names, image).isPresent()) return false;
                 stdin.write(held, 0, heldLen);
                 return true;
             }
@@ -140,22 +144,38 @@ public final class PodmanImages {
             return new StepResult.Failed("sha256 of " + archive + " is " + actual[0] + ", the Image says " + image.sha256()
                     + "; nothing was loaded. Copy the right archive there, or put its sha256 in the spec", false);
         }
+        if (actual[0] != null && namesRefusal(names, image).isPresent()) {
+            return new StepResult.Failed(archive + " " + namesRefusal(names, image).get() + "; nothing was loaded", false);
+        }
         if (r.aborted()) return new StepResult.Failed("reading " + archive + " failed: " + r.summary(), false);
         if (!r.ok()) {
             return new StepResult.Failed("podman load refused " + archive + ": " + r.summary()
                     + " (an OCI or docker archive, as podman save writes it, is wanted)", r.timedOut());
         }
-        List<String> names = loadedNames(r.stdout());
-        if (names.size() != 1) {
-            return new StepResult.Failed(archive + " held " + names.size() + " images (" + String.join(", ", names)
+        List<String> loaded = loadedNames(r.stdout());
+        if (loaded.size() != 1) {
+            return new StepResult.Failed(archive + " held " + loaded.size() + " images (" + String.join(", ", loaded)
                     + "); an Image's archive holds exactly one", false);
         }
-        CommandResult id = runner.run(argv("image", "inspect", "--format", "{{.Id}}", names.getFirst()), timeouts.observe());
+        CommandResult id = runner.run(argv("image", "inspect", "--format", "{{.Id}}", loaded.getFirst()), timeouts.observe());
         if (!id.ok()) return new StepResult.Failed("podman cannot inspect the image it loaded: " + id.summary(), true);
         String imageId = bareId(id.stdout().strip());
         CommandResult tagged = tag(imageId, image.ref());
         if (!tagged.ok()) return new StepResult.Failed("podman tag " + image.ref() + " failed: " + tagged.summary(), true);
         return new StepResult.Ok(imageId);
+    }
+
+    /**
+     * Why the names an archive gives itself are refused: podman load would give each of them too, so only the Image's
+     * own ref may be among them (a built-in's name or another app's would move).
+     */
+    private static java.util.Optional<String> namesRefusal(ArchiveNames names, AppImage image) {
+        java.util.Optional<String> unreadable = names.refusal();
+        if (unreadable.isPresent()) return java.util.Optional.of("cannot be checked: " + unreadable.get());
+        List<String> other = names.names().stream().filter(n -> !n.equals(image.ref())).toList();
+        if (other.isEmpty()) return java.util.Optional.empty();
+        return java.util.Optional.of("names itself " + String.join(", ", other) + ", and podman load would give it that name too;"
+                + " an Image's archive carries no name but its ref: podman save --format oci-archive -o FILE " + image.ref());
     }
 
     /** A big archive is read and written at disk speed: its load gets longer than any other podman call. */

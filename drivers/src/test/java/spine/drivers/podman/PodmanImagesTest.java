@@ -127,11 +127,32 @@ class PodmanImagesTest {
         return java.nio.file.Files.newInputStream(p);
     };
 
-    /** 200 KiB: several of the 64 KiB chunks, and a last one shorter than the rest. */
+    /** An OCI archive of 200 KiB: several of the 64 KiB chunks, and a last one shorter than the rest. */
     private static byte[] archiveBytes() {
-        byte[] b = new byte[200 * 1024 + 17];
-        new java.util.Random(7).nextBytes(b);
-        return b;
+        return archiveBytes("localhost/notes:1");
+    }
+
+    private static byte[] archiveBytes(String refName) {
+        byte[] layer = new byte[200 * 1024 + 17];
+        new java.util.Random(7).nextBytes(layer);
+        return new TarBytes().file("blobs/sha256/aa", layer).file("index.json", TarBytes.index(refName)).file("oci-layout", "{}").bytes();
+    }
+
+    /** podman load gives every name the archive carries: a built-in's name in it would move, so nothing is loaded. */
+    @Test
+    void anArchiveNamingAnotherImageNeverReachesItsEnd(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        byte[] bytes = archiveBytes("localhost/spine/busybox:1");
+        var archive = java.nio.file.Files.write(dir.resolve("hijack.oci.tar"), bytes);
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        var r = feeding().apply(load(archive, sha), READ);
+        assertThat(r).isInstanceOfSatisfying(spine.model.StepResult.Failed.class, f -> {
+            assertThat(f.retryable()).isFalse();
+            assertThat(f.reason()).isEqualTo(archive + " names itself localhost/spine/busybox:1, and podman load would give it that"
+                    + " name too; an Image's archive carries no name but its ref: podman save --format oci-archive -o FILE"
+                    + " localhost/notes:1; nothing was loaded");
+        });
+        assertThat(ended).isFalse();
+        assertThat(calls).containsExactly(List.of("podman", "load", "-q"));
     }
 
     @Test
