@@ -8,6 +8,7 @@
 # imported with `podman import`. Skips an image whose input label matches the lock and the scripts.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$here/scripts/debs.sh"
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$here/images/host/containers.conf}"
 cache="${SPINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spine}/debs"
 lock="$here/images/examples.lock"
@@ -26,29 +27,7 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$cache" "$work/debs"
-grep -v '^#' "$lock" | awk 'NF' | while read -r pkg version sha path; do
-  deb="$cache/$(basename "$path")"
-  if [ ! -f "$deb" ] || [ "$(sha256sum "$deb" | cut -d' ' -f1)" != "$sha" ]; then
-    echo "example-images: downloading $pkg=$version" >&2
-    tmp=$(mktemp -d)
-    # The pool path from the lock needs no apt state; apt-get download (with fresh lists) is the fallback.
-    case "$path" in http://*|https://*) url=$path ;; *) url="${DEBIAN_MIRROR:-http://deb.debian.org/debian}/$path" ;; esac
-    if ! curl -fsSL --retry 3 -o "$tmp/$(basename "$path")" "$url" \
-       && ! (cd "$tmp" && { apt-get download -qq "$pkg=$version" || { apt-get update -qq && apt-get download -qq "$pkg=$version"; }; } >&2); then
-      echo "example-images: cannot download $pkg=$version from Debian; the pin may have left the archive." >&2
-      echo "example-images: move it deliberately in images/examples.lock (version and sha256 from apt-cache show $pkg)." >&2
-      rm -rf "$tmp"; exit 3
-    fi
-    mv "$tmp"/*.deb "$deb"; rm -rf "$tmp"
-  fi
-  got=$(sha256sum "$deb" | cut -d' ' -f1)
-  if [ "$got" != "$sha" ]; then
-    echo "example-images: $deb has sha256 $got but images/examples.lock pins $sha for $pkg; refusing it" >&2
-    exit 3
-  fi
-  dpkg-deb -x "$deb" "$work/debs/$pkg"
-done
+spine_unpack_debs "$lock" "$cache" "$work/debs"
 
 # Fixed order, owners and times: the same lock gives the same layer.
 import() { # ROOTFS PATH INPUT TAG...

@@ -18,6 +18,8 @@ enum Command {
             member of group spine may apply), else by itself under the converger lock. Prints one line per resource:
             created/updated/unchanged, its phase, and for a container that exited by itself its exit code, restarts
             and next try. Returns as soon as everything converged, or only crash loops, exits and conflicts remain.
+            Kinds: Persona, Tenant, Envelope, Image (an app's image from an archive file, pinned by sha256; applying
+            an Image whose last load failed tries it again).
             --try 60s: the apply is on trial (one at a time; needs bay0 or spine run): the intent as it was is kept, and
             unless spine apply --confirm comes within the window, the converger's first pass after it puts that back
             (a reboot inside the window does not lose the revert: the first pass after the boot makes it).
@@ -41,11 +43,13 @@ enum Command {
     GET("get", "get [KIND] [NAME] [-o table|yaml|json] | get boot [-o json] | get images [-o json] | get volumes [-o json] | get governor [-o json] | get focus [-o json]",
             "desired state, observed phase, restarts and last error",
             List.of("-o"), """
-            KIND is persona, tenant or envelope. The table shows WANT (held when this boot holds it stopped), PHASE
+            KIND is persona, tenant, envelope or image. The table shows WANT (held when this boot holds it stopped), PHASE
             (stopped, starting, running, paused, crashloop, exited, ...), RESTARTS, the generation, the observed
             generation and the last error; crash loops and exits get a line with the exit code and next try.
             -o yaml prints re-appliable specs; -o json adds status details and, for each running container, its
-            envelope as the kernel enforces it. get boot shows how this boot went; get images, the built-in images
+            envelope as the kernel enforces it. An Image's PHASE is loaded, failed (LAST ERROR says why: a missing archive,
+            a sha256 that differs, with both hashes, a name the archive carries, podman's refusal) or pending, and a line
+            gives its ref, archive and the image id it loaded. get boot shows how this boot went; get images, the built-in images
             as placed (name, id, when, how: loaded, reloaded, verified, tagged) and what this boot did to them;
             get volumes, every volume on the state root (persona, name, path, bytes, size, orphaned: no intent names it);
             get governor, the governor's level and its decisions (from the running converger).
@@ -61,7 +65,8 @@ enum Command {
             "remove intent and prune its container; or remove one volume",
             List.of("--timeout"), """
             Removes the intent (the history keeps it) and prunes the container. An envelope still named by a persona
-            or tenant is refused. A persona's volumes are kept (spine get volumes shows them orphaned); delete volume
+            or tenant is refused. delete image NAME removes the Image's intent and load record; the image it loaded stays
+            in podman's storage, and containers running it keep running. A persona's volumes are kept (spine get volumes shows them orphaned); delete volume
             removes one with every file in it, refused while an intent names it.
             Exit codes: 0 converged, 1 not, 2 invalid or not found, 3 unavailable."""),
     RUN("run", "run [--resync 30s] [--parallel 4]",
