@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Makes the persist disk: a sparse ext4 image labelled SPINE_PERSIST (default 10G, ./persist.img).
-#   scripts/mkpersist.sh [--size 10G] [--force] [PATH]
+#   scripts/mkpersist.sh [--size 10G] [--force] [--copy FILE:DEST]... [PATH]
+# --copy puts a host file on the new disk at DEST, relative to its root (/persist in the VM): how an app's archive
+# reaches a machine without a network, e.g. --copy build/notes.oci.tar:images/notes.oci.tar (docs/OPERATIONS.md, "Apps").
 set -euo pipefail
-size=10G; force=0; out=persist.img
+size=10G; force=0; out=persist.img; copies=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) size=$2; shift 2 ;;
+    --copy) copies+=("$2"); shift 2 ;;
     --force) force=1; shift ;;
     -*) echo "mkpersist: unknown option $1" >&2; exit 2 ;;
     *) out=$1; shift ;;
@@ -16,8 +19,19 @@ if [ -e "$out" ] && [ $force = 0 ]; then
   exit 0
 fi
 command -v mkfs.ext4 >/dev/null || { echo "mkpersist: mkfs.ext4 missing; apt-get install e2fsprogs" >&2; exit 3; }
+populate=()
+if [ ${#copies[@]} -gt 0 ]; then
+  stage=$(mktemp -d); trap 'rm -rf "$stage"' EXIT
+  for c in "${copies[@]}"; do
+    src=${c%%:*} dest=${c#*:}
+    [ -f "$src" ] || { echo "mkpersist: --copy $c: $src is not a file" >&2; exit 2; }
+    case "$dest" in ""|/*|*..*) echo "mkpersist: --copy $c: DEST must be a relative path inside the disk, without .." >&2; exit 2 ;; esac
+    install -D -m 0644 "$src" "$stage/$dest"
+  done
+  populate=(-d "$stage")
+fi
 rm -f "$out"
 truncate -s "$size" "$out"
 # No lazy init: the kernel would otherwise zero inode tables in the background after the first mount.
-mkfs.ext4 -q -F -L SPINE_PERSIST -E lazy_itable_init=0,lazy_journal_init=0 "$out"
+mkfs.ext4 -q -F -L SPINE_PERSIST -E lazy_itable_init=0,lazy_journal_init=0 "${populate[@]}" "$out"
 echo "mkpersist: wrote $out ($size sparse, $(du -h "$out" | cut -f1) used, label SPINE_PERSIST)" >&2

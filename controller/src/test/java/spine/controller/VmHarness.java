@@ -76,10 +76,16 @@ public final class VmHarness implements AutoCloseable {
         return out.toString();
     }
 
-    /** A fresh persist disk in {@code dir}. */
-    public static Path persistDisk(Path dir) throws IOException, InterruptedException {
+    /** A fresh persist disk in {@code dir}; each {@code FILE:DEST} of {@code copies} is put on it (mkpersist --copy). */
+    public static Path persistDisk(Path dir, String... copies) throws IOException, InterruptedException {
         Path img = dir.resolve("persist.img");
-        run(List.of(REPO.resolve("scripts/mkpersist.sh").toString(), "--size", "1G", "--force", img.toString()), Duration.ofMinutes(2));
+        var argv = new ArrayList<>(List.of(REPO.resolve("scripts/mkpersist.sh").toString(), "--size", "1G", "--force"));
+        for (String c : copies) {
+            argv.add("--copy");
+            argv.add(c);
+        }
+        argv.add(img.toString());
+        run(argv, Duration.ofMinutes(2));
         return img;
     }
 
@@ -100,7 +106,13 @@ public final class VmHarness implements AutoCloseable {
      * after init complete, on its own thread). Each wait fails the test with the serial log's tail.
      */
     public static VmHarness bootToShell(Path dir, Duration life, String... images) throws IOException, InterruptedException {
-        VmHarness vm = boot(dir, life, "--persist", persistDisk(dir).toString());
+        return bootToShell(dir, life, List.of(), images);
+    }
+
+    /** As {@link #bootToShell(Path, Duration, String...)}, with host files put on the persist disk first. */
+    public static VmHarness bootToShell(Path dir, Duration life, List<String> copies, String... images)
+            throws IOException, InterruptedException {
+        VmHarness vm = boot(dir, life, "--persist", persistDisk(dir, copies.toArray(String[]::new)).toString());
         try {
             vm.await("bay0: init complete", Duration.ofSeconds(300));
             vm.await("spine# ", Duration.ofSeconds(60));

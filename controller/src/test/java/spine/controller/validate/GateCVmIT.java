@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,18 +15,29 @@ import org.junit.jupiter.api.io.TempDir;
 
 import spine.controller.VmHarness;
 
-/** Gate C: bay0 --validate inside the VM is GREEN for freezer, persist and log (umbilical may be YELLOW). */
+/**
+ * Gate C: bay0 --validate inside the VM is GREEN for freezer, persist and log (umbilical may be YELLOW). The same boot
+ * then adds an app (issue 28): an Image whose archive was copied onto /persist/images, and a persona running it that
+ * writes into its volume.
+ */
 class GateCVmIT {
     private static final Duration BOOT = Duration.ofSeconds(300);
+    private static Path archive;
+    private static String sha;
 
     @BeforeAll
     static void image() throws Exception {
         VmHarness.ensureImage();
+        String[] built = VmHarness.run(List.of(VmHarness.REPO.resolve("scripts/app-archive.sh").toString(),
+                VmHarness.REPO.resolve("build/notes.oci.tar").toString()), Duration.ofMinutes(5)).strip().lines().reduce((a, b) -> b)
+                .orElseThrow().split(" ");
+        archive = Path.of(built[0]);
+        sha = built[1];
     }
 
     @Test
     void validateInTheVm(@TempDir Path dir) throws Exception {
-        try (VmHarness vm = VmHarness.bootToShell(dir, BOOT, "localhost/spine/busybox:1")) {
+        try (VmHarness vm = VmHarness.bootToShell(dir, BOOT, List.of(archive + ":images/notes.oci.tar"), "localhost/spine/busybox:1")) {
 
             String text = vm.shell("bay0 --validate; echo exit=$?", Duration.ofSeconds(120));
             System.out.println("Gate C, bay0 --validate in the VM:\n" + text);
@@ -40,6 +52,30 @@ class GateCVmIT {
             }
             assertThat(j.path("checks").get(0).path("ticksFrozen").asLong()).isLessThanOrEqualTo(1);
             System.out.println("Gate C, validate took " + j.path("durationMs") + " ms inside the JVM; freezer " + j.path("checks").get(0));
+
+            // an app from /persist/images: GNU ed, not among the built-in images, writing into the persona's volume
+            vm.writeFile("/tmp/notes.yaml", """
+                    apiVersion: spine/v1
+                    kind: Image
+                    metadata: {name: notes}
+                    spec: {archive: /persist/images/notes.oci.tar, sha256: %s, ref: "localhost/notes:1"}
+                    ---
+                    apiVersion: spine/v1
+                    kind: Persona
+                    metadata: {name: "p://notes"}
+                    spec:
+                      image: localhost/notes:1
+                      command: ["sleep", "3600"]
+                      state: running
+                      volumes: [{name: notes, path: /notes}]
+                    """.formatted(sha));
+            String applied = vm.shell("spine apply -f /tmp/notes.yaml; echo rc=$?", Duration.ofSeconds(300));
+            System.out.println("Gate C, an app from /persist/images:\n" + applied);
+            assertThat(applied).contains("p://notes", "phase=running", "rc=0");
+            String wrote = vm.shell("printf 'a\\nfirst note\\n.\\nw /notes/today.txt\\nq\\n' | podman exec -i p__notes ed -s;"
+                    + " podman exec p__notes ed --version | head -n 1; cat /persist/volumes/p__notes/notes/today.txt", Duration.ofSeconds(120));
+            assertThat(wrote).contains("GNU ed", "first note");
+            assertThat(vm.shell("spine get image notes", Duration.ofSeconds(60))).containsPattern("image +notes +loaded +loaded");
             vm.type("kill -TERM 1");
             assertThat(vm.waitForExit(Duration.ofSeconds(90))).isTrue();
         }
