@@ -6,6 +6,8 @@
 #                               floor (./spine help + one podman ps) and without the AOT cache; with OTHER (another
 #                               checkout, built), its ./spine alternating in the same rounds
 #   scripts/bench.sh volumes    issue 28: apply of a persona with two volumes vs the same mkdir + podman run -d by hand
+#   scripts/bench.sh images     issue 28: apply of an Image of a 50 MB archive (hash while podman reads it, load, tag)
+#                               vs podman load -i by hand, and vs sha256sum then podman load -i (a careful hand)
 #   scripts/bench.sh boot-stretch [R] [OTHER]  in the VM (TCG): kernel -> starting -> init complete against the busybox
 #                               floor and a Java /init on the same image (scripts/mkfloor.sh --java), R (3) rounds; with
 #                               OTHER, that checkout's build/spine.img too, on a persist disk of its own
@@ -141,6 +143,47 @@ YAML
   spine=$(grep '^spine ' "$work/vol.$$" | cut -d' ' -f2 | median); hand=$(grep '^hand ' "$work/vol.$$" | cut -d' ' -f2 | median)
   echo "apply of a persona with two volumes median_ms=$spine; by hand (mkdir, podman run -d -v -v) median_ms=$hand; ratio $(awk -v a="$spine" -v b="$hand" 'BEGIN{printf "%.2f", a/b}') runs=5"
   rm -f "$work/vol.$$"; rm -rf /tmp/spine-bench-lock
+  ;;
+images)
+  # issue 28: one Image of a 50 MB OCI archive (48 MiB of random bytes in a layer: nothing compresses), loaded through
+  # spine apply on a fresh root against podman load -i by hand, and against sha256sum + podman load -i; the image is
+  # removed before every load, 5 rounds each, alternating
+  "$here/scripts/example-images.sh"
+  "$here/spine" version >/dev/null
+  rm -rf "$work/img"; mkdir -p "$work/img"
+  podman rm -f bench-app-build >/dev/null 2>&1 || true
+  podman rmi -f localhost/bench-app:1 >/dev/null 2>&1 || true
+  podman run --name bench-app-build --network none localhost/spine/busybox:1 dd if=/dev/urandom of=/payload bs=1M count=48 2>/dev/null
+  podman commit -q bench-app-build localhost/bench-app:1 >/dev/null
+  podman rm -f bench-app-build >/dev/null
+  podman save -q --format oci-archive -o "$work/img/app.oci.tar" localhost/bench-app:1
+  sha=$(sha256sum "$work/img/app.oci.tar" | cut -d' ' -f1)
+  cat > "$work/img/app.yaml" <<YAML
+apiVersion: spine/v1
+kind: Image
+metadata: {name: bench-app}
+spec: {archive: $work/img/app.oci.tar, sha256: "$sha", ref: "localhost/bench-app:1"}
+YAML
+  gone() { podman rmi -f localhost/bench-app:1 >/dev/null 2>&1 || true; }
+  for round in 1 2 3 4 5; do
+    gone; rm -rf "$work/img/root"; t=$(date +%s%N)
+    "$here/spine" apply -f "$work/img/app.yaml" --root "$work/img/root" >/dev/null
+    echo "spine $(ms $t)" >> "$work/img.$$"
+    echo "step $(grep -o 'step done pass=[^ ]* target=bench-app step=load ms=[0-9]*' "$work/img/root/spine/spine.log" | sed 's/.*ms=//')" >> "$work/img.$$"
+    gone; t=$(date +%s%N)
+    podman load -q -i "$work/img/app.oci.tar" >/dev/null
+    echo "hand $(ms $t)" >> "$work/img.$$"
+    gone; t=$(date +%s%N)
+    sha256sum "$work/img/app.oci.tar" >/dev/null && podman load -q -i "$work/img/app.oci.tar" >/dev/null
+    echo "careful $(ms $t)" >> "$work/img.$$"
+  done
+  gone
+  spine=$(grep '^spine ' "$work/img.$$" | cut -d' ' -f2 | median); hand=$(grep '^hand ' "$work/img.$$" | cut -d' ' -f2 | median)
+  careful=$(grep '^careful ' "$work/img.$$" | cut -d' ' -f2 | median); step=$(grep '^step ' "$work/img.$$" | cut -d' ' -f2 | median)
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
+  echo "Image of a $(du -m "$work/img/app.oci.tar" | cut -f1) MB archive: spine apply median_ms=$spine, of which the load step (hash, names, podman load, inspect) median_ms=$step; podman load -i median_ms=$hand; sha256sum + podman load -i median_ms=$careful"
+  echo "ratios: apply/load $(ratio "$spine" "$hand"), step/load $(ratio "$step" "$hand"), apply/careful $(ratio "$spine" "$careful"), step/careful $(ratio "$step" "$careful") runs=5"
+  rm -f "$work/img.$$"; rm -rf "$work/img"
   ;;
 noop)
   # with OTHER (another checkout with its own build, e.g. the commit before a change), its ./spine alternates with

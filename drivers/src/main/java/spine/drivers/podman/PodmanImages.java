@@ -160,6 +160,7 @@ public final class PodmanImages {
         CommandResult id = runner.run(argv("image", "inspect", "--format", "{{.Id}}", loaded.getFirst()), timeouts.observe());
         if (!id.ok()) return new StepResult.Failed("podman cannot inspect the image it loaded: " + id.summary(), true);
         String imageId = bareId(id.stdout().strip());
+        if (loaded.getFirst().equals(image.ref())) return new StepResult.Ok(imageId); // the archive named it so already
         CommandResult tagged = tag(imageId, image.ref());
         if (!tagged.ok()) return new StepResult.Failed("podman tag " + image.ref() + " failed: " + tagged.summary(), true);
         return new StepResult.Ok(imageId);

@@ -160,12 +160,24 @@ class PodmanImagesTest {
         byte[] bytes = archiveBytes();
         var archive = java.nio.file.Files.write(dir.resolve("notes.oci.tar"), bytes);
         String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
-        var images = feeding(ok("Loaded image: localhost/notes-build:1\n"), ok("sha256:" + TOOLS + "\n"), ok(""));
+        var images = feeding(ok("Loaded image: localhost/notes:1\n"), ok("sha256:" + TOOLS + "\n"));
         assertThat(images.apply(load(archive, sha), READ)).isEqualTo(new spine.model.StepResult.Ok(TOOLS));
         assertThat(ended).isTrue();
         assertThat(fed.toByteArray()).isEqualTo(bytes);
+        // the archive named itself as the ref: no tag
         assertThat(calls).containsExactly(List.of("podman", "load", "-q"),
-                List.of("podman", "image", "inspect", "--format", "{{.Id}}", "localhost/notes-build:1"),
+                List.of("podman", "image", "inspect", "--format", "{{.Id}}", "localhost/notes:1"));
+    }
+
+    @Test
+    void anUnnamedArchiveIsNamedItsRefAfterTheLoad(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        byte[] bytes = archiveBytes(null);
+        var archive = java.nio.file.Files.write(dir.resolve("notes.oci.tar"), bytes);
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        var images = feeding(ok("Loaded image: sha256:" + TOOLS + "\n"), ok("sha256:" + TOOLS + "\n"), ok(""));
+        assertThat(images.apply(load(archive, sha), READ)).isEqualTo(new spine.model.StepResult.Ok(TOOLS));
+        assertThat(calls).containsExactly(List.of("podman", "load", "-q"),
+                List.of("podman", "image", "inspect", "--format", "{{.Id}}", "sha256:" + TOOLS),
                 List.of("podman", "tag", TOOLS, "localhost/notes:1"));
     }
 
