@@ -115,6 +115,10 @@ public final class Validator {
         String name = "spine-validate-" + Long.toHexString(System.nanoTime());
         CommandResult run = podman.probe().run(name, probeImage, List.of("sh", "-c", "while :; do :; done"));
         try {
+            if (!run.ok() && run.summary().contains("image not known")) {
+                return Check.red("freezer", "probe image " + probeImage + " is not in local storage and there is no registry:"
+                        + " bay0 places it at boot; on a build host, scripts/example-images.sh builds it");
+            }
             if (!run.ok()) return Check.red("freezer", "cannot start probe container: " + run.summary());
             long pid = podman.probe().pidOf(name);
             if (pid <= 0) return Check.red("freezer", "probe container has no pid");

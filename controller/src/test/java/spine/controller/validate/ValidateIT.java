@@ -70,6 +70,20 @@ class ValidateIT {
         assertThat(text.out()).isEqualTo("YELLOW\numbilical: no AI tenant configured (sys://ai)\n");
     }
 
+    /** podman run --pull never: without its probe image validate is RED at once, saying so, not after a registry's retries. */
+    @Test
+    void redAtOnceWhenTheProbeImageIsNotThere() throws Exception {
+        var absent = new PodmanHarness().with("SPINE_VALIDATE_IMAGE", "localhost/spine/absent:1");
+        long t0 = System.nanoTime();
+        PodmanHarness.Result r = absent.spine(root, "validate");
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(r.exit()).as(r.toString()).isEqualTo(2);
+        assertThat(r.out()).startsWith("RED\n").contains("freezer: probe image localhost/spine/absent:1 is not in local storage and"
+                + " there is no registry");
+        assertThat(ms).as("no registry retries").isLessThan(10_000);
+        assertThat(r.out()).doesNotContain("pinging container registry");
+    }
+
     @Test
     void yellowWhenTheAiTenantIsConfiguredStopped() throws Exception {
         configureAi("stopped");

@@ -17,7 +17,8 @@ public final class PodmanProbe {
     }
 
     public CommandResult run(String name, String image, List<String> command) {
-        var a = cli.argv("run", "-d", "--name", name, "--network", "none", "--security-opt", "no-new-privileges",
+        // --pull never, as every run: without the image podman would retry a registry for its whole timeout
+        var a = cli.argv("run", "-d", "--pull", "never", "--name", name, "--network", "none", "--security-opt", "no-new-privileges",
                 "--label", "io.spine.probe=validate", image);
         a.addAll(command);
         return cli.runner().run(a, cli.timeouts().run());
