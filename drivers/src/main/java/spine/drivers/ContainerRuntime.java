@@ -21,7 +21,10 @@ public interface ContainerRuntime {
 
     StepResult apply(Step step);
 
-    /** Every image name:tag in storage with its id, asked only when intent holds Images; empty when not answered. */
+    /**
+     * Every image name:tag in storage with its id, an image without a name under {@code sha256:ID}; asked only when
+     * intent holds Images or a load gave images; empty when not answered.
+     */
     default Optional<Map<String, String>> imageIds() {
         return Optional.empty();
     }

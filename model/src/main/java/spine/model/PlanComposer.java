@@ -8,6 +8,7 @@ import java.util.TreeSet;
 
 import spine.model.focus.CompositorPlanner;
 import spine.model.image.AppImagePlanner;
+import spine.model.image.ImageCollector;
 import spine.model.focus.FocusPlanner;
 import spine.model.focus.ObservedCompositor;
 import spine.model.focus.Screen;
@@ -44,8 +45,13 @@ public final class PlanComposer {
         }
     }
 
-    /** The plan, and what the loop says of it: envelopes the kernel cannot enforce or read back, and why focus waits. */
-    public record Composed(Plan plan, List<String> unenforceable, List<String> notReadBack, Optional<String> focusNote) {
+    /**
+     * The plan, and what the loop says of it: envelopes the kernel cannot enforce or read back, and why focus waits; and
+     * the image collection, housekeeping the loop does after the plan, outside convergence (a removal that fails only
+     * waits out another grace).
+     */
+    public record Composed(Plan plan, List<String> unenforceable, List<String> notReadBack, Optional<String> focusNote,
+                           ImageCollector.Result imageMarks) {
         public Composed {
             unenforceable = List.copyOf(unenforceable);
             notReadBack = List.copyOf(notReadBack);
@@ -54,12 +60,13 @@ public final class PlanComposer {
 
     public static Composed compose(Inputs in) {
         Plan plan = Planner.plan(in.desired(), in.observed()).without(in.settled());
-        plan = withImages(plan, AppImagePlanner.plan(in.desired(), in.images()));
+        AppImagePlanner.Result images = AppImagePlanner.plan(in.desired(), in.images());
+        plan = withImages(plan, images);
         EnvelopePlanner.Result env = EnvelopePlanner.plan(in.desired(), in.observed(), in.kernel(), in.throttles());
         plan = withEnvelopes(plan, env);
         plan = withCompositor(plan, CompositorPlanner.plan(in.desired(), in.compositor()));
         FocusPlanner.Result focus = FocusPlanner.plan(in.focus(), in.desired(), in.observed(), in.kernel(), in.screen());
-        return new Composed(withFocus(plan, focus.steps()), env.unenforceable(), env.notReadBack(), focus.note());
+        return new Composed(withFocus(plan, focus.steps()), env.unenforceable(), env.notReadBack(), focus.note(), images.collect());
     }
 
     /**

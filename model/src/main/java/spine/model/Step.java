@@ -34,7 +34,7 @@ public sealed interface Step
     sealed interface CompositorStep extends Step permits SpawnCompositor, StopCompositor {}
 
     /** podman's image verbs: an app's image loaded from its archive. */
-    sealed interface ImageStep extends Step permits LoadImage {}
+    sealed interface ImageStep extends Step permits LoadImage, RemoveImage {}
 
     /**
      * The phase a target is in while the step runs (recorded before it, so a crash halfway shows it) and the one the
@@ -159,6 +159,15 @@ public sealed interface Step
      */
     record LoadImage(ResourceId target, AppImage image, String reason) implements ImageStep {
         public String verb() { return "load"; }
+    }
+
+    /**
+     * Removes an image an Image's load gave, by its id, that nothing has referenced for longer than the grace
+     * ({@link spine.model.image.ImageCollector}); {@code target} is the Image whose load gave it. Never forced: podman
+     * keeps an image a container still uses.
+     */
+    record RemoveImage(ResourceId target, String imageId, String reason) implements ImageStep {
+        public String verb() { return "remove-image"; }
     }
 
     /** Spawns the compositor (sway, a host process) and waits until it is ready: both its sockets served by it. */

@@ -91,7 +91,7 @@ public final class FakeWorld {
             case Step.FocusWindow s -> throw new AssertionError("the container planner never touches windows: " + s);
             case Step.SpawnCompositor s -> throw new AssertionError("the container planner never spawns the compositor: " + s);
             case Step.StopCompositor s -> throw new AssertionError("the container planner never stops the compositor: " + s);
-            case Step.LoadImage s -> throw new AssertionError("the container planner never loads an image (AppImagePlanner does): " + s);
+            case Step.ImageStep s -> throw new AssertionError("the container planner never loads or removes an image: " + s);
         }
     }
 

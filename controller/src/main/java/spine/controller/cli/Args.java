@@ -71,8 +71,13 @@ final class Args {
     Duration duration(String key, Duration fallback) throws UsageException {
         Optional<String> v = one(key);
         if (v.isEmpty()) return fallback;
-        Matcher m = DURATION.matcher(v.get());
-        if (!m.matches()) throw new UsageException(key + " " + v.get() + " is not a duration; write e.g. 90s, 2m or 500ms");
+        return duration(key, v.get());
+    }
+
+    /** {@code 90s}, {@code 2m}, {@code 500ms}, {@code 1h} (seconds when bare); {@code what} names it in the error. */
+    static Duration duration(String what, String value) throws UsageException {
+        Matcher m = DURATION.matcher(value);
+        if (!m.matches()) throw new UsageException(what + " " + value + " is not a duration; write e.g. 90s, 2m or 500ms");
         long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "s" : m.group(2);
         return switch (unit) {

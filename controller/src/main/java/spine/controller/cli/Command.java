@@ -50,7 +50,8 @@ enum Command {
             envelope as the kernel enforces it. An Image's PHASE is loaded, failed (LAST ERROR says why: a missing archive,
             a sha256 that differs, with both hashes, a name the archive carries, podman's refusal) or pending, and a line
             gives its ref, archive and the image id it loaded. get boot shows how this boot went; get images, the built-in images
-            as placed (name, id, when, how: loaded, reloaded, verified, tagged) and what this boot did to them;
+            as placed (name, id, when, how: loaded, reloaded, verified, tagged), what this boot did to them, and each image an
+            Image's load gave with its owner (the Image, or unreferenced since T: removed after the grace);
             get volumes, every volume on the state root (persona, name, path, bytes, size, orphaned: no intent names it);
             get governor, the governor's level and its decisions (from the running converger).
             Exit codes: 0, 2 unknown kind or name, 3 unavailable or an old schema (run spine apply or reboot)."""),

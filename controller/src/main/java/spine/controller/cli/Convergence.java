@@ -22,7 +22,8 @@ final class Convergence {
 
     private Convergence() {}
 
-    static boolean converge(Machine m, IntentStore store, Duration timeout, boolean once, String holder) throws StateException {
+    static boolean converge(Machine m, IntentStore store, Duration timeout, boolean once, String holder)
+            throws StateException, UsageException {
         Instant deadline = m.clock().instant().plus(timeout);
         boolean waitingNoted = false;
         while (true) {

@@ -128,7 +128,8 @@ record GetCommand(Machine m) {
 
     /**
      * The built-in images as their placement marks record them (name, image id, when, how: loaded, reloaded,
-     * verified, tagged), and what this boot did to them, from its record.
+     * verified, tagged), what this boot did to them, from its record, and every image an Image's load gave, with its
+     * owner.
      */
     private int images(Args args) throws StateException {
         String format = args.one("-o").orElse("table");
@@ -140,12 +141,26 @@ record GetCommand(Machine m) {
         } catch (IOException e) {
             m.err().println("spine: this boot's record is unreadable (" + e.getMessage() + "); showing the marks alone");
         }
+        List<ImageLoads.Given> given = List.of();
+        SortedMap<String, ImageLoads.Load> loads = new TreeMap<>();
+        Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), m.clock());
+        if (ro.isPresent()) {
+            try (IntentStore store = ro.get()) {
+                given = store.imageLoads().given();
+                loads = store.imageLoads().all();
+            }
+        }
         if (format.equals("json")) {
             var out = SpecCodec.json().createObjectNode();
             var placed = out.putArray("placed");
             marks.values().forEach(k -> placed.addObject().put("name", k.ref()).put("id", k.id()).put("at", k.at()).put("how", k.how()));
             var events = out.putArray("thisBoot");
             thisBoot.forEach(events::add);
+            var apps = out.putArray("loaded");
+            for (ImageLoads.Given g : given) {
+                apps.addObject().put("id", g.imageId()).put("ref", g.ref()).put("image", g.name()).put("loadedAt", g.loadedAt())
+                        .put("owner", owner(g, loads)).put("unreferencedSince", g.unreferencedSince().orElse(null));
+            }
             m.out().println(out);
             return ExitCode.OK;
         }
@@ -157,7 +172,25 @@ record GetCommand(Machine m) {
             marks.values().forEach(k -> m.out().printf(fmt, k.ref(), k.id().substring(0, Math.min(12, k.id().length())), k.at(), k.how()));
         }
         thisBoot.forEach(m.out()::println);
+        if (!given.isEmpty()) {
+            String fmt = "%-12s  %-28s  %-24s  %s%n";
+            m.out().printf(fmt, "ID", "LOADED FOR", "LOADED", "OWNER");
+            for (ImageLoads.Given g : given) {
+                m.out().printf(fmt, g.imageId().substring(0, Math.min(12, g.imageId().length())), g.ref(), g.loadedAt(), owner(g, loads));
+            }
+        }
         return ExitCode.OK;
+    }
+
+    /**
+     * Who keeps an image an Image's load gave: that Image, while its last load is this image; otherwise nothing since a
+     * time (the collector removes it after the grace), or not yet judged by a pass (a container may still use it).
+     */
+    private static String owner(ImageLoads.Given g, SortedMap<String, ImageLoads.Load> loads) {
+        ImageLoads.Load l = loads.get(g.name());
+        if (l != null && l.imageId().filter(g.imageId()::equals).isPresent()) return "Image " + g.name();
+        return g.unreferencedSince().map(t -> "unreferenced since " + t + "; removed after the grace (SPINE_IMAGE_GRACE, 10m)")
+                .orElse("referenced by a container's image, or not yet judged by a pass");
     }
 
     private void table(List<Spec> specs, DesiredState desired, SortedMap<ResourceId, Status> statuses,

@@ -77,8 +77,11 @@ record Machine(SpineRoot root, Clock clock, Map<String, String> env, PrintStream
                 .sway(env.getOrDefault("SPINE_SWAY", "/usr/bin/sway"), env.getOrDefault("SPINE_SWAY_CONFIG", host().path(HostFile.SWAY_CONFIG).toString()));
     }
 
-    Reconciler reconciler(Machinery machinery, IntentStore store, Metrics metrics) {
-        return new Reconciler(store, machinery, new Executor(machinery, store, metrics, parallelism), new BackoffTracker(),
+    Reconciler reconciler(Machinery machinery, IntentStore store, Metrics metrics) throws UsageException {
+        var r = new Reconciler(store, machinery, new Executor(machinery, store, metrics, parallelism), new BackoffTracker(),
                 metrics, clock, machinery);
+        String grace = env.get("SPINE_IMAGE_GRACE");
+        if (grace != null) r.imageGrace(Args.duration("SPINE_IMAGE_GRACE", grace));
+        return r;
     }
 }

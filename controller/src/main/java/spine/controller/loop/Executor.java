@@ -223,7 +223,7 @@ public final class Executor {
     private void loaded(Step.LoadImage l, StepResult result, String passId) {
         try {
             switch (result) {
-                case StepResult.Ok ok -> store.imageLoads().loaded(l.target().label(), l.image().sha256(), ok.detail());
+                case StepResult.Ok ok -> store.imageLoads().loaded(l.target().label(), l.image().ref(), l.image().sha256(), ok.detail());
                 case StepResult.Failed f -> store.imageLoads().failed(l.target().label(), f.reason());
             }
         } catch (StateException e) {

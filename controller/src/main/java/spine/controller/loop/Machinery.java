@@ -132,7 +132,7 @@ public final class Machinery implements ContainerRuntime, KernelSide, AutoClosea
 
     @Override
     public Optional<Map<String, String>> imageIds() {
-        return podman.images().present();
+        return podman.images().presentWithUnnamed();
     }
 
     /** Each start that may go ahead goes to podman in one call; the others fail as {@link #apply} would fail them. */

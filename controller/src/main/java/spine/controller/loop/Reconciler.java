@@ -31,7 +31,9 @@ import spine.model.ResourceId;
 import spine.model.Step;
 import spine.model.StepResult;
 import spine.model.PlanPhase;
+import spine.controller.state.ImageLoads;
 import spine.model.image.AppImagePlanner;
+import spine.model.image.ImageCollector;
 import spine.model.kernel.KernelState;
 
 /**
@@ -183,6 +185,7 @@ public final class Reconciler {
             else backoff.failed(id, now);
         });
         plan = afterLoads(plan, desired, outcomes, passId);
+        collect(j.collect(), passId);
         recordSettled(desired, j.observed(), plan, j.exited(), passId);
         kernel.settled(desired, j.observed());
 
@@ -206,7 +209,8 @@ public final class Reconciler {
      * state; an exit its restart policy keeps is settled (code 0) or held (any other code); a crash-looping one is
      * held until its next try. Crash records are written only when they change, so a waiting resource costs no commits.
      */
-    private record Judged(ObservedState observed, Plan plan, Set<ResourceId> held, Set<ResourceId> exited) {}
+    private record Judged(ObservedState observed, Plan plan, Set<ResourceId> held, Set<ResourceId> exited,
+                          ImageCollector.Result collect) {}
 
     private Judged judge(DesiredState desired, ObservedState raw, Instant now, String passId) throws StateException {
         SortedMap<ResourceId, Status> statuses = store.statuses().all();
@@ -258,7 +262,7 @@ public final class Reconciler {
         PlanComposer.Composed c = PlanComposer.compose(new PlanComposer.Inputs(desired, observed, settled, k, kernel.throttles(desired),
                 kernel.compositor(), focus, kernel.screen(observed), images(desired)));
         note(c, passId);
-        return new Judged(observed, c.plan(), held, exited);
+        return new Judged(observed, c.plan(), held, exited, c.imageMarks());
     }
 
     /**
@@ -266,7 +270,8 @@ public final class Reconciler {
      * Image) and each Image's recorded load.
      */
     private AppImagePlanner.Inputs images(DesiredState desired) throws StateException {
-        if (desired.images().isEmpty()) return AppImagePlanner.Inputs.NONE;
+        List<ImageLoads.Given> given = store.imageLoads().given();
+        if (desired.images().isEmpty() && given.isEmpty()) return AppImagePlanner.Inputs.NONE;
         var loaded = new TreeMap<ResourceId, AppImagePlanner.Loaded>();
         var errors = new TreeMap<ResourceId, String>();
         store.imageLoads().all().forEach((name, l) -> {
@@ -274,7 +279,32 @@ public final class Reconciler {
             if (l.sha256().isPresent() && l.imageId().isPresent()) loaded.put(id, new AppImagePlanner.Loaded(l.sha256().get(), l.imageId().get()));
             l.lastError().ifPresent(e -> errors.put(id, e));
         });
-        return new AppImagePlanner.Inputs(runtime.imageIds(), loaded, errors);
+        var gave = given.stream().map(g -> new ImageCollector.Given(g.imageId(), ResourceId.image(g.name()), g.ref(),
+                g.unreferencedSince().map(Instant::parse))).toList();
+        return new AppImagePlanner.Inputs(runtime.imageIds(), loaded, errors, gave, clock.instant(), imageGrace);
+    }
+
+    private volatile Duration imageGrace = AppImagePlanner.DEFAULT_GRACE;
+
+    /** How long an image a load gave stays once nothing references it (SPINE_IMAGE_GRACE; 10 min by default). */
+    public void imageGrace(Duration grace) {
+        imageGrace = grace;
+    }
+
+    /**
+     * The image collection after the plan, outside convergence: the marks written, each removal due run (a removed
+     * or vanished image's row goes; one podman keeps, because a container uses it, waits out another grace).
+     */
+    private void collect(ImageCollector.Result c, String passId) throws StateException {
+        var marks = new TreeMap<String, Optional<String>>();
+        c.marks().forEach((id, since) -> marks.put(id, since.map(Instant::toString)));
+        var gone = new java.util.ArrayList<>(c.forget());
+        for (Step.RemoveImage r : c.removals()) {
+            Optional<String> failed = executor.inOrder(List.of(r), passId, false);
+            if (failed.isEmpty()) gone.add(r.imageId());
+            else marks.put(r.imageId(), Optional.of(clock.instant().toString()));
+        }
+        store.imageLoads().collected(marks, gone);
     }
 
     /** Logs what the plan could not do, each time it changes: envelopes not enforced or not read back, focus waiting. */

@@ -20,7 +20,7 @@ import java.util.TreeSet;
  */
 final class Addenda {
     /** Oldest first; a test checks that this is exactly the directory's content. */
-    static final List<String> SCRIPTS = List.of("A1__images.sql");
+    static final List<String> SCRIPTS = List.of("A1__images.sql", "A2__image_given.sql");
     static final String LOCATION = "db/addenda/";
 
     private Addenda() {}

@@ -166,6 +166,36 @@ class AppImagesIT {
         untag(BAD);
     }
 
+    /**
+     * The collection: an image a load gave that nothing references is removed after its grace (1 s here), one a
+     * persona's spec still names stays, and the built-in images are never touched.
+     */
+    @Test
+    void anImageNothingReferencesIsRemovedAfterItsGraceAndOneInUseStays() throws Exception {
+        root = PodmanHarness.scratch("appimages");
+        var quick = new PodmanHarness().with("SPINE_IMAGE_GRACE", "1s");
+        assertThat(quick.spine(root, "apply", "-f", specs("notes", sha, REF).toString()).exit()).isZero();
+        String id = podman.podman("image", "inspect", "--format", "{{.Id}}", REF).stdout().strip();
+        String busybox = podman.podman("image", "inspect", "--format", "{{.Id}}", "localhost/spine/busybox:1").stdout().strip();
+
+        // the Image goes; the persona's spec still names the ref: referenced, kept past the grace
+        assertThat(quick.spine(root, "delete", "image", "notes").exit()).isZero();
+        assertThat(quick.spine(root, "get", "images").out()).contains("referenced by a container's image");
+        Thread.sleep(1_200);
+        assertThat(quick.spine(root, "reconcile", "--once").exit()).isZero();
+        assertThat(podman.podman("image", "exists", id).ok()).as("a persona's image stays").isTrue();
+
+        // the persona goes too (its delete's pass marks the image): after the grace the image goes, and its row
+        assertThat(quick.spine(root, "delete", "persona", "p://notes").exit()).isZero();
+        assertThat(quick.spine(root, "get", "images").out()).contains("unreferenced since ");
+        Thread.sleep(1_200);
+        assertThat(quick.spine(root, "reconcile", "--once").exit()).isZero();
+        assertThat(podman.podman("image", "exists", id).ok()).as("collected").isFalse();
+        assertThat(Files.readString(root.resolve("spine/spine.log"))).contains("step=remove-image");
+        assertThat(quick.spine(root, "get", "images", "-o", "json").out()).contains("\"loaded\":[]");
+        assertThat(podman.podman("image", "inspect", "--format", "{{.Id}}", "localhost/spine/busybox:1").stdout().strip()).isEqualTo(busybox);
+    }
+
     /** podman load gives an image every name its archive carries: one naming a built-in image is refused, unloaded. */
     @Test
     void anArchiveThatNamesABuiltInImageLoadsNothingAndTheBuiltInKeepsItsImage() throws Exception {

@@ -109,9 +109,9 @@ class IntentStoreIT {
     }
 
     /** The tables the addenda make (and the one that records them): an older Spine never reads them. */
-    private static final List<String> ADDENDA_TABLES = List.of("addendum", "image_intent", "image_load");
+    private static final List<String> ADDENDA_TABLES = List.of("addendum", "image_intent", "image_load", "image_given");
     private static final String WITHOUT_ADDENDA = SCHEMA.replace(" ORDER BY", " AND tbl_name NOT IN ('addendum', 'image_intent',"
-            + " 'image_load') ORDER BY");
+            + " 'image_load', 'image_given') ORDER BY");
 
     @Test
     void aNewDatabaseGetsTheSchemaFlywayMadeAndTheAddendaBeside(@TempDir Path dir) throws Exception {
@@ -119,8 +119,8 @@ class IntentStoreIT {
         IntentStore.open(new SpineRoot(dir.resolve("new")), CLOCK).close();
         String url = "jdbc:sqlite:" + dir.resolve("new/spine/intent.db");
         assertThat(rows(url, WITHOUT_ADDENDA, 4)).isEqualTo(rows(flyway, SCHEMA, 4)).hasSizeGreaterThan(8);
-        assertThat(rows(url, "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('addendum', 'image_intent', 'image_load')"
-                + " ORDER BY name", 1)).containsExactly("addendum | ", "image_intent | ", "image_load | ");
+        assertThat(rows(url, "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('addendum', 'image_intent', 'image_load',"
+                + " 'image_given') ORDER BY name", 1)).containsExactly("addendum | ", "image_given | ", "image_intent | ", "image_load | ");
     }
 
     /**
@@ -156,6 +156,27 @@ class IntentStoreIT {
         }
     }
 
+    /** A database that had the first addendum gets the next at its next open, and keeps what the first one holds. */
+    @Test
+    void aLaterAddendumRunsOnceOnADatabaseThatHadTheEarlierOnes(@TempDir Path dir) throws Exception {
+        var root = new SpineRoot(dir);
+        try (IntentStore s = IntentStore.open(root, CLOCK)) {
+            s.intents().apply(List.of(new spine.model.AppImage(spine.model.ResourceId.image("notes"), "/persist/images/notes.oci.tar",
+                    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "localhost/notes:1")), 0);
+        }
+        String url = "jdbc:sqlite:" + dir.resolve("spine/intent.db");
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.execute("DROP TABLE image_given"); // as a Spine that knew only A1 left it
+            st.execute("DELETE FROM addendum WHERE name = 'A2__image_given.sql'");
+        }
+        IntentStore.open(root, CLOCK).close();
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            assertThat(scalar(st, "SELECT count(*) FROM addendum")).isEqualTo("2");
+            assertThat(scalar(st, "SELECT count(*) FROM image_given")).isEqualTo("0");
+            assertThat(scalar(st, "SELECT name FROM image_intent")).isEqualTo("notes");
+        }
+    }
+
     @Test
     void theAddendaListEveryScriptInOrder() throws IOException {
         try (Stream<Path> files = Files.list(Path.of("src/main/resources/db/addenda"))) {
@@ -166,7 +187,7 @@ class IntentStoreIT {
     @Test
     void aReadOnlyOpenOfADatabaseWithoutTheAddendaSaysWhatToDo(@TempDir Path dir) throws Exception {
         byFlyway(dir, String.valueOf(IntentStore.SCHEMA_VERSION), true);
-        assertThatThrownBy(() -> IntentStore.openReadOnly(new SpineRoot(dir), CLOCK)).hasMessageContaining("lacks the tables of A1__images.sql")
+        assertThatThrownBy(() -> IntentStore.openReadOnly(new SpineRoot(dir), CLOCK)).hasMessageContaining("lacks the tables of A1__images.sql, A2__image_given.sql")
                 .hasMessageContaining("run spine apply or reboot");
         IntentStore.open(new SpineRoot(dir), CLOCK).close();
         IntentStore.openReadOnly(new SpineRoot(dir), CLOCK).orElseThrow().close();

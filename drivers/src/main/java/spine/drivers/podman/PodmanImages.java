@@ -48,12 +48,26 @@ public final class PodmanImages {
      * answer.
      */
     public Optional<Map<String, String>> present() {
+        return listed(false);
+    }
+
+    /**
+     * As {@link #present}, and every image without a name too, under {@code sha256:ID} (podman's own way to name an
+     * image by id): an app's old image loses its name when the ref moves on, and is still in storage to be collected.
+     */
+    public Optional<Map<String, String>> presentWithUnnamed() {
+        return listed(true);
+    }
+
+    private Optional<Map<String, String>> listed(boolean unnamed) {
         CommandResult r = runner.run(argv("images", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"), timeouts.observe());
         if (!r.ok()) return Optional.empty();
         var out = new TreeMap<String, String>();
         for (String l : r.stdout().lines().map(String::strip).toList()) {
             String[] f = l.split(" ");
-            if (f.length == 2 && !f[0].equals("<none>:<none>")) out.put(f[0], bareId(f[1]));
+            if (f.length != 2) continue;
+            if (!f[0].equals("<none>:<none>")) out.put(f[0], bareId(f[1]));
+            else if (unnamed) out.put("sha256:" + bareId(f[1]), bareId(f[1]));
         }
         return Optional.of(out);
     }
@@ -85,6 +99,12 @@ public final class PodmanImages {
     public StepResult apply(Step.ImageStep step, Archives archives) {
         return switch (step) {
             case Step.LoadImage s -> load(s.image(), archives);
+            case Step.RemoveImage s -> {
+                // never --force: an image a container still uses stays (podman refuses), and is tried again later
+                CommandResult r = runner.run(argv("rmi", s.imageId()), timeouts.remove());
+                if (r.ok() || r.stderr().contains("image not known")) yield new StepResult.Ok("removed " + s.imageId());
+                yield new StepResult.Failed("podman rmi " + s.imageId() + ": " + r.summary(), true);
+            }
         };
     }
 

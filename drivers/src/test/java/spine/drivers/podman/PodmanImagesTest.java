@@ -49,6 +49,15 @@ class PodmanImagesTest {
         assertThat(scripted(failed(125, "", "Error: database is locked")).present()).isEmpty();
     }
 
+    /** An app's old image loses its name when the ref moves on; the collector must still see it in storage. */
+    @Test
+    void theCollectorsListingHasTheUnnamedImagesByTheirId() {
+        String unnamed = "1".repeat(64);
+        var images = scripted(ok("localhost/notes:1 sha256:" + TOOLS + "\n<none>:<none> sha256:" + unnamed + "\n"));
+        assertThat(images.presentWithUnnamed().orElseThrow()).containsEntry("localhost/notes:1", TOOLS)
+                .containsEntry("sha256:" + unnamed, unnamed).hasSize(2);
+    }
+
     @Test
     void usersAreTheContainersOfEachImage() {
         var images = scripted(ok(BUSYBOX + " p__s1\n" + BUSYBOX + " p__s2\n" + TOOLS + " sys__ai\n"));

@@ -1,5 +1,7 @@
 package spine.model.image;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,10 +32,14 @@ public final class AppImagePlanner {
      * The loads to run and, for each container that waits, why. {@code present} is podman's name to image id, empty
      * when podman did not answer (then nothing is decided: no load, nobody waits on a guess).
      */
-    public record Result(List<Step.LoadImage> loads, SortedMap<ResourceId, String> waiting) {
+    public record Result(List<Step.LoadImage> loads, SortedMap<ResourceId, String> waiting, ImageCollector.Result collect) {
         public Result {
             loads = List.copyOf(loads);
             waiting = new TreeMap<>(waiting);
+        }
+
+        public Result(List<Step.LoadImage> loads, SortedMap<ResourceId, String> waiting) {
+            this(loads, waiting, ImageCollector.Result.NONE);
         }
 
         public static final Result NONE = new Result(List.of(), new TreeMap<>());
@@ -43,18 +49,37 @@ public final class AppImagePlanner {
      * What the loop knows of images: podman's name to image id (empty when not asked or not answered), each Image's
      * recorded load, and each Image's last failed load.
      */
-    public record Inputs(Optional<Map<String, String>> present, Map<ResourceId, Loaded> loaded, Map<ResourceId, String> errors) {
+    public record Inputs(Optional<Map<String, String>> present, Map<ResourceId, Loaded> loaded, Map<ResourceId, String> errors,
+                         List<ImageCollector.Given> given, Instant now, Duration grace) {
         public Inputs {
             present = present.map(Map::copyOf);
             loaded = Map.copyOf(loaded);
             errors = Map.copyOf(errors);
+            given = List.copyOf(given);
+        }
+
+        /** Without images a load gave: nothing to collect. */
+        public Inputs(Optional<Map<String, String>> present, Map<ResourceId, Loaded> loaded, Map<ResourceId, String> errors) {
+            this(present, loaded, errors, List.of(), Instant.EPOCH, DEFAULT_GRACE);
         }
 
         public static final Inputs NONE = new Inputs(Optional.empty(), Map.of(), Map.of());
     }
 
+    /** How long an image a load gave stays once nothing references it (an apply that swaps images does not reload). */
+    public static final Duration DEFAULT_GRACE = Duration.ofMinutes(10);
+
+    /** The loads, the waits, and the collection of what loads gave and nothing references any more. */
     public static Result plan(DesiredState desired, Inputs in) {
-        return plan(desired, in.present(), in.loaded(), in.errors());
+        Result r = plan(desired, in.present(), in.loaded(), in.errors());
+        if (in.given().isEmpty() || in.present().isEmpty()) return r;
+        Map<String, String> present = in.present().get();
+        var referenced = new java.util.TreeSet<String>();
+        desired.containers().values().forEach(c -> Optional.ofNullable(present.get(c.spec().image())).ifPresent(referenced::add));
+        desired.images().values().forEach(i -> Optional.ofNullable(present.get(i.ref())).ifPresent(referenced::add));
+        desired.images().keySet().forEach(id -> Optional.ofNullable(in.loaded().get(id)).map(Loaded::imageId).ifPresent(referenced::add));
+        var collect = ImageCollector.plan(in.given(), new java.util.TreeSet<>(present.values()), referenced, in.now(), in.grace());
+        return new Result(r.loads(), r.waiting(), collect);
     }
 
     /**
@@ -63,7 +88,7 @@ public final class AppImagePlanner {
      */
     public static Result plan(DesiredState desired, Optional<Map<String, String>> present, Map<ResourceId, Loaded> loaded,
                               Map<ResourceId, String> errors) {
-        if (desired.images().isEmpty() || present.isEmpty()) return Result.NONE;
+        if (desired.images().isEmpty() || present.isEmpty()) return Result.NONE; // nothing to load; what to collect is the caller's
         var loads = new ArrayList<Step.LoadImage>();
         var notReady = new TreeMap<String, String>(); // ref -> why it is not there
         for (AppImage i : desired.images().values()) {
