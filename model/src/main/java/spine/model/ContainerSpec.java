@@ -46,7 +46,7 @@ public record ContainerSpec(ResourceId id, String image, List<String> command, S
     /** A tenant runs as its own unprivileged uid ({@link Tenant#uid()}), which owns its socket directory. */
     public static ContainerSpec of(Tenant t, Envelope limits) {
         return new ContainerSpec(t.id(), t.image(), t.command(), t.env(), NetworkMode.NONE, limits, Optional.of(t.socket()),
-                false, Optional.of(t.uid()), false);
+                false, Optional.of(t.uid()), false, t.volumes());
     }
 
     /** 16 hex digits of SHA-256 over a canonical, order-independent rendering of the spec. */

@@ -5,13 +5,23 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
-/** A spine-owned service: {@code kind: Tenant}, named {@code sys://<label>}, always without network. */
+/**
+ * A spine-owned service: {@code kind: Tenant}, named {@code sys://<label>}, always without network. Its volumes, like
+ * a persona's, keep its files on the state root across recreates.
+ */
 public record Tenant(ResourceId id, String image, List<String> command, SortedMap<String, String> env,
-                     Optional<String> envelope, String socket, RunState state) implements Spec {
+                     Optional<String> envelope, String socket, RunState state, List<Volume> volumes) implements Spec {
     public Tenant {
         if (id.kind() != Kind.TENANT) throw new IllegalArgumentException("not a tenant name: " + id);
         command = List.copyOf(command);
         env = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(env));
+        volumes = List.copyOf(volumes);
+    }
+
+    /** Without volumes. */
+    public Tenant(ResourceId id, String image, List<String> command, SortedMap<String, String> env, Optional<String> envelope,
+                  String socket, RunState state) {
+        this(id, image, command, env, envelope, socket, state, List.of());
     }
 
     /** The first uid of the range tenants run as; see {@link #uid()}. */

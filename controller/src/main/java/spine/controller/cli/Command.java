@@ -52,7 +52,7 @@ enum Command {
             gives its ref, archive and the image id it loaded. get boot shows how this boot went; get images, the built-in images
             as placed (name, id, when, how: loaded, reloaded, verified, tagged), what this boot did to them, and each image an
             Image's load gave with its owner (the Image, or unreferenced since T: removed after the grace);
-            get volumes, every volume on the state root (persona, name, path, bytes, size, orphaned: no intent names it);
+            get volumes, every volume on the state root (owner: persona or tenant, name, path, bytes, size, orphaned: no intent names it);
             get governor, the governor's level and its decisions (from the running converger).
             Exit codes: 0, 2 unknown kind or name, 3 unavailable or an old schema (run spine apply or reboot)."""),
     HISTORY("history", "history [KIND NAME] [-o table|json]",
@@ -62,7 +62,7 @@ enum Command {
             socket peer's for an apply through spine run or bay0), kind and name, generation, create/update/delete,
             and the fields that changed against the resource's previous generation.
             Exit codes: 0, 2 unknown kind or name, 3 unavailable."""),
-    DELETE("delete", "delete KIND NAME [--timeout 120s] | delete volume PERSONA NAME",
+    DELETE("delete", "delete KIND NAME [--timeout 120s] | delete volume OWNER NAME",
             "remove intent and prune its container; or remove one volume",
             List.of("--timeout"), """
             Removes the intent (the history keeps it) and prunes the container. An envelope still named by a persona

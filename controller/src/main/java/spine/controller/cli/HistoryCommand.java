@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import spine.controller.state.IntentStore;
 import spine.controller.state.History;
 import spine.controller.state.StateException;
+import spine.controller.state.VolumeEvents;
 import spine.model.Kind;
 import spine.model.ResourceId;
 import spine.model.Spec;
@@ -36,6 +37,7 @@ record HistoryCommand(Machine m) {
         String format = args.one("-o").orElse("table");
         if (!List.of("table", "json").contains(format)) throw new UsageException("-o takes table or json");
         List<Entry> entries = entries(only);
+        List<VolumeEvents.Event> volumes = only.isPresent() ? List.of() : volumeEvents();
         if (only.isPresent() && entries.isEmpty()) {
             m.err().println("spine: no history for " + only.get().kind().cliName() + " " + only.get() + "; spine history lists all");
             return ExitCode.INVALID;
@@ -51,6 +53,13 @@ record HistoryCommand(Machine m) {
                 ArrayNode fields = o.putArray("changed");
                 e.changed().forEach(fields::add);
             }
+            for (VolumeEvents.Event v : volumes) {
+                ObjectNode o = list.addObject().put("at", v.at()).put("kind", "volume").put("name", volumeName(v)).put("action", v.action());
+                if (v.uid() >= 0) o.put("uid", v.uid());
+                else o.putNull("uid");
+                if (v.path() != null) o.put("path", v.path());
+                if (v.bytes().isPresent()) o.put("bytes", v.bytes().getAsLong());
+            }
             try {
                 m.out().println(SpecCodec.json().writerWithDefaultPrettyPrinter().writeValueAsString(list));
             } catch (JsonProcessingException ex) {
@@ -60,11 +69,20 @@ record HistoryCommand(Machine m) {
         }
         String fmt = "%-30s  %-5s  %-8s  %-24s  %-3s  %-6s  %s%n";
         m.out().printf(fmt, "TIME", "UID", "KIND", "NAME", "GEN", "ACTION", "CHANGED");
+        // intent changes and volume events, each oldest first, merged by time
+        var lines = new java.util.TreeMap<String, List<String>>();
         for (Entry e : entries) {
             History.Row c = e.change();
-            m.out().printf(fmt, c.at(), c.uid().isPresent() ? Long.toString(c.uid().getAsLong()) : "-", c.target().kind().cliName(),
-                    c.target(), c.generation(), c.action(), e.changed().isEmpty() ? "-" : String.join(", ", e.changed()));
+            lines.computeIfAbsent(c.at(), k -> new ArrayList<>()).add(String.format(fmt, c.at(),
+                    c.uid().isPresent() ? Long.toString(c.uid().getAsLong()) : "-", c.target().kind().cliName(), c.target(),
+                    c.generation(), c.action(), e.changed().isEmpty() ? "-" : String.join(", ", e.changed())));
         }
+        for (VolumeEvents.Event v : volumes) {
+            lines.computeIfAbsent(v.at(), k -> new ArrayList<>()).add(String.format(fmt, v.at(), v.uid() >= 0 ? Long.toString(v.uid()) : "-",
+                    "volume", volumeName(v), "-", v.action(), v.path() != null ? "path " + v.path()
+                            : v.bytes().isPresent() && v.bytes().getAsLong() >= 0 ? v.bytes().getAsLong() + " bytes" : "-"));
+        }
+        lines.values().forEach(l -> l.forEach(m.out()::print));
         return ExitCode.OK;
     }
 
@@ -114,6 +132,19 @@ record HistoryCommand(Machine m) {
         ResourceId.Result id = ResourceId.parse(kind, args.positionals.get(from + 1));
         if (!id.ok()) throw new UsageException(id.error());
         return Optional.of(id.id());
+    }
+
+    /** "p://diary/home": the persona's name, then the volume's. */
+    private static String volumeName(VolumeEvents.Event v) {
+        return ResourceId.fromContainerName(v.container()).map(Object::toString).orElse(v.container()) + "/" + v.name();
+    }
+
+    private List<VolumeEvents.Event> volumeEvents() throws StateException {
+        Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), m.clock());
+        if (ro.isEmpty()) return List.of();
+        try (IntentStore store = ro.get()) {
+            return store.volumeEvents().all();
+        }
     }
 
     private List<Entry> entries(Optional<ResourceId> only) throws StateException {

@@ -13,13 +13,14 @@ import spine.model.DesiredState;
 import spine.model.Kind;
 import spine.model.Persona;
 import spine.model.ResourceId;
+import spine.model.Tenant;
 import spine.model.Volume;
 import spine.model.spec.SpecCodec;
 
 /**
  * {@code spine get volumes} and {@code spine delete volume OWNER NAME}: the volumes on the state root, each with the
- * bytes it holds and whether an intent still names it. A volume is kept when its persona is deleted (orphaned) and is
- * removed only here, by name, and never while an intent names it.
+ * bytes it holds and whether an intent still names it. A volume is kept when its persona or tenant is deleted
+ * (orphaned) and is removed only here, by name, and never while an intent names it.
  */
 record VolumeCommand(Machine m) {
     int list(Args args) throws UsageException, StateException {
@@ -44,7 +45,7 @@ record VolumeCommand(Machine m) {
             return ExitCode.OK;
         }
         String fmt = "%-24s  %-12s  %-20s  %12s  %12s  %s%n";
-        m.out().printf(fmt, "PERSONA", "NAME", "PATH", "BYTES", "SIZE", "ORPHANED");
+        m.out().printf(fmt, "OWNER", "NAME", "PATH", "BYTES", "SIZE", "ORPHANED");
         for (Volumes.OnDisk v : onDisk) {
             Optional<Volume> spec = Optional.ofNullable(named.get(key(v.owner(), v.name())));
             m.out().printf(fmt, v.owner(), v.name(), spec.map(Volume::path).orElse("-"), v.bytes(),
@@ -54,8 +55,9 @@ record VolumeCommand(Machine m) {
     }
 
     int delete(Args args) throws UsageException, StateException {
-        if (args.positionals.size() != 3) throw new UsageException("usage: spine delete volume PERSONA NAME, e.g. spine delete volume p://work home");
-        ResourceId.Result owner = ResourceId.parse(Kind.PERSONA, args.positionals.get(1));
+        if (args.positionals.size() != 3) throw new UsageException("usage: spine delete volume OWNER NAME, e.g. spine delete volume p://work home");
+        String ownerName = args.positionals.get(1);
+        ResourceId.Result owner = ResourceId.parse(ownerName.startsWith(Kind.TENANT.scheme()) ? Kind.TENANT : Kind.PERSONA, ownerName);
         if (!owner.ok()) throw new UsageException(owner.error());
         String name = args.positionals.get(2);
         try (LogFile log = m.openLog(); IntentStore store = IntentStore.open(m.root(), m.clock())) {
@@ -65,10 +67,14 @@ record VolumeCommand(Machine m) {
                         + " and apply, or delete the persona first (its volumes are kept until deleted here)");
                 return ExitCode.INVALID;
             }
-            if (!new Volumes(m.root()).delete(owner.id(), name)) {
+            var volumes = new Volumes(m.root());
+            long bytes = volumes.list().stream().filter(v -> v.owner().equals(owner.id()) && v.name().equals(name))
+                    .mapToLong(Volumes.OnDisk::bytes).findFirst().orElse(-1);
+            if (!volumes.delete(owner.id(), name)) {
                 m.err().println("spine: no volume " + name + " of " + owner.id() + "; spine get volumes lists them");
                 return ExitCode.INVALID;
             }
+            store.volumeEvents().deleted(owner.id().containerName(), name, bytes, m.host().ownUid());
             System.getLogger("cli").log(System.Logger.Level.INFO, "volume deleted owner={0} name={1} uid={2}", owner.id(), name,
                     m.host().ownUid());
             m.out().println(String.format("%-8s %-24s %s", "volume", owner.id() + " " + name, "deleted"));
@@ -89,6 +95,7 @@ record VolumeCommand(Machine m) {
         var out = new TreeMap<String, Volume>();
         for (var spec : desired.specs().values()) {
             if (spec instanceof Persona p) p.volumes().forEach(v -> out.put(key(p.id(), v.name()), v));
+            if (spec instanceof Tenant t) t.volumes().forEach(v -> out.put(key(t.id(), v.name()), v));
         }
         return out;
     }

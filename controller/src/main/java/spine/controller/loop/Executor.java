@@ -210,6 +210,7 @@ public final class Executor {
         if (step instanceof Step.LoadImage l) {
             loaded(l, result, passId);
         } else if (phase != PlanPhase.PRUNE) {
+            if (step instanceof Step.RunContainer r && result.ok() && !r.container().volumes().isEmpty()) volumesMade(r, passId);
             switch (result) {
                 case StepResult.Ok ok -> step.phases().after().ifPresent(p -> record(id, p, Optional.empty(), passId));
                 case StepResult.Failed f ->
@@ -217,6 +218,16 @@ public final class Executor {
             }
         }
         return new Outcome(id, step, result, took);
+    }
+
+    /** A run mounted its volumes, made for it if new: the history says so once for each (again after a deletion). */
+    private void volumesMade(Step.RunContainer r, String passId) {
+        try {
+            store.volumeEvents().created(r.target().containerName(),
+                    r.container().volumes().stream().map(v -> new String[] {v.name(), v.path()}).toList());
+        } catch (StateException e) {
+            LOG.log(System.Logger.Level.ERROR, "volume event record failed pass={0} target={1} error=\"{2}\"", passId, r.target(), e.getMessage());
+        }
     }
 
     /** An Image's load is recorded in its own row: the sha256 checked and the image id it gave, or why it failed. */

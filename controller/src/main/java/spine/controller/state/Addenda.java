@@ -16,11 +16,12 @@ import java.util.TreeSet;
  * raises {@code user_version}, and a Spine refuses a database newer than it knows (a rollback would then find its own
  * intent out of reach); an addendum leaves {@code user_version} alone, so a rolled-back Spine opens the database it
  * left and simply never reads the new tables. Each addendum runs once, in one transaction with its row in the
- * {@code addendum} table; its statements are {@code CREATE ... IF NOT EXISTS}, and a test holds every script to that.
+ * {@code addendum} table; its statements are {@code CREATE ... IF NOT EXISTS} of tables, indexes and the triggers of
+ * those tables, and a test holds every script to that.
  */
 final class Addenda {
     /** Oldest first; a test checks that this is exactly the directory's content. */
-    static final List<String> SCRIPTS = List.of("A1__images.sql", "A2__image_given.sql");
+    static final List<String> SCRIPTS = List.of("A1__images.sql", "A2__image_given.sql", "A3__volume_event.sql");
     static final String LOCATION = "db/addenda/";
 
     private Addenda() {}

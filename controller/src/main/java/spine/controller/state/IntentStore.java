@@ -42,6 +42,7 @@ public final class IntentStore implements AutoCloseable {
     private final Statuses statuses;
     private final UpgradeRecords upgrades;
     private final ImageLoads imageLoads;
+    private final VolumeEvents volumeEvents;
 
     private IntentStore(Connection db, Clock clock, String path) {
         this.db = db;
@@ -50,6 +51,7 @@ public final class IntentStore implements AutoCloseable {
         this.holds = new Holds(shared);
         this.history = new History(shared);
         this.imageLoads = new ImageLoads(shared);
+        this.volumeEvents = new VolumeEvents(shared);
         this.intents = new Intents(shared, holds, history, imageLoads);
         this.trial = new ApplyTrial(shared, intents, history);
         this.focus = new FocusRow(shared, intents);
@@ -157,6 +159,11 @@ public final class IntentStore implements AutoCloseable {
     /** What each Image's last load did: the id it gave, or why it failed. */
     public ImageLoads imageLoads() {
         return imageLoads;
+    }
+
+    /** Each volume's creation and deletion. */
+    public VolumeEvents volumeEvents() {
+        return volumeEvents;
     }
 
     /** {@code PRAGMA integrity_check}: "ok" when the file is sound. */

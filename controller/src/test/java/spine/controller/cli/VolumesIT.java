@@ -88,6 +88,44 @@ class VolumesIT {
         assertThat(deleted.exit()).as(deleted.toString()).isZero();
         assertThat(notes).doesNotExist();
         assertThat(podman.spine(root, "get", "volumes").out()).contains("no volumes");
+
+        // the history has the volume's creation once (the recreate and the restart made none) and its deletion, with
+        // the bytes it held and who asked
+        String history = podman.spine(root, "history").out();
+        assertThat(history.lines().filter(l -> l.contains("volume ") && l.contains("p://diary/home"))).hasSize(2);
+        assertThat(history).containsPattern("-  +volume +p://diary/home +- +create +path /home/user")
+                .containsPattern("\\d+ +volume +p://diary/home +- +delete +6 bytes");
+        assertThat(podman.spine(root, "history", "-o", "json").out()).contains("\"kind\" : \"volume\"", "\"bytes\" : 6");
+    }
+
+    /** A tenant's volume is kept across a recreate as a persona's is; its process runs as the tenant's own uid. */
+    @Test
+    void aTenantsFilesOutliveItsContainerToo() throws Exception {
+        root = PodmanHarness.scratch("volumes");
+        Path run = Files.createDirectories(root.resolve("run"));
+        var withRun = new PodmanHarness().with("SPINE_RUN", run.toString());
+        Path spec = Files.createDirectories(root.resolve("specs")).resolve("notes.yaml");
+        String tenant = """
+                apiVersion: spine/v1
+                kind: Tenant
+                metadata: {name: "sys://notes"}
+                spec:
+                  image: localhost/spine/busybox:1
+                  command: ["sleep", "3600"]
+                  env: {MODE: %s}
+                  socket: /run/spine/notes.sock
+                  volumes: [{name: state, path: /var/lib/notes}]
+                """;
+        Files.writeString(spec, tenant.formatted("a"));
+        PodmanHarness.Result first = withRun.spine(root, "apply", "-f", spec.toString());
+        assertThat(first.exit()).as(first.toString()).isZero();
+        var wrote = podman.podman("exec", "sys__notes", "sh", "-c", "echo kept > /var/lib/notes/f && id -u");
+        assertThat(wrote.ok()).as(wrote.stderr()).isTrue();
+        Files.writeString(spec, tenant.formatted("b"));
+        assertThat(withRun.spine(root, "apply", "-f", spec.toString()).exit()).isZero();
+        assertThat(podman.podman("exec", "sys__notes", "cat", "/var/lib/notes/f").stdout()).isEqualTo("kept\n");
+        assertThat(withRun.spine(root, "get", "volumes").out()).containsPattern("sys://notes +state +/var/lib/notes +5 ");
+        assertThat(withRun.spine(root, "delete", "volume", "sys://notes", "state").err()).contains("is named by its intent");
     }
 
     @Test

@@ -110,16 +110,41 @@ class GateBVmIT {
         }
     }
 
+    /**
+     * The persona of the hard-kill test writes into its volume (issue 28): a file, its fsync, then a line saying so,
+     * every 0.2 s, until the cut.
+     */
+    private static final String WRITER = """
+            apiVersion: spine/v1
+            kind: Persona
+            metadata: {name: "p://work"}
+            spec:
+              image: localhost/spine/busybox:1
+              command: ["sh", "-c", "trap 'exit 0' TERM; i=0; while true; do i=$((i+1)); echo data-$i > /data/f$i; sync /data/f$i; echo synced $i; sleep 0.2; done"]
+              env: {TOKEN: "one"}
+              state: running
+              autostart: true
+              volumes: [{name: data, path: /data}]
+            """;
+
     @Test
     void aHardKillIsRepairedAtTheNextBootAndAHungPodmanNeverHoldsUpBoot(@TempDir Path dir) throws Exception {
         Path disk = VmHarness.persistDisk(dir);
+        int synced;
         try (VmHarness vm = VmHarness.boot(Files.createDirectories(dir.resolve("boot1")), BOOT, "--persist", disk.toString())) {
             vm.await("bay0: loop started", BOOT);
             vm.await("spine# ", SHELL);
-            vm.writeFile("/tmp/work.yaml", VmHarness.persona("work", "one"));
+            vm.writeFile("/tmp/work.yaml", WRITER);
             String applied = vm.shell("spine apply -f /tmp/work.yaml; echo rc=$?", Duration.ofSeconds(300));
             assertThat(applied).contains("p://work", "phase=running", "rc=0");
             assertThat(vm.shell("podman ps --format '{{.Names}}'", SHELL)).contains("p__work");
+            // the cut comes mid-write: right after the shell saw the writer say how far its fsyncs got
+            synced = 0;
+            for (int tries = 0; tries < 30 && synced < 5; tries++) {
+                Matcher m = Pattern.compile("synced (\\d+)").matcher(vm.shell("podman logs p__work 2>&1 | tail -n 1", SHELL));
+                if (m.find()) synced = Integer.parseInt(m.group(1));
+            }
+            assertThat(synced).as("the writer got going").isGreaterThanOrEqualTo(5);
             vm.kill(); // SIGKILL: no shutdown, no flush
             assertThat(vm.waitForExit(Duration.ofSeconds(30))).isTrue();
         }
@@ -137,6 +162,11 @@ class GateBVmIT {
             assertThat(w.halfStates()).isEmpty();
             assertThat(w.running()).isEmpty();
             assertThat(vm.shell("spine get boot", SHELL)).contains(report, "held stopped: p://work (last shutdown was unclean)");
+            // the volume holds every file whose fsync the writer reported before the cut, whole
+            String files = vm.shell("i=1; while [ $i -le " + synced + " ]; do cat /persist/volumes/p__work/data/f$i; i=$((i+1)); done",
+                    SHELL);
+            for (int k = 1; k <= synced; k++) assertThat(files).as("f%d after the cut (synced up to %d)", k, synced).contains("data-" + k + "\n");
+            System.out.println("Gate B, the volume after a hard kill: every file up to f" + synced + " whole");
 
             // a podman that never answers, on persist so it survives the reboot
             vm.writeFile("/persist/hang-podman", "#!/bin/sh\nexec sleep 100000\n");

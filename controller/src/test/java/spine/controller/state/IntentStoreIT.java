@@ -109,9 +109,9 @@ class IntentStoreIT {
     }
 
     /** The tables the addenda make (and the one that records them): an older Spine never reads them. */
-    private static final List<String> ADDENDA_TABLES = List.of("addendum", "image_intent", "image_load", "image_given");
+    private static final List<String> ADDENDA_TABLES = List.of("addendum", "image_intent", "image_load", "image_given", "volume_event");
     private static final String WITHOUT_ADDENDA = SCHEMA.replace(" ORDER BY", " AND tbl_name NOT IN ('addendum', 'image_intent',"
-            + " 'image_load', 'image_given') ORDER BY");
+            + " 'image_load', 'image_given', 'volume_event') ORDER BY");
 
     @Test
     void aNewDatabaseGetsTheSchemaFlywayMadeAndTheAddendaBeside(@TempDir Path dir) throws Exception {
@@ -147,7 +147,11 @@ class IntentStoreIT {
         }
         for (String script : Addenda.SCRIPTS) {
             String sql = Addenda.resource(Addenda.LOCATION + script).replaceAll("(?m)--.*$", "");
-            for (String statement : sql.split(";")) {
+            // a trigger's body holds statements of its own: each trigger is checked whole, then taken out
+            var triggers = java.util.regex.Pattern.compile("(?s)CREATE TRIGGER IF NOT EXISTS \\w+ BEFORE (UPDATE|DELETE) ON (\\w+)\\s+BEGIN.*?END;")
+                    .matcher(sql);
+            while (triggers.find()) assertThat(ADDENDA_TABLES).as(script + ": a trigger of its own table").contains(triggers.group(2));
+            for (String statement : triggers.replaceAll("").split(";")) {
                 if (statement.isBlank()) continue;
                 assertThat(statement.strip()).as(script + " only creates").matches("(?s)CREATE (TABLE|INDEX) IF NOT EXISTS .*");
             }
@@ -171,7 +175,7 @@ class IntentStoreIT {
         }
         IntentStore.open(root, CLOCK).close();
         try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
-            assertThat(scalar(st, "SELECT count(*) FROM addendum")).isEqualTo("2");
+            assertThat(scalar(st, "SELECT count(*) FROM addendum")).isEqualTo("3");
             assertThat(scalar(st, "SELECT count(*) FROM image_given")).isEqualTo("0");
             assertThat(scalar(st, "SELECT name FROM image_intent")).isEqualTo("notes");
         }
@@ -187,7 +191,7 @@ class IntentStoreIT {
     @Test
     void aReadOnlyOpenOfADatabaseWithoutTheAddendaSaysWhatToDo(@TempDir Path dir) throws Exception {
         byFlyway(dir, String.valueOf(IntentStore.SCHEMA_VERSION), true);
-        assertThatThrownBy(() -> IntentStore.openReadOnly(new SpineRoot(dir), CLOCK)).hasMessageContaining("lacks the tables of A1__images.sql, A2__image_given.sql")
+        assertThatThrownBy(() -> IntentStore.openReadOnly(new SpineRoot(dir), CLOCK)).hasMessageContaining("lacks the tables of A1__images.sql, A2__image_given.sql, A3__volume_event.sql")
                 .hasMessageContaining("run spine apply or reboot");
         IntentStore.open(new SpineRoot(dir), CLOCK).close();
         IntentStore.openReadOnly(new SpineRoot(dir), CLOCK).orElseThrow().close();

@@ -56,14 +56,7 @@ public final class SpecCodec {
                 // only when not the default, so intent stored before the field existed keeps its generation
                 if (p.restart() != RestartPolicy.ALWAYS) s.put("restart", p.restart().word());
                 if (p.display()) s.put("display", true);
-                if (!p.volumes().isEmpty()) {
-                    var list = s.putArray("volumes");
-                    for (var v : p.volumes()) {
-                        ObjectNode o = list.addObject().put("name", v.name()).put("path", v.path());
-                        v.size().ifPresent(b -> o.put("size", b));
-                        if (v.readOnly()) o.put("readOnly", true);
-                    }
-                }
+                volumes(s, p.volumes());
             }
             case Tenant t -> {
                 s.put("image", t.image());
@@ -73,6 +66,7 @@ public final class SpecCodec {
                 s.put("socket", t.socket());
                 s.put("state", t.state().word());
                 s.put("network", "none");
+                volumes(s, t.volumes());
             }
             case Compositor c -> {
                 s.put("process", "sway");
@@ -102,6 +96,17 @@ public final class SpecCodec {
             }
         }
         return s;
+    }
+
+    /** Only when there are volumes, so intent stored before the field existed keeps its generation. */
+    private static void volumes(ObjectNode s, List<spine.model.Volume> volumes) {
+        if (volumes.isEmpty()) return;
+        var list = s.putArray("volumes");
+        for (var v : volumes) {
+            ObjectNode o = list.addObject().put("name", v.name()).put("path", v.path());
+            v.size().ifPresent(b -> o.put("size", b));
+            if (v.readOnly()) o.put("readOnly", true);
+        }
     }
 
     private static void command(ObjectNode s, List<String> command) {

@@ -145,14 +145,14 @@ public final class SpecParser {
                 v.error("name", "volume name \"" + name.get() + "\" is not a label: " + ResourceId.LABEL_RULE);
                 ok = false;
             } else if (name.isPresent() && !names.add(name.get())) {
-                v.error("name", "a second volume named \"" + name.get() + "\"; each volume of a persona has its own name");
+                v.error("name", "a second volume named \"" + name.get() + "\"; each volume of a persona or tenant has its own name");
                 ok = false;
             }
             if (path.isPresent() && Volume.refusal(path.get()).isPresent()) {
                 v.error("path", "volume path \"" + path.get() + "\" " + Volume.refusal(path.get()).get());
                 ok = false;
             } else if (path.isPresent() && !paths.add(path.get())) {
-                v.error("path", "a second volume at " + path.get() + "; each volume of a persona has its own path");
+                v.error("path", "a second volume at " + path.get() + "; each volume of a persona or tenant has its own path");
                 ok = false;
             }
             if (ok) out.add(new Volume(name.get(), path.get(), size, readOnly));
@@ -163,7 +163,7 @@ public final class SpecParser {
     private static Optional<Spec> tenant(ResourceId id, Node node, List<SpecError> errors) {
         if (node instanceof Node.MapNode m && m.entries().containsKey("process")) return compositor(id, node, errors);
         var f = new Fields(node, "Tenant spec",
-                set("image", "command", "env", "envelope", "socket", "state", "network"), errors);
+                set("image", "command", "env", "envelope", "socket", "state", "network", "volumes"), errors);
         Optional<String> image = image(f);
         List<String> command = f.stringList("command");
         SortedMap<String, String> env = env(f);
@@ -179,8 +179,9 @@ public final class SpecParser {
         if (network.isPresent() && network.get() != NetworkMode.NONE) {
             f.error("network", "tenants must use network none: there is no network in the spine; remove the field or write network: none");
         }
+        List<Volume> volumes = volumes(f, errors);
         if (image.isEmpty() || socket.isEmpty()) return Optional.empty();
-        return Optional.of(new Tenant(id, image.get(), command, env, envelope, socket.get(), state));
+        return Optional.of(new Tenant(id, image.get(), command, env, envelope, socket.get(), state, volumes));
     }
 
     /** A host-process tenant: only sway, only as sys://compositor. */
