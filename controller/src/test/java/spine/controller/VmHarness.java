@@ -180,6 +180,16 @@ public final class VmHarness implements AutoCloseable {
         return note.toString();
     }
 
+    /**
+     * {@code /run/spine/boot.json} as the guest has it. bay0 writes the boot record on a thread of its own, which the boot
+     * does not wait for (BootRecord): the shell can be up before the first write lands (CI saw "No such file" once,
+     * Gate A without a disk), so this waits up to 10 s for the file to be there.
+     */
+    public String bootRecord() throws IOException, InterruptedException {
+        return shell("i=0; while [ ! -s /run/spine/boot.json ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done;"
+                + " cat /run/spine/boot.json", Duration.ofSeconds(60));
+    }
+
     /** Types a command line into the serial shell. */
     public void type(String line) throws IOException {
         console.write((line + "\n").getBytes(StandardCharsets.UTF_8));

@@ -69,7 +69,7 @@ class GateAVmIT {
             assertThat(vm.shell("cat /proc/net/if_inet6 2>&1; ls /proc/sys/net/ipv6 2>&1 | head -1", Duration.ofSeconds(30)))
                     .contains("No such file");
             assertThat(vm.shell("cat /proc/1/oom_score_adj", Duration.ofSeconds(30)).strip()).isEqualTo("-1000");
-            assertThat(vm.shell("cat /run/spine/boot.json", Duration.ofSeconds(30))).contains("\"clean\":true");
+            assertThat(vm.bootRecord()).contains("\"clean\":true");
             assertThat(vm.shell("grep -c 'bay0: ' /persist/spine/genesis.log", Duration.ofSeconds(30)).strip())
                     .isEqualTo(String.valueOf(g.size()));
             assertThat(vm.shell("ls /persist/spine", Duration.ofSeconds(30))).contains("intent.db", "entropy.seed", "last-good-time");
@@ -100,7 +100,7 @@ class GateAVmIT {
             vm.await("bay0: init complete", BOOT);
             assertThat(vm.genesis()).contains("last shutdown clean");
             vm.await("spine# ", Duration.ofSeconds(60));
-            assertThat(vm.shell("cat /run/spine/boot.json", Duration.ofSeconds(60))).contains("\"lastShutdownClean\":true");
+            assertThat(vm.bootRecord()).contains("\"lastShutdownClean\":true");
             vm.kill(); // SIGKILL to QEMU: no shutdown at all
         }
         Path third = Files.createDirectories(dir.resolve("third"));
@@ -118,7 +118,7 @@ class GateAVmIT {
             List<String> g = vm.genesis();
             assertDirtyBoot(g);
             vm.await("spine# ", Duration.ofSeconds(60));
-            assertThat(vm.shell("cat /run/spine/boot.json", Duration.ofSeconds(60))).contains("\"clean\":false", "\"degraded\":true");
+            assertThat(vm.bootRecord()).contains("\"clean\":false", "\"degraded\":true");
             assertThat(g).contains("container storage on tmpfs (degraded)");
             // podman still works, on tmpfs: the shell has bay0's storage configuration
             assertThat(vm.imageLoaded("localhost/spine/busybox:1", 30)).as("built-in image loaded").isTrue();

@@ -47,49 +47,7 @@ public final class ProcessCommandRunner implements CommandRunner {
 
     @Override
     public CommandResult run(List<String> argv, Duration timeout) {
-        String cmd = String.join(" ", argv);
-        LOG.log(Level.INFO, "command starting argv=\"{0}\" timeout_ms={1}", cmd, timeout.toMillis());
-        long start = System.nanoTime();
-        Process p;
-        try {
-            var pb = new ProcessBuilder(argv);
-            pb.environment().putAll(environment);
-            p = children.start(pb.redirectInput(ProcessBuilder.Redirect.PIPE));
-            p.getOutputStream().close();
-        } catch (IOException e) {
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-            LOG.log(Level.WARNING, "command failed to start argv=\"{0}\" error=\"{1}\"", cmd, e.getMessage());
-            return new CommandResult(127, "", e.getMessage(), took, false);
-        }
-        var out = new Capture(p.getInputStream());
-        var err = new Capture(p.getErrorStream());
-        boolean finished;
-        try {
-            finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            finished = false;
-        }
-        if (!finished) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            try {
-                p.waitFor(DRAIN.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
-        var result = new CommandResult(finished ? p.exitValue() : -1, out.text(), err.text(), took, !finished);
-        if (result.timedOut()) {
-            LOG.log(Level.WARNING, "command timed out argv=\"{0}\" ms={1} stderr=\"{2}\"", cmd, took.toMillis(), oneLine(result.stderr()));
-        } else if (result.exit() != 0) {
-            LOG.log(Level.WARNING, "command finished argv=\"{0}\" exit={1} ms={2} stderr=\"{3}\"", cmd, result.exit(),
-                    took.toMillis(), oneLine(result.stderr()));
-        } else {
-            LOG.log(Level.INFO, "command finished argv=\"{0}\" exit=0 ms={1}", cmd, took.toMillis());
-        }
-        return result;
+        return execute(argv, timeout, null);
     }
 
     /**
@@ -99,14 +57,20 @@ public final class ProcessCommandRunner implements CommandRunner {
      */
     @Override
     public CommandResult feed(List<String> argv, Duration timeout, Feeder feeder) {
+        return execute(argv, timeout, feeder);
+    }
+
+    /** One command, its stdin closed at once ({@code feeder} null) or written by the feeder; see {@link #feed}. */
+    private CommandResult execute(List<String> argv, Duration timeout, Feeder feeder) {
         String cmd = String.join(" ", argv);
-        LOG.log(Level.INFO, "command starting argv=\"{0}\" timeout_ms={1} stdin=fed", cmd, timeout.toMillis());
+        LOG.log(Level.INFO, "command starting argv=\"{0}\" timeout_ms={1}" + (feeder == null ? "" : " stdin=fed"), cmd, timeout.toMillis());
         long start = System.nanoTime();
         Process p;
         try {
             var pb = new ProcessBuilder(argv);
             pb.environment().putAll(environment);
             p = children.start(pb.redirectInput(ProcessBuilder.Redirect.PIPE));
+            if (feeder == null) p.getOutputStream().close();
         } catch (IOException e) {
             LOG.log(Level.WARNING, "command failed to start argv=\"{0}\" error=\"{1}\"", cmd, e.getMessage());
             return new CommandResult(127, "", e.getMessage(), Duration.ofNanos(System.nanoTime() - start), false);
@@ -114,20 +78,28 @@ public final class ProcessCommandRunner implements CommandRunner {
         var out = new Capture(p.getInputStream());
         var err = new Capture(p.getErrorStream());
         var abort = new java.util.concurrent.atomic.AtomicReference<String>();
-        Thread writer = Thread.ofVirtual().name("feed").start(() -> {
+        Thread writer = feeder == null ? null : Thread.ofVirtual().name("feed").start(() -> {
+            // every abort kills the process before the close of its stdin, which would give it its end of input
             try (var stdin = new java.io.BufferedOutputStream(p.getOutputStream(), 1 << 16)) {
-                if (!feeder.feed(stdin)) {
-                    abort.set("the caller ended it");
-                    kill(p); // before the close below gives the process its end of input
+                boolean end;
+                try {
+                    end = feeder.feed(stdin);
+                } catch (IOException | RuntimeException e) {
+                    abort.set(String.valueOf(e.getMessage()));
+                    kill(p);
+                    return;
                 }
-            } catch (IOException | RuntimeException e) {
-                if (abort.get() == null) abort.set(String.valueOf(e.getMessage()));
-                kill(p);
+                if (!end) {
+                    abort.set("the caller ended it");
+                    kill(p);
+                }
+            } catch (IOException e) {
+                // the close's flush failed: the process stopped reading (it exited); its exit code and stderr say why
             }
         });
         boolean finished;
         try {
-            writer.join(timeout);
+            if (writer != null) writer.join(timeout);
             finished = p.waitFor(Math.max(0, timeout.toMillis() - Duration.ofNanos(System.nanoTime() - start).toMillis()),
                     TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -137,7 +109,7 @@ public final class ProcessCommandRunner implements CommandRunner {
         if (!finished) {
             kill(p);
             try {
-                writer.join(DRAIN);
+                if (writer != null) writer.join(DRAIN);
                 p.waitFor(DRAIN.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -160,9 +132,15 @@ public final class ProcessCommandRunner implements CommandRunner {
         return result;
     }
 
+    /**
+     * Kills the process and every process below it. The tree is read first and the process killed before its children:
+     * killed the other way round, a shell would see its child die and run its next command (a fed {@code sh -c 'cat;
+     * echo done'} printed "done" so), and once the process is gone its children are no longer found below it.
+     */
     private static void kill(Process p) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        List<ProcessHandle> tree = p.descendants().toList();
         p.destroyForcibly();
+        tree.forEach(ProcessHandle::destroyForcibly);
     }
 
     private static String oneLine(String s) {

@@ -54,4 +54,35 @@ class ProcessCommandRunnerTest {
         assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(fake.toString())))
                 .as("the fake podman was killed").isEmpty();
     }
+
+    /** A fed process reads what the feeder wrote and its end; one the feeder aborts is killed before the end. */
+    @Test
+    void aFedProcessSeesItsEndOnlyWhenTheFeederEndsIt() {
+        byte[] block = new byte[100_000];
+        CommandResult whole = runner.feed(List.of("sh", "-c", "wc -c"), Duration.ofSeconds(10), stdin -> {
+            stdin.write(block);
+            return true;
+        });
+        assertThat(whole.ok()).isTrue();
+        assertThat(whole.stdout().strip()).isEqualTo("100000");
+
+        // an abort, after most of the input: the reader never gets to its end, so it never says it did
+        CommandResult cut = runner.feed(List.of("sh", "-c", "cat > /dev/null; echo reached-the-end"), Duration.ofSeconds(10), stdin -> {
+            stdin.write(block);
+            stdin.flush();
+            return false;
+        });
+        assertThat(cut.aborted()).isTrue();
+        assertThat(cut.ok()).isFalse();
+        assertThat(cut.stdout()).doesNotContain("reached-the-end");
+        assertThat(cut.stderr()).startsWith("aborted before its input ended: the caller ended it");
+
+        // a feeder that throws is an abort too, with its reason
+        CommandResult thrown = runner.feed(List.of("sh", "-c", "cat > /dev/null; echo reached-the-end"), Duration.ofSeconds(10), stdin -> {
+            throw new java.io.IOException("disk read failed");
+        });
+        assertThat(thrown.aborted()).isTrue();
+        assertThat(thrown.stdout()).doesNotContain("reached-the-end");
+        assertThat(thrown.stderr()).contains("disk read failed");
+    }
 }
