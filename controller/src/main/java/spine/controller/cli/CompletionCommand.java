@@ -58,8 +58,8 @@ record CompletionCommand(Machine m) {
                       n=${#parts[@]}
                       word=${parts[n-1]}
                       if [ "$n" -eq 3 ]; then
-                        COMPREPLY=($(compgen -W "persona tenant envelope$([ "${parts[1]}" = get ] && echo ' boot governor')" -- "$word"))
-                      elif [ "$n" -eq 4 ] && [[ "${parts[2]}" =~ ^(persona|tenant|envelope)$ ]]; then
+                        COMPREPLY=($(compgen -W "persona tenant envelope image$([ "${parts[1]}" = get ] && echo ' boot governor')" -- "$word"))
+                      elif [ "$n" -eq 4 ] && [[ "${parts[2]}" =~ ^(persona|tenant|envelope|image)$ ]]; then
                         colon=${word%"${word##*:}"}
                         COMPREPLY=($(compgen -W "$(spine get "${parts[2]}" 2>/dev/null | awk 'NR > 1 && $1 == k {print $2}' k="${parts[2]}")" -- "$word"))
                         COMPREPLY=("${COMPREPLY[@]#"$colon"}")

@@ -128,7 +128,7 @@ record HistoryCommand(Machine m) {
         if (args.positionals.size() == from) return Optional.empty();
         if (args.positionals.size() != from + 2) throw new UsageException("name a resource as KIND NAME, e.g. persona p://work");
         Kind kind = Kind.fromCli(args.positionals.get(from)).orElseThrow(() ->
-                new UsageException("unknown kind \"" + args.positionals.get(from) + "\"; use persona, tenant or envelope"));
+                new UsageException("unknown kind \"" + args.positionals.get(from) + "\"; use persona, tenant, envelope or image"));
         ResourceId.Result id = ResourceId.parse(kind, args.positionals.get(from + 1));
         if (!id.ok()) throw new UsageException(id.error());
         return Optional.of(id.id());

@@ -194,7 +194,7 @@ record IntentCommands(Machine m) {
         if (!args.positionals.isEmpty() && args.positionals.getFirst().equals("volume")) return new VolumeCommand(m).delete(args);
         if (args.positionals.size() != 2) throw new UsageException("usage: spine delete KIND NAME, e.g. spine delete persona p://work");
         Kind kind = Kind.fromCli(args.positionals.get(0)).orElseThrow(() ->
-                new UsageException("unknown kind \"" + args.positionals.get(0) + "\"; use persona, tenant or envelope"));
+                new UsageException("unknown kind \"" + args.positionals.get(0) + "\"; use persona, tenant, envelope or image"));
         ResourceId.Result id = ResourceId.parse(kind, args.positionals.get(1));
         if (!id.ok()) throw new UsageException(id.error());
         Duration timeout = args.duration("--timeout", Cli.DEFAULT_TIMEOUT);

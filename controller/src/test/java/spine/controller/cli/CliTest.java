@@ -229,7 +229,7 @@ class CliTest {
                 """, "completion", script.toString()).redirectErrorStream(true).start();
         String got = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(got).isZero();
-        assertThat(got).contains("1:apply", "2:--once", "3:persona tenant envelope", "4:table yaml json", "5:verify keygen sign check",
+        assertThat(got).contains("1:apply", "2:--once", "3:persona tenant envelope image\n", "4:table yaml json", "5:verify keygen sign check",
                 "complete -F _spine spine");
         for (Command c : Command.values()) assertThat(Files.readString(script)).contains(c.word + ") opts=");
         assertThat(spine("completion", "zsh")).isEqualTo(ExitCode.INVALID);
