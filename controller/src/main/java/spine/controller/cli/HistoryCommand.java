@@ -36,8 +36,9 @@ record HistoryCommand(Machine m) {
         Optional<ResourceId> only = target(args, 0);
         String format = args.one("-o").orElse("table");
         if (!List.of("table", "json").contains(format)) throw new UsageException("-o takes table or json");
-        List<Entry> entries = entries(only);
-        List<VolumeEvents.Event> volumes = only.isPresent() ? List.of() : volumeEvents();
+        Read read = read(only, only.isEmpty());
+        List<Entry> entries = read.entries();
+        List<VolumeEvents.Event> volumes = read.volumes();
         if (only.isPresent() && entries.isEmpty()) {
             m.err().println("spine: no history for " + only.get().kind().cliName() + " " + only.get() + "; spine history lists all");
             return ExitCode.INVALID;
@@ -101,7 +102,7 @@ record HistoryCommand(Machine m) {
         Optional<ResourceId> only = target(args, 0);
         var at = new TreeMap<ResourceId, Optional<Spec>>();
         var now = new TreeMap<ResourceId, Optional<Spec>>();
-        for (Entry e : entries(only)) {
+        for (Entry e : read(only, false).entries()) {
             ResourceId id = e.change().target();
             if (e.change().generation() <= g && !e.change().action().equals("delete")) at.put(id, e.spec());
             if (e.change().generation() <= g && e.change().action().equals("delete")) at.remove(id);
@@ -139,21 +140,18 @@ record HistoryCommand(Machine m) {
         return ResourceId.fromContainerName(v.container()).map(Object::toString).orElse(v.container()) + "/" + v.name();
     }
 
-    private List<VolumeEvents.Event> volumeEvents() throws StateException {
+    /** The history's entries and, when asked (the whole history), the volume events: from one read-only open. */
+    private record Read(List<Entry> entries, List<VolumeEvents.Event> volumes) {}
+
+    private Read read(Optional<ResourceId> only, boolean withVolumes) throws StateException {
         Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), m.clock());
-        if (ro.isEmpty()) return List.of();
+        if (ro.isEmpty()) return new Read(List.of(), List.of());
         try (IntentStore store = ro.get()) {
-            return store.volumeEvents().all();
+            return new Read(entries(store.history().changes(only)), withVolumes ? store.volumeEvents().all() : List.of());
         }
     }
 
-    private List<Entry> entries(Optional<ResourceId> only) throws StateException {
-        Optional<IntentStore> ro = IntentStore.openReadOnly(m.root(), m.clock());
-        if (ro.isEmpty()) return List.of();
-        List<History.Row> changes;
-        try (IntentStore store = ro.get()) {
-            changes = store.history().changes(only);
-        }
+    private static List<Entry> entries(List<History.Row> changes) {
         var previous = new TreeMap<ResourceId, Spec>();
         var out = new ArrayList<Entry>();
         for (History.Row c : changes) {

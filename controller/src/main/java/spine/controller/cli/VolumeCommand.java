@@ -68,8 +68,7 @@ record VolumeCommand(Machine m) {
                 return ExitCode.INVALID;
             }
             var volumes = new Volumes(m.root());
-            long bytes = volumes.list().stream().filter(v -> v.owner().equals(owner.id()) && v.name().equals(name))
-                    .mapToLong(Volumes.OnDisk::bytes).findFirst().orElse(-1);
+            long bytes = volumes.bytes(owner.id(), name).orElse(-1);
             if (!volumes.delete(owner.id(), name)) {
                 m.err().println("spine: no volume " + name + " of " + owner.id() + "; spine get volumes lists them");
                 return ExitCode.INVALID;

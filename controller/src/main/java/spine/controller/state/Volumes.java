@@ -79,6 +79,17 @@ public final class Volumes {
         return out;
     }
 
+    /** The bytes one volume holds; empty when there is no such volume (or it cannot be read). */
+    public java.util.OptionalLong bytes(ResourceId owner, String name) {
+        if (!ResourceId.isLabel(name)) return java.util.OptionalLong.empty();
+        Path dir = dirs.dir(owner, name);
+        try {
+            return Files.isDirectory(dir) ? java.util.OptionalLong.of(bytes(dir)) : java.util.OptionalLong.empty();
+        } catch (IOException e) {
+            return java.util.OptionalLong.empty();
+        }
+    }
+
     /** Removes one volume and every file in it; false when there was none. */
     public boolean delete(ResourceId owner, String name) throws StateException {
         if (!ResourceId.isLabel(name)) return false;
