@@ -32,6 +32,14 @@ if [ ${#copies[@]} -gt 0 ]; then
 fi
 rm -f "$out"
 truncate -s "$size" "$out"
+# The reserve: ext4's reserved blocks, which no container may fill (bay0 mounts with resuid= of a uid nothing runs as;
+# a container lacks CAP_SYS_RESOURCE, and overlayfs drops it from layer writes). 5% of the disk, at least 256 MiB (an
+# upgrade stages about 80 MB per slot), at most half of it. docs/ARCHITECTURE.md "Disk".
+bytes=$(stat -c %s "$out")
+reserve=$(( bytes / 20 )); [ $reserve -lt $((256 << 20)) ] && reserve=$((256 << 20)); [ $reserve -gt $((bytes / 2)) ] && reserve=$((bytes / 2))
+percent=$(awk -v r=$reserve -v b="$bytes" 'BEGIN { printf "%.2f", 100 * r / b }')
 # No lazy init: the kernel would otherwise zero inode tables in the background after the first mount.
-mkfs.ext4 -q -F -L SPINE_PERSIST -E lazy_itable_init=0,lazy_journal_init=0 "${populate[@]}" "$out"
-echo "mkpersist: wrote $out ($size sparse, $(du -h "$out" | cut -f1) used, label SPINE_PERSIST)" >&2
+# quota,project: project quotas, which bound each volume's size and each container's writable layer.
+mkfs.ext4 -q -F -L SPINE_PERSIST -O quota,project -E lazy_itable_init=0,lazy_journal_init=0,quotatype=prjquota \
+  -m "$percent" "${populate[@]}" "$out"
+echo "mkpersist: wrote $out ($size sparse, $(du -h "$out" | cut -f1) used, label SPINE_PERSIST, project quotas, $((reserve >> 20)) MiB reserved for bay0)" >&2

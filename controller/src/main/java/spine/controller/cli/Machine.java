@@ -63,8 +63,14 @@ record Machine(SpineRoot root, Clock clock, Map<String, String> env, PrintStream
         env.forEach((k, v) -> {
             if (k.startsWith("CONTAINERS_")) podmanEnv.put(k, v);
         });
-        return new PodmanDriver(new ProcessCommandRunner(podmanEnv), List.of(podman), PodmanDriver.Timeouts.defaults(),
-                new SocketDirs(runDir())).withVolumes(root.volumeDirs());
+        PodmanDriver driver = new PodmanDriver(new ProcessCommandRunner(podmanEnv), List.of(podman),
+                PodmanDriver.Timeouts.defaults(), new SocketDirs(runDir())).withVolumes(root.volumeDirs());
+        return quotas().enforced(root.path()) ? driver.withLayerLimit(quotas()::boundLayer) : driver;
+    }
+
+    /** The kernel's disk quotas on the state root's filesystem (docs/ARCHITECTURE.md "Disk"). */
+    spine.controller.state.DiskQuotas quotas() {
+        return new spine.controller.state.DiskQuotas(syscalls(), host().path(HostFile.MOUNTS));
     }
 
     /** podman, the kernel and (for a lasting converger) the umbilical broker. */
@@ -73,7 +79,7 @@ record Machine(SpineRoot root, Clock clock, Map<String, String> env, PrintStream
         var sysfs = new SysfsDriver(java.nio.file.Path.of("/"));
         Machinery m = new Machinery(podman, sysfs, serving ? java.util.Optional.of(spine.controller.umbilical.Broker.serving(podman, sysfs)) : java.util.Optional.empty(), syscalls());
         // where sway and its configuration are (the image's by default; tests on a build host point elsewhere)
-        return m.volumes(new spine.controller.state.Volumes(root))
+        return m.volumes(new spine.controller.state.Volumes(root).withQuotas(quotas()))
                 .sway(env.getOrDefault("SPINE_SWAY", "/usr/bin/sway"), env.getOrDefault("SPINE_SWAY_CONFIG", host().path(HostFile.SWAY_CONFIG).toString()));
     }
 

@@ -123,7 +123,7 @@ record ValidateCommand(Machine m) {
         };
         var validator = new Validator(m.podman(), new Kernel(Path.of("/")), new SysfsDriver(Path.of("/")),
                 new StateBridge(m.root()), desired, converger, clean,
-                m.env().getOrDefault("SPINE_VALIDATE_IMAGE", "localhost/spine/busybox:1"), m.clock());
+                m.env().getOrDefault("SPINE_VALIDATE_IMAGE", "localhost/spine/busybox:1"), m.clock(), m.quotas());
         return validator.run(budget);
     }
 }

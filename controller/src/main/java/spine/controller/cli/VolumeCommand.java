@@ -27,7 +27,9 @@ record VolumeCommand(Machine m) {
         String format = args.one("-o").orElse("table");
         if (!List.of("table", "json").contains(format)) throw new UsageException("-o takes table or json");
         Map<String, Volume> named = named(read());
-        var onDisk = new Volumes(m.root()).list();
+        Volumes volumes = new Volumes(m.root()).withQuotas(m.quotas());
+        var onDisk = volumes.list();
+        boolean enforced = volumes.sizesEnforced();
         if (format.equals("json")) {
             var out = SpecCodec.json().createArrayNode();
             for (Volumes.OnDisk v : onDisk) {
@@ -35,7 +37,7 @@ record VolumeCommand(Machine m) {
                 var o = out.addObject().put("owner", v.owner().toString()).put("name", v.name()).put("dir", v.dir().toString())
                         .put("bytes", v.bytes()).put("orphaned", spec.isEmpty());
                 spec.ifPresent(s -> o.put("path", s.path()));
-                spec.flatMap(Volume::size).ifPresent(b -> o.put("size", b));
+                spec.flatMap(Volume::size).ifPresent(b -> o.put("size", b).put("sizeEnforced", enforced));
             }
             m.out().println(out);
             return ExitCode.OK;
@@ -49,7 +51,10 @@ record VolumeCommand(Machine m) {
         for (Volumes.OnDisk v : onDisk) {
             Optional<Volume> spec = Optional.ofNullable(named.get(key(v.owner(), v.name())));
             m.out().printf(fmt, v.owner(), v.name(), spec.map(Volume::path).orElse("-"), v.bytes(),
-                    spec.flatMap(Volume::size).map(String::valueOf).orElse("-"), spec.isPresent() ? "no" : "yes");
+                    spec.flatMap(Volume::size).map(b -> b + (enforced ? "" : "*")).orElse("-"), spec.isPresent() ? "no" : "yes");
+        }
+        if (!enforced && onDisk.stream().anyMatch(v -> named.get(key(v.owner(), v.name())) instanceof Volume s && s.size().isPresent())) {
+            m.out().println("* not enforced: this filesystem has no project quotas (docs/OPERATIONS.md \"Disk\")");
         }
         return ExitCode.OK;
     }

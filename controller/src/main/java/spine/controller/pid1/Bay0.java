@@ -13,6 +13,7 @@ import spine.controller.image.Candidate;
 import spine.controller.log.LogOutput;
 import spine.controller.loop.BootConvergence;
 import spine.controller.loop.Metrics;
+import spine.controller.state.DiskQuotas;
 import spine.controller.state.IntentStore;
 import spine.controller.state.IoPriority;
 import spine.controller.state.LogFile;
@@ -178,8 +179,11 @@ public final class Bay0 {
         genesis.line("init complete" + (clean ? "" : " (dirty boot)"));
         flushGenesis();
 
-        podman = new PodmanDriver(new ProcessCommandRunner(podmanEnv, children), List.of(options.podman()),
+        var quotas = new DiskQuotas(sys, kernel.path(HostFile.MOUNTS));
+        PodmanDriver driver = new PodmanDriver(new ProcessCommandRunner(podmanEnv, children), List.of(options.podman()),
                 PodmanDriver.Timeouts.defaults(), new SocketDirs(kernel.path(RUN_DIR))).withVolumes(state.root().volumeDirs());
+        // each container's writable layer bounded where persist enforces project quotas (docs/ARCHITECTURE.md "Disk")
+        podman = quotas.enforced(state.root().path()) ? driver.withLayerLimit(quotas::boundLayer) : driver;
         bootLoop = new BootLoop(context, this::flushGenesis, record, podman, trial, options.parallel(),
                 req -> upgradeBoot.flatMap(u -> u.answer(req)));
         // before the shell: the boot's first podman calls start while bay0 is the only process that could make any

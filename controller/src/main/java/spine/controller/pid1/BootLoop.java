@@ -25,6 +25,7 @@ import spine.controller.state.ImageMarks;
 import spine.controller.state.IntentStore;
 import spine.controller.state.SpineRoot;
 import spine.controller.state.StateException;
+import spine.controller.state.DiskQuotas;
 import spine.controller.state.Volumes;
 import spine.controller.umbilical.Broker;
 import spine.drivers.ContainerRuntime;
@@ -222,7 +223,7 @@ final class BootLoop {
     private void runLoop(IntentStore db, SpineRoot root, boolean autostart, Optional<ContainerRuntime.Observation> seen,
                          BuiltinImages images, Metrics metrics) throws StateException {
         Machinery machinery = new Machinery(podman, sysfs, Optional.of(Broker.serving(podman, sysfs)), sys)
-                .volumes(new Volumes(root)).sway("/usr/bin/sway", kernel.path(HostFile.SWAY_CONFIG).toString());
+                .volumes(new Volumes(root).withQuotas(new DiskQuotas(sys, kernel.path(HostFile.MOUNTS)))).sway("/usr/bin/sway", kernel.path(HostFile.SWAY_CONFIG).toString());
         seen.ifPresent(machinery::seed);
         var runtime = new ImageGate(machinery, images::begin, images.placed(), IMAGES_BOUND, images::suspect);
         var reconciler = new Reconciler(db, runtime, new Executor(runtime, db, metrics, parallel), new BackoffTracker(), metrics,

@@ -16,6 +16,10 @@ final class PersistDisk {
     private static final System.Logger LOG = System.getLogger("bay0");
     static final String LABEL = "SPINE_PERSIST";
     static final String MOUNT_POINT = "/persist";
+    /** ext4's reserved blocks belong to this uid, which nothing runs as: only CAP_SYS_RESOURCE (bay0, podman) reaches them. */
+    static final int RESERVE_UID = 2_147_483_645;
+    static final String RESERVE_OPTION = "resuid=" + RESERVE_UID;
+    static final String QUOTA_OPTIONS = "prjquota," + RESERVE_OPTION;
 
     private final Kernel kernel;
     private final Genesis genesis;
@@ -44,8 +48,17 @@ final class PersistDisk {
             return false;
         }
         long t0 = System.nanoTime();
-        Bounded.Outcome<Syscalls.Result> m = Bounded.call("mount-persist", options.mountTimeout(),
-                () -> boot.sys().mount("/dev/" + device.get(), MOUNT_POINT, "ext4", Syscalls.MS_NOSUID | Syscalls.MS_NODEV, null));
+        String dev = "/dev/" + device.get();
+        // Project quotas enforce volume and layer sizes; resuid gives the disk's reserved blocks to no user, so only a
+        // process with CAP_SYS_RESOURCE (bay0, podman) writes into them, never a container: podman does not give it,
+        // and overlayfs drops it from the writes to a layer (ARCHITECTURE "Disk").
+        // A disk made without the quota features refuses prjquota (EINVAL; ESRCH without the quota_v2 module): it mounts
+        // with the reserve alone, and validate says so.
+        Bounded.Outcome<Syscalls.Result> m = mountWith(dev, QUOTA_OPTIONS);
+        if (m.ok() && !m.value().get().ok()) {
+            genesis.line("persist has no project quota feature (" + m.value().get() + "): volume and layer sizes are not enforced");
+            m = mountWith(dev, RESERVE_OPTION);
+        }
         if (!m.ok()) {
             genesis.line("persist timeout -> dirty boot (" + m.failure() + ")");
             return false;
@@ -57,6 +70,11 @@ final class PersistDisk {
         genesis.line("persist mounted");
         LOG.log(System.Logger.Level.INFO, "persist mount ms={0}", (System.nanoTime() - t0) / 1_000_000);
         return true;
+    }
+
+    private Bounded.Outcome<Syscalls.Result> mountWith(String dev, String data) {
+        return Bounded.call("mount-persist", options.mountTimeout(),
+                () -> boot.sys().mount(dev, MOUNT_POINT, "ext4", Syscalls.MS_NOSUID | Syscalls.MS_NODEV, data));
     }
 
     private Optional<String> find() {

@@ -1,11 +1,8 @@
 package spine.controller.state;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,9 +24,30 @@ public final class Volumes {
     public record OnDisk(ResourceId owner, String name, Path dir, long bytes) {}
 
     private final VolumeDirs dirs;
+    private final Optional<DiskQuotas> quotas;
 
     public Volumes(SpineRoot root) {
-        this.dirs = root.volumeDirs();
+        this(root.volumeDirs(), Optional.empty());
+    }
+
+    private Volumes(VolumeDirs dirs, Optional<DiskQuotas> quotas) {
+        this.dirs = dirs;
+        this.quotas = quotas;
+    }
+
+    /** These volumes bounded by the kernel where persist enforces project quotas (a volume's size; else accounted). */
+    public Volumes withQuotas(DiskQuotas q) {
+        return new Volumes(dirs, Optional.of(q));
+    }
+
+    /** Whether a volume's {@code size} is enforced here: persist mounted with project quotas. */
+    public boolean sizesEnforced() {
+        return quotas.isPresent() && quotas.get().enforced(existing(dirs.root()));
+    }
+
+    private static Path existing(Path p) {
+        while (p != null && !Files.exists(p)) p = p.getParent();
+        return p == null ? Path.of("/") : p;
     }
 
     public VolumeDirs dirs() {
@@ -44,14 +62,23 @@ public final class Volumes {
         boolean made = false;
         for (Volume v : volumes) {
             Path dir = dirs.dir(owner, v.name());
-            if (Files.isDirectory(dir)) continue;
-            try {
-                Files.createDirectories(dir);
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-                made = true;
-            } catch (IOException | UnsupportedOperationException e) {
-                throw new StateException("cannot make volume " + v.name() + " of " + owner + " at " + dir + ": " + e.getMessage()
-                        + "; check the disk", e);
+            if (!Files.isDirectory(dir)) {
+                try {
+                    Files.createDirectories(dir);
+                    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+                    made = true;
+                } catch (IOException | UnsupportedOperationException e) {
+                    throw new StateException("cannot make volume " + v.name() + " of " + owner + " at " + dir + ": " + e.getMessage()
+                            + "; check the disk", e);
+                }
+            }
+            // every time, before the container runs: a size the spec changed is the kernel's bound at once
+            if (quotas.isPresent() && quotas.get().enforced(dir)) {
+                Optional<String> why = quotas.get().limit(dir, v.size().orElse(0L));
+                if (why.isPresent()) {
+                    throw new StateException("cannot bound volume " + v.name() + " of " + owner + " to "
+                            + v.size().map(b -> b + " bytes").orElse("its project") + ": " + why.get());
+                }
             }
         }
         return made;
@@ -68,7 +95,7 @@ public final class Volumes {
                 try (Stream<Path> vols = Files.list(o)) {
                     for (Path v : vols.sorted().toList()) {
                         if (Files.isDirectory(v) && ResourceId.isLabel(v.getFileName().toString())) {
-                            out.add(new OnDisk(owner.get(), v.getFileName().toString(), v, bytes(v)));
+                            out.add(new OnDisk(owner.get(), v.getFileName().toString(), v, used(v)));
                         }
                     }
                 }
@@ -84,7 +111,7 @@ public final class Volumes {
         if (!ResourceId.isLabel(name)) return java.util.OptionalLong.empty();
         Path dir = dirs.dir(owner, name);
         try {
-            return Files.isDirectory(dir) ? java.util.OptionalLong.of(bytes(dir)) : java.util.OptionalLong.empty();
+            return Files.isDirectory(dir) ? java.util.OptionalLong.of(used(dir)) : java.util.OptionalLong.empty();
         } catch (IOException e) {
             return java.util.OptionalLong.empty();
         }
@@ -106,21 +133,12 @@ public final class Volumes {
         }
     }
 
-    /** The bytes of the regular files under {@code dir} (a link is counted as itself, never followed). */
-    private static long bytes(Path dir) throws IOException {
-        long[] sum = {0};
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                if (attrs.isRegularFile()) sum[0] += attrs.size();
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) {
-                return FileVisitResult.CONTINUE;
-            }
-        });
-        return sum[0];
+    /** The bytes {@code dir} holds: its project's record where it has one (no walk), else its files' sizes. */
+    private long used(Path dir) throws IOException {
+        if (quotas.isPresent()) {
+            var q = quotas.get().bytes(dir);
+            if (q.isPresent()) return q.getAsLong();
+        }
+        return DiskQuotas.filesBytes(dir);
     }
 }

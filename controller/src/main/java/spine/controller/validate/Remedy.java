@@ -42,6 +42,17 @@ public final class Remedy {
             new Row("envelopes", "cannot observe containers", "podman did not answer: check `podman info`"),
             new Row("persist", "dirty boot", "check the disk and reboot"),
             new Row("persist", "marker write/read failed", "the disk is wedged or read-only; check `dmesg`, free space and mount options"),
+            new Row("disk", "volume ", "the persona filled that volume up to its `size:`: delete what it no longer needs"
+                    + " inside it, or give the volume a larger `size:` and `spine apply` the spec (its files stay);"
+                    + " `spine get volumes` lists every volume with its bytes"),
+            new Row("disk", "the writable layer of ", "a container's writable layer holds at most a quarter of persist and is"
+                    + " lost at every recreate: keep the persona's data in a volume (`spec.volumes`); `podman rm -f` the"
+                    + " container named and the loop runs it again from a fresh layer"),
+            new Row("disk", "persist is nearly full", "`spine get volumes` and `spine get images` show what holds the space:"
+                    + " `spine delete volume OWNER NAME` or `spine delete image NAME` what is no longer needed; bay0 writes"
+                    + " into its own reserve meanwhile, so Spine goes on working"),
+            new Row("disk", "volume sizes are not enforced", "make the persist disk with `scripts/mkpersist.sh` (ext4 with"
+                    + " `-O quota,project`), or add the features to this one offline: `tune2fs -O quota,project DEVICE`"),
             new Row("log", "append to validate.log failed", "as for persist: the disk is wedged or read-only; check `dmesg`,"
                     + " free space and mount options"),
             new Row("", "skipped: validate ran out of its time budget", "run again with a larger `--budget`; if a check hangs,"

@@ -15,7 +15,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import spine.controller.pid1.Bounded;
+import spine.controller.state.DiskQuotas;
 import spine.controller.state.StateBridge;
+import spine.controller.state.Volumes;
 import spine.drivers.exec.CommandResult;
 import spine.drivers.kernel.Kernel;
 import spine.drivers.podman.PodmanDriver;
@@ -31,7 +33,7 @@ import spine.model.kernel.KernelState;
 
 /**
  * {@code bay0 --validate} / {@code spine validate}: a non-destructive health check with a hard time budget.
- * Each check is freezer, umbilical, network, envelopes, persist or log; the verdict is the worst of them.
+ * Each check is freezer, umbilical, network, envelopes, persist, disk or log; the verdict is the worst of them.
  */
 public final class Validator {
     private static final System.Logger LOG = System.getLogger("validate");
@@ -60,13 +62,14 @@ public final class Validator {
     private final Optional<Boolean> cleanBoot;
     private final String probeImage;
     private final Clock clock;
+    private final DiskCheck disk;
 
     /**
      * @param desired   the stored intent (the AI tenant, every tenant's network, every envelope)
      * @param cleanBoot this boot's clean flag when bay0 booted the machine; empty in host mode
      */
     public Validator(PodmanDriver podman, Kernel kernel, SysfsDriver sysfs, StateBridge state, DesiredState desired,
-                     Converger converger, Optional<Boolean> cleanBoot, String probeImage, Clock clock) {
+                     Converger converger, Optional<Boolean> cleanBoot, String probeImage, Clock clock, DiskQuotas quotas) {
         this.podman = podman;
         this.kernel = kernel;
         this.sysfs = sysfs;
@@ -76,6 +79,7 @@ public final class Validator {
         this.cleanBoot = cleanBoot;
         this.probeImage = probeImage;
         this.clock = clock;
+        this.disk = new DiskCheck(state.root().path(), new Volumes(state.root()).withQuotas(quotas), quotas, desired, podman::layerDirs);
     }
 
     public Report run(Duration budget) {
@@ -91,6 +95,7 @@ public final class Validator {
         checks.add(within("network", deadline, this::network));
         checks.add(within("envelopes", deadline, this::envelopes));
         checks.add(within("persist", deadline, this::persist));
+        checks.add(within("disk", deadline, disk::run));
         checks.add(within("log", deadline, this::log));
         Check.Verdict verdict = checks.stream().map(Check::verdict).max(Enum::compareTo).orElse(Check.Verdict.GREEN);
         Duration took = Duration.ofNanos(System.nanoTime() - t0);

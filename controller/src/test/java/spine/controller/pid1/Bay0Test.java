@@ -39,10 +39,12 @@ class Bay0Test {
         final List<String> calls = new CopyOnWriteArrayList<>();
         volatile Predicate<String> wedge = target -> false;
         volatile double uptime;
+        volatile boolean projectQuotas = true;
 
         @Override
         public Result mount(String source, String target, String fstype, long flags, String data) {
-            calls.add("mount " + fstype + " " + target);
+            calls.add("mount " + fstype + " " + target + (data == null ? "" : " " + data));
+            if (data != null && data.contains("prjquota") && !projectQuotas) return new Result(-1, 22); // a disk made without them
             if (wedge.test(target)) {
                 try {
                     Thread.sleep(Long.MAX_VALUE); // a disk that never answers: only the bound gets PID 1 past it
@@ -120,6 +122,10 @@ class Bay0Test {
         @Override public Result addEntropy(byte[] seed, int bits) { calls.add("add_entropy " + seed.length); return new Result(0, 0); }
         @Override public Result setRealtime(long s, long n) { calls.add("set_realtime " + s); return new Result(0, 0); }
         @Override public double uptime() { return uptime += 0.001; }
+        @Override public Result projectOf(String path) { return new Result(-1, 38); }
+        @Override public Result setProject(String path, int project) { return new Result(-1, 38); }
+        @Override public Result setProjectLimit(String path, int project, long bytes) { return new Result(-1, 38); }
+        @Override public Result projectBytes(String path, int project) { return new Result(-1, 38); }
         @Override public Result ioprioSet(int which, int who, int prio) { calls.add("ioprio_set " + prio); return new Result(0, 0); }
         @Override public Result setPriority(int tid, int nice) { calls.add("setpriority " + tid + " " + nice); return new Result(0, 0); }
 
@@ -228,7 +234,7 @@ class Bay0Test {
         assertThat(ev.indexOf("start jbd2.ko")).as("jbd2 starts while virtio_blk loads: " + ev).isLessThan(ev.indexOf("end virtio_blk.ko"));
         assertThat(ev.indexOf("end ext4.ko")).as("ext4 is done before the slow probe: " + ev).isLessThan(ev.indexOf("end virtio_blk.ko"));
         assertThat(ev.indexOf("start ext4.ko")).isGreaterThan(ev.indexOf("end jbd2.ko")).isGreaterThan(ev.indexOf("end crc16.ko"));
-        assertThat(sys.calls.indexOf("mount ext4 /persist")).as("the persist disk waits for every module")
+        assertThat(sys.calls.indexOf("mount ext4 /persist " + PersistDisk.QUOTA_OPTIONS)).as("the persist disk waits for every module")
                 .isGreaterThan(sys.calls.indexOf("finit_module virtio_blk.ko"));
         assertThat(ev.getLast()).isEqualTo("end virtio_blk.ko");
     }
@@ -256,7 +262,7 @@ class Bay0Test {
                 "finit_module jbd2.ko", "finit_module crc16.ko", "finit_module ext4.ko");
         assertThat(sys.moduleEvents.indexOf("start ext4.ko")).isGreaterThan(sys.moduleEvents.indexOf("end jbd2.ko"))
                 .isGreaterThan(sys.moduleEvents.indexOf("end crc16.ko"));
-        assertThat(sys.matching("mount ext4")).containsExactly("mount ext4 /persist");
+        assertThat(sys.matching("mount ext4")).containsExactly("mount ext4 /persist prjquota,resuid=2147483645");
         assertThat(root.resolve("persist/spine/intent.db")).exists();
         assertThat(bootRecord("\"clean\":true")).contains("\"clean\":true", "\"lastShutdownClean\":false");
         assertThat(consoles).singleElement().satisfies(env -> assertThat(env).containsEntry("SPINE_ROOT", root.resolve("persist").toString()));
@@ -422,6 +428,18 @@ class Bay0Test {
         assertThat(bootRecord("\"clean\":false")).contains("\"clean\":false");
         assertThat(consoles.getFirst()).containsKey("CONTAINERS_STORAGE_CONF");
         assertThat(sys.matching("mount ext4")).isEmpty();
+    }
+
+    @Test
+    void aDiskMadeWithoutProjectQuotasMountsWithBay0sReserveAloneAndSaysSo() throws Exception {
+        kernelTree("spine.podman=/nonexistent/podman");
+        sys.projectQuotas = false;
+        boot();
+        assertThat(sys.matching("mount ext4")).containsExactly("mount ext4 /persist prjquota,resuid=2147483645",
+                "mount ext4 /persist resuid=2147483645");
+        assertThat(genesis()).contains("persist has no project quota feature (", "volume and layer sizes are not enforced",
+                "persist mounted");
+        assertThat(root.resolve("persist/spine/intent.db")).exists();
     }
 
     @Test

@@ -8,6 +8,7 @@ final class Errno {
         return switch (errno) {
             case 1 -> "EPERM";
             case 2 -> "ENOENT";
+            case 3 -> "ESRCH";
             case 4 -> "EINTR";
             case 5 -> "EIO";
             case 6 -> "ENXIO";
@@ -19,9 +20,13 @@ final class Errno {
             case 20 -> "ENOTDIR";
             case 22 -> "EINVAL";
             case 25 -> "ENOTTY";
+            case 28 -> "ENOSPC";
             case 30 -> "EROFS";
             case 38 -> "ENOSYS";
+            case 40 -> "ELOOP";
+            case 95 -> "EOPNOTSUPP";
             case 110 -> "ETIMEDOUT";
+            case 122 -> "EDQUOT";
             default -> "errno" + errno;
         };
     }

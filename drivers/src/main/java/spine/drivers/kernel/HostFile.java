@@ -10,6 +10,8 @@ public enum HostFile {
     LOCKS("/proc/locks"),
     /** The kernel command line: the running image's hash. */
     CMDLINE("/proc/cmdline"),
+    /** What is mounted where, with which options: whether persist enforces project quotas. */
+    MOUNTS("/proc/self/mounts"),
     /** This process's threads. */
     OWN_TASKS("/proc/self/task"),
     /** The spine group's gid. */

@@ -23,12 +23,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 final class LinuxSyscalls implements Syscalls {
     static final LinuxSyscalls INSTANCE = new LinuxSyscalls();
-    private static final int O_RDONLY = 0, O_WRONLY = 1, O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000;
+    private static final int O_RDONLY = 0, O_WRONLY = 1, O_NONBLOCK = 0x800, O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000,
+            O_CLOEXEC = 0x80000;
     /** x86_64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
     private static final long SYS_WRITE = 1, SYS_OPEN = 2, SYS_CLOSE = 3, SYS_IOCTL = 16, SYS_WAIT4 = 61,
             SYS_SETPRIORITY = 141, SYS_PRCTL = 157, SYS_SYNC = 162, SYS_MOUNT = 165, SYS_REBOOT = 169,
             SYS_CLOCK_SETTIME = 227, SYS_CLOCK_GETTIME = 228, SYS_WAITID = 247, SYS_IOPRIO_SET = 251,
-            SYS_SYNCFS = 306, SYS_FINIT_MODULE = 313, SYS_KEXEC_FILE_LOAD = 320;
+            SYS_SYNCFS = 306, SYS_FINIT_MODULE = 313, SYS_KEXEC_FILE_LOAD = 320, SYS_QUOTACTL_FD = 443;
     /** reboot(2)'s magic numbers, which libc's wrapper passes and the raw call needs. */
     private static final long REBOOT_MAGIC1 = 0xfee1deadL, REBOOT_MAGIC2 = 672274793L;
     private static final int PRIO_PROCESS = 0;
@@ -38,6 +39,12 @@ final class LinuxSyscalls implements Syscalls {
     /** linux/watchdog.h: _IOWR('W', 6, int) and _IOR('W', 5, int). */
     private static final long WDIOC_SETTIMEOUT = 0xC0045706L, WDIOC_KEEPALIVE = 0x80045705L;
     private static final int CLOCK_BOOTTIME = 7;
+    /** linux/fs.h: _IOR('X', 31, struct fsxattr) and _IOW('X', 32, ...), the 28-byte struct; the inherit flag. */
+    private static final long FS_IOC_FSGETXATTR = 0x801c581fL, FS_IOC_FSSETXATTR = 0x401c5820L;
+    private static final int FSXATTR_SIZE = 28, FSX_XFLAGS = 0, FSX_PROJID = 12, FS_XFLAG_PROJINHERIT = 0x200;
+    /** linux/quota.h: QCMD(Q_SETQUOTA or Q_GETQUOTA, PRJQUOTA); struct if_dqblk (72 bytes) and its fields. */
+    private static final long Q_SETQUOTA_PRJ = (0x800008L << 8) | 2, Q_GETQUOTA_PRJ = (0x800007L << 8) | 2;
+    private static final int DQBLK_SIZE = 72, DQB_BHARDLIMIT = 0, DQB_CURSPACE = 16, DQB_VALID = 64, QIF_BLIMITS = 1;
 
     private LinuxSyscalls() {}
 
@@ -281,6 +288,72 @@ final class LinuxSyscalls implements Syscalls {
             ts.set(JAVA_LONG, 0, epochSeconds);
             ts.set(JAVA_LONG, 8, nanos);
             return c.result(c.invoke(SYS_CLOCK_SETTIME, 0L, ts.address(), 0L));
+        }
+    }
+
+    @Override
+    public Result projectOf(String path) {
+        try (Call c = new Call()) {
+            long fd = c.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+            if (fd < 0) return c.result(fd);
+            try {
+                MemorySegment x = c.arena.allocate(FSXATTR_SIZE);
+                long r = c.invoke(SYS_IOCTL, fd, FS_IOC_FSGETXATTR, x.address());
+                return r < 0 ? c.result(r) : new Result(Integer.toUnsignedLong(x.get(JAVA_INT, FSX_PROJID)), 0);
+            } finally {
+                c.closeFd(fd);
+            }
+        }
+    }
+
+    @Override
+    public Result setProject(String path, int project) {
+        try (Call c = new Call()) {
+            long fd = c.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+            if (fd < 0) return c.result(fd);
+            try {
+                MemorySegment x = c.arena.allocate(FSXATTR_SIZE);
+                long r = c.invoke(SYS_IOCTL, fd, FS_IOC_FSGETXATTR, x.address());
+                if (r < 0) return c.result(r);
+                x.set(JAVA_INT, FSX_PROJID, project);
+                if (java.nio.file.Files.isDirectory(java.nio.file.Path.of(path), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    x.set(JAVA_INT, FSX_XFLAGS, x.get(JAVA_INT, FSX_XFLAGS) | FS_XFLAG_PROJINHERIT);
+                }
+                return c.result(c.invoke(SYS_IOCTL, fd, FS_IOC_FSSETXATTR, x.address()));
+            } finally {
+                c.closeFd(fd);
+            }
+        }
+    }
+
+    @Override
+    public Result setProjectLimit(String path, int project, long bytes) {
+        try (Call c = new Call()) {
+            long fd = c.open(path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0) return c.result(fd);
+            try {
+                MemorySegment q = c.arena.allocate(DQBLK_SIZE);
+                q.set(JAVA_LONG, DQB_BHARDLIMIT, Math.ceilDiv(bytes, 1024L)); // QIF_DQBLKSIZE: 1 KiB blocks
+                q.set(JAVA_INT, DQB_VALID, QIF_BLIMITS);
+                return c.result(c.invoke(SYS_QUOTACTL_FD, fd, Q_SETQUOTA_PRJ, Integer.toUnsignedLong(project), q.address(), 0L));
+            } finally {
+                c.closeFd(fd);
+            }
+        }
+    }
+
+    @Override
+    public Result projectBytes(String path, int project) {
+        try (Call c = new Call()) {
+            long fd = c.open(path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0) return c.result(fd);
+            try {
+                MemorySegment q = c.arena.allocate(DQBLK_SIZE);
+                long r = c.invoke(SYS_QUOTACTL_FD, fd, Q_GETQUOTA_PRJ, Integer.toUnsignedLong(project), q.address(), 0L);
+                return r < 0 ? c.result(r) : new Result(q.get(JAVA_LONG, DQB_CURSPACE), 0);
+            } finally {
+                c.closeFd(fd);
+            }
         }
     }
 

@@ -96,4 +96,25 @@ public interface Syscalls {
 
     /** Seconds since boot (CLOCK_BOOTTIME): works before /proc is mounted, unlike /proc/uptime. */
     double uptime();
+
+    /**
+     * The project id of a directory or regular file (ioctl FS_IOC_FSGETXATTR; the id is the result's value). Opened
+     * O_NOFOLLOW|O_NONBLOCK, so a link fails (ELOOP) and a fifo does not block.
+     */
+    Result projectOf(String path);
+
+    /**
+     * Puts a directory or regular file in project {@code project} (ioctl FS_IOC_FSSETXATTR), a directory with the
+     * inherit flag, so what is made in it later is in the project too. EOPNOTSUPP on a filesystem without projects.
+     */
+    Result setProject(String path, int project);
+
+    /**
+     * The block hard limit of {@code project} on the filesystem holding {@code path}, in bytes (0: none), with
+     * quotactl_fd(Q_SETQUOTA, PRJQUOTA). ESRCH when project quotas are off there.
+     */
+    Result setProjectLimit(String path, int project, long bytes);
+
+    /** The bytes {@code project} holds on the filesystem holding {@code path} (quotactl_fd Q_GETQUOTA, PRJQUOTA). */
+    Result projectBytes(String path, int project);
 }

@@ -48,31 +48,42 @@ public final class PodmanDriver implements ContainerRuntime {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final System.Logger LOG = System.getLogger("bay0");
 
     private final CommandRunner runner;
     private final List<String> podman;
     private final Timeouts timeouts;
     private final SocketDirs sockets;
     private final Optional<VolumeDirs> volumes;
+    private final Optional<LayerLimit> layers;
     private final PodmanCli cli;
 
     public PodmanDriver(CommandRunner runner, List<String> podman, Timeouts timeouts, SocketDirs sockets) {
-        this(runner, podman, timeouts, sockets, Optional.empty());
+        this(runner, podman, timeouts, sockets, Optional.empty(), Optional.empty());
     }
 
     private PodmanDriver(CommandRunner runner, List<String> podman, Timeouts timeouts, SocketDirs sockets,
-                         Optional<VolumeDirs> volumes) {
+                         Optional<VolumeDirs> volumes, Optional<LayerLimit> layers) {
         this.runner = runner;
         this.podman = List.copyOf(podman);
         this.timeouts = timeouts;
         this.sockets = sockets;
         this.volumes = volumes;
+        this.layers = layers;
         this.cli = new PodmanCli(runner, podman, timeouts);
     }
 
     /** The same driver with the host's volume directories: without them, a container with volumes does not run. */
     public PodmanDriver withVolumes(VolumeDirs dirs) {
-        return new PodmanDriver(runner, podman, timeouts, sockets, Optional.of(dirs));
+        return new PodmanDriver(runner, podman, timeouts, sockets, Optional.of(dirs), layers);
+    }
+
+    /**
+     * The same driver bounding each new container's writable layer: it creates the container, has {@code limit} bound
+     * the layer podman made, then starts it (one {@code podman run -d} without it).
+     */
+    public PodmanDriver withLayerLimit(LayerLimit limit) {
+        return new PodmanDriver(runner, podman, timeouts, sockets, volumes, Optional.of(limit));
     }
 
     /** With sockets under {@link SocketDirs#DEFAULT}. */
@@ -151,9 +162,11 @@ public final class PodmanDriver implements ContainerRuntime {
         if (!s.container().volumes().isEmpty() && volumes.isEmpty()) {
             return new StepResult.Failed(s.target() + " has volumes, and this process knows no state root to keep them under", false);
         }
-        List<String> argv = runArgs(s.container(), s.generation());
+        List<String> argv = layers.isPresent() ? containerArgs(s.container(), s.generation(), "create")
+                : runArgs(s.container(), s.generation());
         CommandResult first = runner.run(argv, timeouts.run());
-        if (first.ok() || !first.stderr().contains("is already in use")) return result(first);
+        if (first.ok()) return boundAndStarted(s, result(first));
+        if (!first.stderr().contains("is already in use")) return result(first);
         String name = s.target().containerName();
         CommandResult known = runner.run(argv("container", "exists", name), timeouts.observe());
         if (known.timedOut() || known.exit() != 1) return result(first); // 0: podman knows it; the next pass plans for it
@@ -164,11 +177,31 @@ public final class PodmanDriver implements ContainerRuntime {
             cleared = runner.run(argv("rm", "--storage", name), timeouts.remove());
         }
         if (!cleared.ok() && !noSuchContainer(cleared)) return result(cleared);
-        StepResult again = result(runner.run(argv, timeouts.run()));
+        StepResult again = boundAndStarted(s, result(runner.run(argv, timeouts.run())));
         String note = tries == 1 ? "" : "; " + busyNote(tries);
         return again instanceof StepResult.Ok ok
                 ? new StepResult.Ok(ok.detail() + " (removed a leftover in container storage that held the name" + note + ")")
                 : again;
+    }
+
+    /**
+     * After a {@code podman create}: the layer bounded, then the start (podman's {@code --storage-opt size} takes
+     * only XFS). A layer the kernel could not bound still starts (the disk's reserve keeps bay0 safe from it), with
+     * the reason in the step's detail and the log.
+     */
+    private StepResult boundAndStarted(Step.RunContainer s, StepResult created) {
+        if (layers.isEmpty() || !(created instanceof StepResult.Ok)) return created;
+        String name = s.target().containerName();
+        CommandResult upper = runner.run(argv("inspect", "--type", "container", "--format", "{{.GraphDriver.Data.UpperDir}}", name),
+                timeouts.observe());
+        String dir = upper.stdout().strip();
+        Optional<String> why = !upper.ok() ? Optional.of("podman inspect failed: " + upper.summary())
+                : !dir.startsWith("/") ? Optional.of("podman named no upper directory (" + dir + ")")
+                : layers.get().bound(Path.of(dir).getParent());
+        why.ifPresent(w -> LOG.log(System.Logger.Level.WARNING, "layer not bounded target={0} why={1}", s.target(), w));
+        StepResult started = result(runner.run(argv("start", name), timeouts.run()));
+        return why.isPresent() && started instanceof StepResult.Ok ok
+                ? new StepResult.Ok(ok.detail() + " (its writable layer is not bounded: " + why.get() + ")") : started;
     }
 
     /**
@@ -246,6 +279,25 @@ public final class PodmanDriver implements ContainerRuntime {
         return f.length == 2 && f[1].equals("true") && f[0].matches("[0-9a-f]{64}") ? Optional.of(f[0]) : Optional.empty();
     }
 
+    /**
+     * Each Spine container's writable layer directory (podman's {@code overlay/<layer>}, the parent of its upper
+     * directory), by container name: what validate weighs. Empty when podman does not answer.
+     */
+    public Map<String, Path> layerDirs() {
+        CommandResult names = runner.run(argv("ps", "-a", "--filter", "label=" + Labels.NAME, "--format", "{{.Names}}"), timeouts.observe());
+        var out = new TreeMap<String, Path>();
+        List<String> list = names.ok() ? names.stdout().lines().map(String::strip).filter(n -> !n.isEmpty()).toList() : List.of();
+        if (list.isEmpty()) return out;
+        var a = argv("inspect", "--type", "container", "--format", "{{.Name}} {{.GraphDriver.Data.UpperDir}}");
+        a.addAll(list);
+        CommandResult r = runner.run(a, timeouts.observe());
+        for (String line : r.stdout().lines().toList()) {
+            String[] f = line.strip().split(" ", 2);
+            if (f.length == 2 && f[1].startsWith("/")) out.put(f[0], Path.of(f[1]).getParent());
+        }
+        return out;
+    }
+
     /** The network mode podman gave a container ({@code none}, {@code private}, ...); empty when it does not exist. */
     public Optional<String> networkMode(String name) {
         CommandResult r = runner.run(argv("inspect", "--type", "container", "--format", "{{.HostConfig.NetworkMode}}", name),
@@ -255,8 +307,14 @@ public final class PodmanDriver implements ContainerRuntime {
 
     /** {@code podman run -d} with Spine's labels and the envelope's flags. */
     public List<String> runArgs(ContainerSpec spec, long generation) {
+        return containerArgs(spec, generation, "run", "-d");
+    }
+
+    /** {@code podman VERB...} (run -d, or create) with Spine's labels and the envelope's flags. */
+    private List<String> containerArgs(ContainerSpec spec, long generation, String... verb) {
         // never a pull: there is no registry, and podman would spend the whole timeout retrying one
-        var a = argv("run", "-d", "--pull", "never", "--name", spec.id().containerName());
+        var a = argv(verb);
+        a.addAll(List.of("--pull", "never", "--name", spec.id().containerName()));
         label(a, Labels.NAME, spec.id().toString());
         label(a, Labels.KIND, spec.id().kind().cliName());
         label(a, Labels.SPEC_HASH, spec.specHash());

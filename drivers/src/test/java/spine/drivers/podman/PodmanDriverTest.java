@@ -170,6 +170,37 @@ class PodmanDriverTest {
     }
 
     /**
+     * Where persist enforces project quotas, a new container is created, its writable layer (the parent of podman's
+     * upper directory) bounded, then started: podman's own --storage-opt size refuses ext4. A layer that could not
+     * be bounded still starts, and the step says why.
+     */
+    @Test
+    void aBoundedLayerIsCreatedBoundedThenStarted() {
+        var bounded = new ArrayList<java.nio.file.Path>();
+        PodmanDriver d = scripted(exit(0, "0123456789abcdef\n"), exit(0, "/persist/containers/storage/overlay/abc/diff\n"),
+                exit(0, "p__work\n")).withLayerLimit(dir -> {
+                    bounded.add(dir);
+                    return Optional.empty();
+                });
+        assertThat(d.apply(runWork())).isEqualTo(new StepResult.Ok("p__work"));
+        assertThat(calls.get(0)).startsWith("podman", "create", "--pull", "never", "--name", "p__work");
+        assertThat(calls.get(1)).containsExactly("podman", "inspect", "--type", "container", "--format",
+                "{{.GraphDriver.Data.UpperDir}}", "p__work");
+        assertThat(calls.get(2)).containsExactly("podman", "start", "p__work");
+        assertThat(bounded).containsExactly(java.nio.file.Path.of("/persist/containers/storage/overlay/abc"));
+
+        calls.clear();
+        d = scripted(exit(0, "0123456789abcdef\n"), exit(0, "/persist/containers/storage/overlay/abc/diff\n"),
+                exit(0, "p__work\n")).withLayerLimit(dir -> Optional.of("errno 95 (EOPNOTSUPP)"));
+        assertThat(d.apply(runWork())).isEqualTo(new StepResult.Ok("p__work (its writable layer is not bounded: errno 95 (EOPNOTSUPP))"));
+        assertThat(calls.get(2)).containsExactly("podman", "start", "p__work");
+
+        calls.clear();
+        scripted(exit(0, "0123456789abcdef\n")).apply(runWork());
+        assertThat(calls).singleElement().satisfies(argv -> assertThat(argv).startsWith("podman", "run", "-d", "--pull", "never"));
+    }
+
+    /**
      * A persona with a display gets the Wayland socket file alone (never the compositor's directory, which holds its IPC
      * socket) and the variables a Wayland client reads; the field joins the spec hash only when set.
      */
