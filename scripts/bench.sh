@@ -20,6 +20,7 @@
 #   scripts/bench.sh soak [N] [SEED]  power-cut soak: N (50) hard kills of the VM during applies of 5 personas
 #   scripts/bench.sh placement-soak [N] [SEED]  N (30) hard kills while an apply makes a first boot place the built-in
 #                               images (issue 32); then every built-in image must run `true` and the apply converge
+#   scripts/bench.sh carry      spine persona export/import of 500 MB of volume data vs tar -cf/-xf of the same directory
 #   scripts/bench.sh fuzz [N]   spec parser mutation fuzz: N (500,000) cases; CI runs 20,000 (SpecParserFuzzTest)
 #   scripts/bench.sh reaper [HOGS] [REPO]  in the VM: CPU ticks of bay0's reaper thread and of all of PID 1, 30 s idle
 #                               and during an apply of 5 personas, with HOGS (0) busy loops on the host meanwhile;
@@ -143,6 +144,48 @@ YAML
   spine=$(grep '^spine ' "$work/vol.$$" | cut -d' ' -f2 | median); hand=$(grep '^hand ' "$work/vol.$$" | cut -d' ' -f2 | median)
   echo "apply of a persona with two volumes median_ms=$spine; by hand (mkdir, podman run -d -v -v) median_ms=$hand; ratio $(awk -v a="$spine" -v b="$hand" 'BEGIN{printf "%.2f", a/b}') runs=5"
   rm -f "$work/vol.$$"; rm -rf /tmp/spine-bench-lock
+  ;;
+carry)
+  # issue 28, section 4: spine persona export and import of a stopped persona whose volume holds 500 MB (random bytes
+  # in 50 files), against tar -cf of the same directory and tar -xf of that tar into an empty one; 3 rounds each
+  "$here/scripts/example-images.sh"
+  "$here/spine" version >/dev/null
+  rm -rf "$work/carry"; mkdir -p "$work/carry"
+  cat > "$work/carry/c.yaml" <<YAML
+apiVersion: spine/v1
+kind: Persona
+metadata: {name: "p://carry"}
+spec:
+  image: localhost/spine/busybox:1
+  command: ["sleep", "3600"]
+  state: stopped
+  volumes: [{name: home, path: /home/user}]
+YAML
+  reset
+  "$here/spine" apply -f "$work/carry/c.yaml" --root "$work/carry/a" >/dev/null
+  mkdir -p "$work/carry/a/volumes/p__carry/home"  # a stopped persona has not made it yet
+  for i in $(seq 1 50); do head -c 10000000 /dev/urandom > "$work/carry/a/volumes/p__carry/home/f$i"; done
+  sync
+  for round in 1 2 3; do
+    rm -f "$work/carry/c.spine"; t=$(date +%s%N)
+    "$here/spine" persona export p://carry -o "$work/carry/c.spine" --root "$work/carry/a" >/dev/null
+    echo "export $(ms $t)" >> "$work/carry.$$"
+    rm -f "$work/carry/h.tar"; t=$(date +%s%N)
+    tar -cf "$work/carry/h.tar" -C "$work/carry/a/volumes/p__carry" home
+    echo "tarc $(ms $t)" >> "$work/carry.$$"
+    reset; rm -rf "$work/carry/b"; t=$(date +%s%N)
+    "$here/spine" persona import "$work/carry/c.spine" --root "$work/carry/b" >/dev/null
+    echo "import $(ms $t)" >> "$work/carry.$$"
+    rm -rf "$work/carry/x"; mkdir -p "$work/carry/x"; t=$(date +%s%N)
+    tar -xf "$work/carry/h.tar" -C "$work/carry/x"
+    echo "tarx $(ms $t)" >> "$work/carry.$$"
+  done
+  reset
+  pick() { grep "^$1 " "$work/carry.$$" | cut -d' ' -f2 | median; }
+  ex=$(pick export); tc=$(pick tarc); im=$(pick import); tx=$(pick tarx)
+  echo "persona export (500 MB of volume) median_ms=$ex; tar -cf of the same directory median_ms=$tc; ratio $(awk -v a="$ex" -v b="$tc" 'BEGIN{printf "%.2f", a/b}') runs=3"
+  echo "persona import median_ms=$im; tar -xf of that tar median_ms=$tx; ratio $(awk -v a="$im" -v b="$tx" 'BEGIN{printf "%.2f", a/b}') runs=3"
+  rm -f "$work/carry.$$"; rm -rf "$work/carry"
   ;;
 images)
   # issue 28: one Image of a 50 MB OCI archive (48 MiB of random bytes in a layer: nothing compresses), loaded through

@@ -63,6 +63,7 @@ public final class Cli {
                 case "metrics" -> new LoopCommands(m).metrics(args);
                 case "validate" -> new ValidateCommand(m).validate(args);
                 case "image" -> new ImageCommand(m).image(args);
+                case "persona" -> new PersonaCommand(m).persona(args);
                 case "upgrade" -> new UpgradeCommand(m).upgrade(args);
                 case "nack" -> new UpgradeCommand(m).nack(args);
                 case "boot" -> new BootCommand(m).boot(args);

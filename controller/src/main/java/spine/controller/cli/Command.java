@@ -55,6 +55,19 @@ enum Command {
             get volumes, every volume on the state root (owner: persona or tenant, name, path, bytes, size, orphaned: no intent names it);
             get governor, the governor's level and its decisions (from the running converger).
             Exit codes: 0, 2 unknown kind or name, 3 unavailable or an old schema (run spine apply or reboot)."""),
+    PERSONA("persona", "persona export p://NAME -o FILE | persona import FILE [--replace] [--timeout 120s]",
+            "carry a persona to another machine: its spec, envelope, app image and volumes in one file",
+            List.of("-o", "--replace", "--timeout"), """
+            export writes one file (a POSIX tar, any tar lists it): the persona's spec, the envelope it names, the Image
+            that provides its image with the archive itself (a built-in image travels as its name), every volume's files,
+            and last a manifest with each part's sha256. A running persona is refused: stop it first (a paused one,
+            frozen by spine focus, exports as it is), so the copy of its volumes is consistent.
+            import reads the whole file and checks every part against the manifest before it writes anything, then
+            extracts it into a staging directory under the state root, checking again, moves the volumes and the image
+            archive into place and applies the specs in one transaction: all of it or none. A persona, volume, envelope
+            or image archive already here is refused unless --replace; what --replace displaces is moved under
+            <root>/spine/attic/, never deleted.
+            Exit codes: 0 done (import: converged), 1 not converged or running, 2 invalid or refused, 3 unavailable."""),
     HISTORY("history", "history [KIND NAME] [-o table|json]",
             "every change of intent: generation, time, uid and the fields that changed",
             List.of("-o"), """

@@ -117,6 +117,12 @@ public final class Volumes {
         }
     }
 
+    /** One volume's directory, when it is on disk. */
+    public Optional<Path> dirIfPresent(ResourceId owner, String name) {
+        Path dir = dirs.dir(owner, name);
+        return ResourceId.isLabel(name) && Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? Optional.of(dir) : Optional.empty();
+    }
+
     /** Removes one volume and every file in it; false when there was none. */
     public boolean delete(ResourceId owner, String name) throws StateException {
         if (!ResourceId.isLabel(name)) return false;

@@ -208,4 +208,113 @@ class AppImagesIT {
         assertThat(podman.podman("image", "inspect", "--format", "{{.Id}}", "localhost/spine/busybox:1").stdout().strip()).isEqualTo(busybox);
         assertThat(present("localhost/it-hijack:1")).isFalse();
     }
+
+    /**
+     * Issue 28, section 4: a persona with its app and two volumes exported on one state root and imported on another is
+     * the same, file for file and byte for byte, and its app's archive comes with it; a running persona is refused; an
+     * import killed while it writes leaves no persona, and the next import clears its staging and lands whole.
+     */
+    @Test
+    void aPersonaWithItsAppAndVolumesTravelsToAnotherStateRootByteForByte() throws Exception {
+        root = PodmanHarness.scratch("carry-a");
+        Path dir = Files.createDirectories(root.resolve("specs"));
+        java.util.function.Function<String, String> carry = state -> """
+                apiVersion: spine/v1
+                kind: Image
+                metadata: {name: notes}
+                spec: {archive: %s, sha256: %s, ref: %s}
+                ---
+                apiVersion: spine/v1
+                kind: Envelope
+                metadata: {name: carry}
+                spec: {memory: {max: 256Mi}}
+                ---
+                apiVersion: spine/v1
+                kind: Persona
+                metadata: {name: "p://carry"}
+                spec:
+                  image: %s
+                  command: ["sleep", "3600"]
+                  state: %s
+                  envelope: carry
+                  volumes: [{name: home, path: /home/user}, {name: data, path: /data, size: 512Mi}]
+                """.formatted(archive, sha, REF, REF, state);
+        Path yaml = Files.writeString(dir.resolve("carry.yaml"), carry.apply("running"));
+        assertThat(podman.spine(root, "apply", "-f", yaml.toString()).exit()).isZero();
+        assertThat(podman.podman("exec", "p__carry", "sh", "-c", "mkdir -p /home/user/a/b && echo hello > /home/user/a/b/c.txt"
+                + " && ln -s a/b/c.txt /home/user/link && head -c 67108864 /dev/urandom > /data/big && sync").ok()).isTrue();
+        Path bundle = root.resolve("carry.spine");
+        PodmanHarness.Result running = podman.spine(root, "persona", "export", "p://carry", "-o", bundle.toString());
+        assertThat(running.exit()).isEqualTo(ExitCode.PENDING);
+        assertThat(running.err()).contains("p://carry is running");
+        assertThat(bundle).doesNotExist();
+
+        Files.writeString(yaml, carry.apply("stopped"));
+        assertThat(podman.spine(root, "apply", "-f", yaml.toString()).exit()).isZero();
+        PodmanHarness.Result exported = podman.spine(root, "persona", "export", "p://carry", "-o", bundle.toString());
+        assertThat(exported.exit()).as(exported.toString()).isZero();
+        assertThat(exported.out()).contains("the image archive of " + REF, "2 volumes");
+        // the other machine: its own state root, the app not in storage
+        assertThat(podman.spine(root, "delete", "persona", "p://carry").exit()).isZero();
+        assertThat(podman.spine(root, "delete", "image", "notes").exit()).isZero();
+        untag(REF);
+
+        Path other = PodmanHarness.scratch("carry-b");
+        // killed while it writes the staging directory: no persona, nothing landed
+        Process killed = podman.spineProcess(other, "persona", "import", bundle.toString()).redirectErrorStream(true)
+                .redirectOutput(other.resolve("import.out").toFile()).start();
+        Path staging = other.resolve("spine/import");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (killed.isAlive() && !(Files.isDirectory(staging) && hasFiles(staging))) {
+            assertThat(System.nanoTime()).as("the import began to write within 60 s").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        killed.destroyForcibly().waitFor();
+        PodmanHarness.Result after = podman.spine(other, "reconcile", "--once");
+        assertThat(after.exit()).as(after.toString()).isZero();
+        assertThat(podman.spine(other, "get", "persona", "p://carry").exit()).as("no half-imported persona").isEqualTo(ExitCode.INVALID);
+        assertThat(other.resolve("volumes/p__carry")).doesNotExist();
+
+        PodmanHarness.Result imported = podman.spine(other, "persona", "import", bundle.toString());
+        assertThat(imported.exit()).as(imported.toString()).isZero();
+        assertThat(imported.out()).contains("imported p://carry");
+        assertThat(tree(other.resolve("volumes/p__carry"))).isEqualTo(tree(root.resolve("volumes/p__carry")));
+        assertThat(Files.readSymbolicLink(other.resolve("volumes/p__carry/home/link"))).isEqualTo(Path.of("a/b/c.txt"));
+        assertThat(sha(other.resolve("images/notes.oci.tar"))).isEqualTo(sha);
+        assertThat(present(REF)).as("the Image's archive was loaded on the other root").isTrue();
+        assertThat(podman.spine(other, "get", "-o", "yaml").out()).contains("archive: " + other.resolve("images/notes.oci.tar"),
+                "name: carry");
+        assertThat(other.resolve("spine/import")).isEmptyDirectory();
+
+        // once more: refused without --replace, and with it what was there goes to the attic, not away
+        PodmanHarness.Result again = podman.spine(other, "persona", "import", bundle.toString());
+        assertThat(again.exit()).isEqualTo(ExitCode.INVALID);
+        assertThat(again.err()).contains("persona p://carry exists here", "its volumes data, home exist here", "nothing was imported");
+        Files.writeString(other.resolve("volumes/p__carry/home/mine.txt"), "mine");
+        PodmanHarness.Result replaced = podman.spine(other, "persona", "import", bundle.toString(), "--replace");
+        assertThat(replaced.exit()).as(replaced.toString()).isZero();
+        assertThat(other.resolve("volumes/p__carry/home/mine.txt")).doesNotExist();
+        try (var s = Files.walk(other.resolve("spine/attic"))) {
+            assertThat(s.filter(p -> p.getFileName().toString().equals("mine.txt")).toList()).hasSize(1);
+        }
+    }
+
+    private static boolean hasFiles(Path dir) throws java.io.IOException {
+        try (var s = Files.walk(dir)) {
+            return s.anyMatch(Files::isRegularFile);
+        }
+    }
+
+    private static java.util.Map<String, String> tree(Path root) throws Exception {
+        var out = new java.util.TreeMap<String, String>();
+        try (var s = Files.walk(root)) {
+            for (Path p : s.toList()) {
+                String rel = root.relativize(p).toString();
+                if (Files.isSymbolicLink(p)) out.put(rel, "link " + Files.readSymbolicLink(p));
+                else if (Files.isDirectory(p)) out.put(rel, "dir " + Files.getPosixFilePermissions(p));
+                else out.put(rel, sha(p) + " " + Files.getPosixFilePermissions(p) + " " + Files.getAttribute(p, "unix:uid"));
+            }
+        }
+        return out;
+    }
 }
