@@ -76,6 +76,25 @@ class GateCVmIT {
                     + " podman exec p__notes ed --version | head -n 1; cat /persist/volumes/p__notes/notes/today.txt", Duration.ofSeconds(120));
             assertThat(wrote).contains("GNU ed", "first note");
             assertThat(vm.shell("spine get image notes", Duration.ofSeconds(60))).containsPattern("image +notes +loaded +loaded");
+
+            // the app and its persona carried away and back (issue 28, section 4): refused while it runs, exported
+            // stopped, deleted with its Image and image, imported, and running again with its note
+            assertThat(vm.shell("spine persona export p://notes -o /persist/notes.spine; echo rc=$?", Duration.ofSeconds(120)))
+                    .contains("p://notes is running", "rc=1");
+            vm.shell("sed -i 's/state: running/state: stopped/' /tmp/notes.yaml", Duration.ofSeconds(30));
+            assertThat(vm.shell("spine apply -f /tmp/notes.yaml; echo rc=$?", Duration.ofSeconds(300))).contains("rc=0");
+            String exported = vm.shell("spine persona export p://notes -o /persist/notes.spine; echo rc=$?; tar tf /persist/notes.spine",
+                    Duration.ofSeconds(300));
+            System.out.println("Gate C, export in the VM:\n" + exported);
+            assertThat(exported).contains("rc=0", "spine-persona/image.tar", "spine-persona/volumes/notes/today.txt", "spine-persona/manifest.json");
+            assertThat(vm.shell("spine delete persona p://notes; spine delete image notes; podman rmi -f localhost/notes:1;"
+                    + " rm -rf /persist/volumes/p__notes; echo rc=$?", Duration.ofSeconds(300))).contains("rc=0");
+            String imported = vm.shell("spine persona import /persist/notes.spine; echo rc=$?; spine get personas", Duration.ofSeconds(300));
+            System.out.println("Gate C, import in the VM:\n" + imported);
+            assertThat(imported).contains("imported p://notes", "rc=0");
+            vm.shell("sed -i 's/state: stopped/state: running/' /tmp/notes.yaml", Duration.ofSeconds(30));
+            assertThat(vm.shell("spine apply -f /tmp/notes.yaml; echo rc=$?; podman exec p__notes cat /notes/today.txt",
+                    Duration.ofSeconds(300))).contains("rc=0", "first note");
             vm.type("kill -TERM 1");
             assertThat(vm.waitForExit(Duration.ofSeconds(90))).isTrue();
         }
