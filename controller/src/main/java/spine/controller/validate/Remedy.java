@@ -13,6 +13,8 @@ public final class Remedy {
 
     public static final List<Row> TABLE = List.of(
             new Row("freezer", "cannot start probe container", "in host mode run `scripts/example-images.sh`; check `podman info`"),
+            new Row("freezer", "no room to start the probe container", "make room as the disk line's fix says; the freezer"
+                    + " is checked again once a container can start"),
             new Row("freezer", "CPU time advanced while frozen", "check the cgroup freezer (v1 `freezer` controller or v2"
                     + " `cgroup.freeze`); do not rely on focus switching until it is fixed"),
             new Row("freezer", "CPU time did not resume after thaw", "as above; `podman unpause` the probe (`spine-validate-*`)"

@@ -124,6 +124,10 @@ public final class Validator {
                 return Check.red("freezer", "probe image " + probeImage + " is not in local storage and there is no registry:"
                         + " bay0 places it at boot; on a build host, scripts/example-images.sh builds it");
             }
+            if (!run.ok() && run.summary().contains("no space left on device")) {
+                // the personas' part of persist is full: the disk line names who holds it; the freezer is not at fault
+                return Check.yellow("freezer", "no room to start the probe container: persist is full for containers (the disk line says who holds it)");
+            }
             if (!run.ok()) return Check.red("freezer", "cannot start probe container: " + run.summary());
             long pid = podman.probe().pidOf(name);
             if (pid <= 0) return Check.red("freezer", "probe container has no pid");

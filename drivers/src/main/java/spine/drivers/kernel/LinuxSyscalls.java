@@ -100,6 +100,17 @@ final class LinuxSyscalls implements Syscalls {
             return invoke(SYS_OPEN, cstr(path), flags, 0L);
         }
 
+        /** open(2) of {@code path}, {@code body} with the descriptor, close(2): the body's result, or open's error. */
+        Result withFd(String path, int flags, java.util.function.LongFunction<Result> body) {
+            long fd = open(path, flags);
+            if (fd < 0) return result(fd);
+            try {
+                return body.apply(fd);
+            } finally {
+                closeFd(fd);
+            }
+        }
+
         /** close(2), its result ignored: for a descriptor this call opened and is done with. */
         void closeFd(long fd) {
             invoke(SYS_CLOSE, fd, 0L, 0L);
@@ -294,66 +305,48 @@ final class LinuxSyscalls implements Syscalls {
     @Override
     public Result projectOf(String path) {
         try (Call c = new Call()) {
-            long fd = c.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-            if (fd < 0) return c.result(fd);
-            try {
+            return c.withFd(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, fd -> {
                 MemorySegment x = c.arena.allocate(FSXATTR_SIZE);
                 long r = c.invoke(SYS_IOCTL, fd, FS_IOC_FSGETXATTR, x.address());
                 return r < 0 ? c.result(r) : new Result(Integer.toUnsignedLong(x.get(JAVA_INT, FSX_PROJID)), 0);
-            } finally {
-                c.closeFd(fd);
-            }
+            });
         }
     }
 
     @Override
     public Result setProject(String path, int project) {
+        boolean dir = java.nio.file.Files.isDirectory(java.nio.file.Path.of(path), java.nio.file.LinkOption.NOFOLLOW_LINKS);
         try (Call c = new Call()) {
-            long fd = c.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-            if (fd < 0) return c.result(fd);
-            try {
+            return c.withFd(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, fd -> {
                 MemorySegment x = c.arena.allocate(FSXATTR_SIZE);
                 long r = c.invoke(SYS_IOCTL, fd, FS_IOC_FSGETXATTR, x.address());
                 if (r < 0) return c.result(r);
                 x.set(JAVA_INT, FSX_PROJID, project);
-                if (java.nio.file.Files.isDirectory(java.nio.file.Path.of(path), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    x.set(JAVA_INT, FSX_XFLAGS, x.get(JAVA_INT, FSX_XFLAGS) | FS_XFLAG_PROJINHERIT);
-                }
+                if (dir) x.set(JAVA_INT, FSX_XFLAGS, x.get(JAVA_INT, FSX_XFLAGS) | FS_XFLAG_PROJINHERIT);
                 return c.result(c.invoke(SYS_IOCTL, fd, FS_IOC_FSSETXATTR, x.address()));
-            } finally {
-                c.closeFd(fd);
-            }
+            });
         }
     }
 
     @Override
     public Result setProjectLimit(String path, int project, long bytes) {
         try (Call c = new Call()) {
-            long fd = c.open(path, O_RDONLY | O_CLOEXEC);
-            if (fd < 0) return c.result(fd);
-            try {
-                MemorySegment q = c.arena.allocate(DQBLK_SIZE);
-                q.set(JAVA_LONG, DQB_BHARDLIMIT, Math.ceilDiv(bytes, 1024L)); // QIF_DQBLKSIZE: 1 KiB blocks
-                q.set(JAVA_INT, DQB_VALID, QIF_BLIMITS);
-                return c.result(c.invoke(SYS_QUOTACTL_FD, fd, Q_SETQUOTA_PRJ, Integer.toUnsignedLong(project), q.address(), 0L));
-            } finally {
-                c.closeFd(fd);
-            }
+            MemorySegment q = c.arena.allocate(DQBLK_SIZE);
+            q.set(JAVA_LONG, DQB_BHARDLIMIT, Math.ceilDiv(bytes, 1024L)); // QIF_DQBLKSIZE: 1 KiB blocks
+            q.set(JAVA_INT, DQB_VALID, QIF_BLIMITS);
+            return c.withFd(path, O_RDONLY | O_CLOEXEC,
+                    fd -> c.result(c.invoke(SYS_QUOTACTL_FD, fd, Q_SETQUOTA_PRJ, Integer.toUnsignedLong(project), q.address(), 0L)));
         }
     }
 
     @Override
     public Result projectBytes(String path, int project) {
         try (Call c = new Call()) {
-            long fd = c.open(path, O_RDONLY | O_CLOEXEC);
-            if (fd < 0) return c.result(fd);
-            try {
-                MemorySegment q = c.arena.allocate(DQBLK_SIZE);
+            MemorySegment q = c.arena.allocate(DQBLK_SIZE);
+            return c.withFd(path, O_RDONLY | O_CLOEXEC, fd -> {
                 long r = c.invoke(SYS_QUOTACTL_FD, fd, Q_GETQUOTA_PRJ, Integer.toUnsignedLong(project), q.address(), 0L);
                 return r < 0 ? c.result(r) : new Result(q.get(JAVA_LONG, DQB_CURSPACE), 0);
-            } finally {
-                c.closeFd(fd);
-            }
+            });
         }
     }
 

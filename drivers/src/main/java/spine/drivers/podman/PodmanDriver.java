@@ -121,7 +121,10 @@ public final class PodmanDriver implements ContainerRuntime {
         String name = step.target().containerName();
         return switch (step) {
             case Step.RunContainer s -> run(s);
-            case Step.StartContainer s -> result(runner.run(argv("start", name), timeouts.change()));
+            case Step.StartContainer s -> {
+                boundBeforeStart(List.of(name));
+                yield result(runner.run(argv("start", name), timeouts.change()));
+            }
             case Step.StopContainer s -> result(runner.run(argv("stop", "-t", Long.toString(s.grace().toSeconds()), name),
                     timeouts.change().plus(s.grace())));
             case Step.PauseContainer s -> result(runner.run(argv("pause", name), timeouts.change()));
@@ -140,6 +143,7 @@ public final class PodmanDriver implements ContainerRuntime {
         if (steps.size() < 2) return ContainerRuntime.super.startAll(steps);
         var argv = argv("start");
         steps.forEach(s -> argv.add(s.target().containerName()));
+        boundBeforeStart(argv.subList(argv.size() - steps.size(), argv.size()));
         CommandResult r = runner.run(argv, timeouts.change().multipliedBy(steps.size()));
         var printed = new HashSet<>(List.of(r.stdout().strip().split("\n")));
         var results = new LinkedHashMap<ResourceId, StepResult>();
@@ -285,17 +289,34 @@ public final class PodmanDriver implements ContainerRuntime {
      */
     public Map<String, Path> layerDirs() {
         CommandResult names = runner.run(argv("ps", "-a", "--filter", "label=" + Labels.NAME, "--format", "{{.Names}}"), timeouts.observe());
-        var out = new TreeMap<String, Path>();
         List<String> list = names.ok() ? names.stdout().lines().map(String::strip).filter(n -> !n.isEmpty()).toList() : List.of();
-        if (list.isEmpty()) return out;
+        return layerDirs(list);
+    }
+
+    /** The writable layer directory of each named container that podman knows, in one {@code podman inspect}. */
+    private Map<String, Path> layerDirs(List<String> names) {
+        var out = new TreeMap<String, Path>();
+        if (names.isEmpty()) return out;
         var a = argv("inspect", "--type", "container", "--format", "{{.Name}} {{.GraphDriver.Data.UpperDir}}");
-        a.addAll(list);
+        a.addAll(names);
         CommandResult r = runner.run(a, timeouts.observe());
         for (String line : r.stdout().lines().toList()) {
             String[] f = line.strip().split(" ", 2);
             if (f.length == 2 && f[1].startsWith("/")) out.put(f[0], Path.of(f[1]).getParent());
         }
         return out;
+    }
+
+    /**
+     * Where layers are bounded, each container's layer again before it starts (idempotent, one inspect for all): a
+     * power cut between a create and its start left that layer unbounded, and the next pass only starts it.
+     */
+    private void boundBeforeStart(List<String> names) {
+        if (layers.isEmpty()) return;
+        for (var e : layerDirs(names).entrySet()) {
+            layers.get().bound(e.getValue()).ifPresent(w -> LOG.log(System.Logger.Level.WARNING,
+                    "layer not bounded container={0} why={1}", e.getKey(), w));
+        }
     }
 
     /** The network mode podman gave a container ({@code none}, {@code private}, ...); empty when it does not exist. */

@@ -200,6 +200,25 @@ class PodmanDriverTest {
         assertThat(calls).singleElement().satisfies(argv -> assertThat(argv).startsWith("podman", "run", "-d", "--pull", "never"));
     }
 
+    /** A start bounds the layer again first: a power cut between a create and its start left it unbounded. */
+    @Test
+    void aStartBoundsTheLayerFirstWhereLayersAreBounded() {
+        var bounded = new ArrayList<java.nio.file.Path>();
+        PodmanDriver d = scripted(exit(0, "p__work /persist/containers/storage/overlay/abc/diff\n"), exit(0, "p__work\n"))
+                .withLayerLimit(dir -> {
+                    bounded.add(dir);
+                    return Optional.empty();
+                });
+        assertThat(d.apply(new Step.StartContainer(ResourceId.persona("work"), "stopped"))).isEqualTo(new StepResult.Ok("p__work"));
+        assertThat(calls.get(0)).containsExactly("podman", "inspect", "--type", "container", "--format",
+                "{{.Name}} {{.GraphDriver.Data.UpperDir}}", "p__work");
+        assertThat(calls.get(1)).containsExactly("podman", "start", "p__work");
+        assertThat(bounded).containsExactly(java.nio.file.Path.of("/persist/containers/storage/overlay/abc"));
+        calls.clear();
+        scripted(exit(0, "p__work\n")).apply(new Step.StartContainer(ResourceId.persona("work"), "stopped"));
+        assertThat(calls).singleElement().satisfies(argv -> assertThat(argv).containsExactly("podman", "start", "p__work"));
+    }
+
     /**
      * A persona with a display gets the Wayland socket file alone (never the compositor's directory, which holds its IPC
      * socket) and the variables a Wayland client reads; the field joins the spec hash only when set.
