@@ -70,16 +70,16 @@ public final class PersonaBundle {
             throws StateException {
         Path part = out.resolveSibling(out.getFileName() + ".part");
         var parts = new ArrayList<Part>();
-        try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(part), 1 << 16)) {
+        try (HashPipe pipe = new HashPipe(); OutputStream o = new BufferedOutputStream(Files.newOutputStream(part), 1 << 16)) {
             byte[] text = specs.getBytes(StandardCharsets.UTF_8);
-            parts.add(file(o, SPECS, new java.io.ByteArrayInputStream(text), text.length, 0644, 0));
+            parts.add(file(pipe, o, SPECS, new java.io.ByteArrayInputStream(text), text.length, 0644, 0, 0, 0));
             if (image.isPresent()) {
                 try (InputStream in = Files.newInputStream(image.get())) {
-                    parts.add(file(o, IMAGE, in, Files.size(image.get()), 0644, 0));
+                    parts.add(file(pipe, o, IMAGE, in, Files.size(image.get()), 0644, 0, 0, 0));
                 }
             }
             dir(o, TOP + "volumes", 0755, 0, 0, 0);
-            for (var v : volumes.entrySet()) tree(o, VOLUMES + v.getKey(), v.getValue(), parts);
+            for (var v : volumes.entrySet()) tree(pipe, o, VOLUMES + v.getKey(), v.getValue(), parts);
             ObjectNode m = JSON.createObjectNode().put("format", FORMAT).put("persona", persona);
             ArrayNode list = m.putArray("parts");
             for (Part p : parts) {
@@ -88,7 +88,7 @@ public final class PersonaBundle {
                 if (p.type().equals("link")) e.put("link", p.link());
             }
             byte[] manifest = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m);
-            file(o, MANIFEST, new java.io.ByteArrayInputStream(manifest), manifest.length, 0644, 0);
+            file(pipe, o, MANIFEST, new java.io.ByteArrayInputStream(manifest), manifest.length, 0644, 0, 0, 0);
             o.write(new byte[BLOCK * 2]);
             o.flush();
         } catch (IOException e) {
@@ -106,7 +106,7 @@ public final class PersonaBundle {
         }
     }
 
-    private static void tree(OutputStream o, String prefix, Path root, List<Part> parts) throws IOException {
+    private static void tree(HashPipe pipe, OutputStream o, String prefix, Path root, List<Part> parts) throws IOException {
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
@@ -125,7 +125,7 @@ public final class PersonaBundle {
                     parts.add(new Part(name, "link", 0, null, target));
                 } else if (attrs.isRegularFile()) {
                     try (InputStream in = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS)) {
-                        parts.add(file(o, name, in, attrs.size(), mode(f), attrs.lastModifiedTime().toMillis() / 1000,
+                        parts.add(file(pipe, o, name, in, attrs.size(), mode(f), attrs.lastModifiedTime().toMillis() / 1000,
                                 owner(f, "unix:uid"), owner(f, "unix:gid")));
                     }
                 } // sockets, fifos and devices are not a person's files: left out
@@ -147,27 +147,19 @@ public final class PersonaBundle {
         return ((Number) Files.getAttribute(p, attr, LinkOption.NOFOLLOW_LINKS)).intValue();
     }
 
-    private static Part file(OutputStream o, String name, InputStream in, long size, int mode, long mtime) throws IOException {
-        return file(o, name, in, size, mode, mtime, 0, 0);
-    }
-
     /** A file entry; the sha256 is taken while the bytes go out (one read). A file that changed size is refused. */
-    private static Part file(OutputStream o, String name, InputStream in, long size, int mode, long mtime, int uid, int gid)
-            throws IOException {
+    private static Part file(HashPipe pipe, OutputStream o, String name, InputStream in, long size, int mode, long mtime, int uid,
+                             int gid) throws IOException {
         header(o, name, '0', mode, uid, gid, size, mtime, null);
-        MessageDigest sha = sha256();
-        byte[] buf = new byte[1 << 16];
-        long left = size;
-        while (left > 0) {
-            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-            if (n < 0) throw new IOException(name + " shrank while it was read (" + (size - left) + " of " + size + " bytes)");
-            sha.update(buf, 0, n);
-            o.write(buf, 0, n);
-            left -= n;
+        String sha;
+        try {
+            sha = pipe.copy(in, o, size, name);
+        } catch (EOFException e) {
+            throw new IOException(name + " shrank while it was read: stop what writes it and export again", e);
         }
         if (in.read() >= 0) throw new IOException(name + " grew while it was read: stop what writes it and export again");
         pad(o, size);
-        return new Part(name, "file", size, HexFormat.of().formatHex(sha.digest()), null);
+        return new Part(name, "file", size, sha, null);
     }
 
     private static void dir(OutputStream o, String name, int mode, int uid, int gid, long mtime) throws IOException {
@@ -263,7 +255,7 @@ public final class PersonaBundle {
         var links = new ArrayList<Header>();
         var dirTimes = new ArrayList<Header>();
         String specs = null, manifest = null;
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(bundle), 1 << 16)) {
+        try (HashPipe pipe = new HashPipe(); InputStream in = new BufferedInputStream(Files.newInputStream(bundle), 1 << 16)) {
             Map<String, String> pax = Map.of();
             while (true) {
                 byte[] b = in.readNBytes(BLOCK);
@@ -301,7 +293,7 @@ public final class PersonaBundle {
                         } else {
                             Optional<Path> to = into.flatMap(d -> target(d, name));
                             if (into.isPresent() && to.isEmpty()) throw new StateException("entry " + name + " has no place in a persona");
-                            seen.put(name, new Part(name, "file", h.size(), copy(in, h, to), null));
+                            seen.put(name, new Part(name, "file", h.size(), copy(pipe, in, h, to), null));
                         }
                     }
                     default -> throw new StateException("entry " + name + " is of tar type '" + h.type()
@@ -416,36 +408,24 @@ public final class PersonaBundle {
         return t;
     }
 
-    private static String copy(InputStream in, Header h, Optional<Path> to) throws IOException {
-        MessageDigest sha = sha256();
-        OutputStream out = null;
-        try {
-            if (to.isPresent()) {
-                Path p = to.get();
-                // never through a link, never over what is there: links are made last, each path once
-                if (!Files.isDirectory(p.getParent(), LinkOption.NOFOLLOW_LINKS)) throw new IOException("entry " + h.name() + " comes before its directory");
-                out = new BufferedOutputStream(Files.newOutputStream(p, java.nio.file.StandardOpenOption.CREATE_NEW,
-                        java.nio.file.StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), 1 << 16);
+    private static String copy(HashPipe pipe, InputStream in, Header h, Optional<Path> to) throws IOException {
+        String sha;
+        if (to.isPresent()) {
+            Path p = to.get();
+            // never through a link, never over what is there: links are made last, each path once
+            if (!Files.isDirectory(p.getParent(), LinkOption.NOFOLLOW_LINKS)) throw new IOException("entry " + h.name() + " comes before its directory");
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(p, java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), 1 << 16)) {
+                sha = pipe.copy(in, out, h.size(), h.name());
             }
-            byte[] buf = new byte[1 << 16];
-            long left = h.size();
-            while (left > 0) {
-                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-                if (n < 0) throw new EOFException("the file ends inside " + h.name());
-                sha.update(buf, 0, n);
-                if (out != null) out.write(buf, 0, n);
-                left -= n;
-            }
-        } finally {
-            if (out != null) out.close();
+            perms(p, h.mode());
+            chown(p, h);
+            Files.setLastModifiedTime(p, FileTime.fromMillis(h.mtime() * 1000));
+        } else {
+            sha = pipe.copy(in, null, h.size(), h.name());
         }
         skipPad(in, h.size());
-        if (to.isPresent()) {
-            perms(to.get(), h.mode());
-            chown(to.get(), h);
-            Files.setLastModifiedTime(to.get(), FileTime.fromMillis(h.mtime() * 1000));
-        }
-        return HexFormat.of().formatHex(sha.digest());
+        return sha;
     }
 
     private static void mkdir(Path p, Header h) {
