@@ -22,19 +22,9 @@ class DiskVmIT {
     private static final Duration BOOT = Duration.ofSeconds(300);
     private static final Duration SHELL = Duration.ofSeconds(120);
 
+    /** The harness's persona, with {@code volumes} (a spec line, or empty) and a document end. */
     private static String persona(String name, String volumes) {
-        return """
-                apiVersion: spine/v1
-                kind: Persona
-                metadata: {name: "p://%s"}
-                spec:
-                  image: localhost/spine/busybox:1
-                  command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
-                  state: running
-                  autostart: true
-                %s
-                ---
-                """.formatted(name, volumes);
+        return VmHarness.persona(name, "disk") + (volumes.isEmpty() ? "" : volumes + "\n") + "---\n";
     }
 
     @Test
