@@ -97,7 +97,7 @@ public final class PersonaBundle {
             } catch (IOException ignored) {
                 // the reason below is the one that matters
             }
-            throw new StateException("cannot write " + out + ": " + e.getMessage(), e);
+            throw new StateException("cannot write " + out + ": " + why(e), e);
         }
         try {
             Files.move(part, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -302,7 +302,7 @@ public final class PersonaBundle {
             }
         } catch (IOException | UncheckedStateException e) {
             Throwable c = e instanceof UncheckedStateException u ? u.getCause() : e;
-            throw new StateException("cannot read " + bundle + ": " + c.getMessage(), c);
+            throw new StateException("cannot read " + bundle + ": " + (c instanceof IOException io ? why(io) : c.getMessage()), c);
         }
         if (manifest == null) throw new StateException(bundle + " has no " + MANIFEST + " at its end: cut short, or not a persona bundle");
         Verified v = checkManifest(bundle, manifest, specs, seen);
@@ -515,6 +515,16 @@ public final class PersonaBundle {
         } catch (NumberFormatException e) {
             throw new StateException("a tar header field is not octal: '" + s + "'");
         }
+    }
+
+    /** What went wrong, as a person reads it: Java's file exceptions carry only the path. */
+    static String why(IOException e) {
+        return switch (e) {
+            case java.nio.file.NoSuchFileException n -> "no such file or directory: " + n.getFile();
+            case java.nio.file.AccessDeniedException a -> "permission denied: " + a.getFile();
+            case java.nio.file.FileSystemException f when f.getReason() != null -> f.getReason() + ": " + f.getFile();
+            default -> e.getMessage();
+        };
     }
 
     static MessageDigest sha256() {
