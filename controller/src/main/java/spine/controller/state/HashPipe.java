@@ -30,7 +30,7 @@ final class HashPipe implements AutoCloseable {
     }
 
     private void hash() {
-        MessageDigest sha = PersonaBundle.sha256();
+        MessageDigest sha = Slots.sha256();
         try {
             while (true) {
                 Chunk c = full.take();

@@ -21,8 +21,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -288,7 +286,7 @@ public final class PersonaBundle {
                         } else if (name.equals(SPECS)) {
                             byte[] t = readText(in, h);
                             specs = new String(t, StandardCharsets.UTF_8);
-                            seen.put(name, new Part(name, "file", t.length, HexFormat.of().formatHex(sha256().digest(t)), null));
+                            seen.put(name, new Part(name, "file", t.length, HexFormat.of().formatHex(Slots.sha256().digest(t)), null));
                             into.ifPresent(d -> write(d.resolve("specs.yaml"), t));
                         } else {
                             Optional<Path> to = into.flatMap(d -> target(d, name));
@@ -527,13 +525,6 @@ public final class PersonaBundle {
         };
     }
 
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     /** An IOException carried out of a lambda. */
     private static final class UncheckedStateException extends RuntimeException {

@@ -77,7 +77,7 @@ public final class PersonaLanding {
         Path p = imagePath(name);
         if (!Files.exists(p)) return false;
         try (var in = Files.newInputStream(p)) {
-            var sha = PersonaBundle.sha256();
+            var sha = Slots.sha256();
             byte[] buf = new byte[1 << 16];
             for (int n; (n = in.read(buf)) > 0; ) sha.update(buf, 0, n);
             return !java.util.HexFormat.of().formatHex(sha.digest()).equals(sha256);

@@ -149,7 +149,8 @@ public final class Slots {
         }
     }
 
-    private static MessageDigest sha256() {
+    /** A SHA-256 digest: the state package's one (slots, persona bundles). */
+    static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

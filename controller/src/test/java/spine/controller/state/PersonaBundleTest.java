@@ -127,7 +127,7 @@ class PersonaBundleTest {
                 String rel = root.relativize(p).toString();
                 if (Files.isSymbolicLink(p)) out.put(rel, "link " + Files.readSymbolicLink(p));
                 else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) out.put(rel, "dir");
-                else out.put(rel, java.util.HexFormat.of().formatHex(PersonaBundle.sha256().digest(Files.readAllBytes(p)))
+                else out.put(rel, java.util.HexFormat.of().formatHex(Slots.sha256().digest(Files.readAllBytes(p)))
                             + " " + Files.getPosixFilePermissions(p));
             }
         }
